@@ -1,0 +1,4 @@
+"""A LangGraph deep agent whose risky tool calls wait for a human, reload-safe.
+
+Kept free of imports so `agent.contract` is cheap to import from clients.
+"""

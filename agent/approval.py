@@ -1,0 +1,322 @@
+"""Reload-safe tool approval for a deep agent, as deepagents middleware.
+
+Why not a plain `interrupt()`: LangGraph keeps only the interrupt and resume
+writes of an interrupted task, so whatever a node writes before it calls
+`interrupt()` is lost, under every durability mode. Here the request is written
+by a step that *completes*, and the graph pauses *before* the step that reads the
+answer:
+
+    model ─▶ request_approval ─┬─(no gated call: jump)──────────────▶ tools / end
+                               └─▶ ‖ review_tool_calls ─▶ tools ─▶ model …
+                                   ‖ = interrupt_before: the pause
+
+- `RequestApproval` (after the model) writes `pending_hitl` when the model's
+  message holds gated calls. Turns without one jump past the approval node, so
+  they never pause (a plain breakpoint after the model would pause every turn).
+- `ReviewToolCalls` (the approval node, a `HumanInTheLoopMiddleware` subclass)
+  reads the answer from `Command(resume=...)`, checks it (`agent.decisions`),
+  applies approve / edit / reject / respond per call, clears `pending_hitl` and
+  appends to `hitl_history`. A refused answer changes nothing: the node pauses
+  again on a regular interrupt whose value is the request plus `error`.
+- As a last line of defence, a gated tool only runs when the request just
+  decided approved or edited that very call.
+- `RefuseGatedTools` is for subagents: they cannot pause the parent for review,
+  so gated tools are refused there and the main agent has to make the call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, NotRequired
+
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    AgentState,
+    HumanInTheLoopMiddleware,
+    InterruptOnConfig,
+    ToolCallRequest,
+    hook_config,
+)
+from langchain.agents.middleware.human_in_the_loop import Action
+from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.channels.delta import DeltaChannel
+from langgraph.config import get_config
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+
+from agent.contract import (
+    HITL_HISTORY,
+    PENDING_HITL,
+    ActionRequest,
+    HistoryEntry,
+    PendingRequest,
+    RefusedRequest,
+    ReviewConfig,
+)
+from agent.decisions import DecisionRefused, check_answer
+
+REQUEST_APPROVAL = "request_approval"
+REVIEW_TOOL_CALLS = "review_tool_calls"
+APPROVAL_NODE = f"{REVIEW_TOOL_CALLS}.after_model"
+"""The node a thread waits before while a request is pending (`next` in `get_state`)."""
+
+AUTH_USER_KEY = "langgraph_auth_user_id"
+"""Where the LangGraph server puts the authenticated user's id in `configurable`."""
+
+
+def _append_history(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry]]) -> list[HistoryEntry]:
+    # Concatenation is batching-invariant, as DeltaChannel requires.
+    return [*(state or []), *(entry for batch in writes for entry in batch)]
+
+
+class ApprovalState(AgentState[Any]):
+    """The approval keys this middleware adds to the agent's state."""
+
+    pending_hitl: Annotated[NotRequired[PendingRequest | None], OmitFromInput]
+    # A delta channel stores each checkpoint's new entries only, so a long thread's
+    # checkpoints stay flat instead of copying the whole history every step.
+    hitl_history: Annotated[
+        NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_append_history, snapshot_frequency=50)
+    ]
+    hitl_edited_tool_calls: NotRequired[Annotated[dict[str, Action], PrivateStateAttr]]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _last_ai_message(messages: Sequence[AnyMessage]) -> AIMessage | None:
+    return next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+
+
+def _deciding_user() -> str | None:
+    """The authenticated user answering the request, when the server has auth on."""
+    try:
+        configurable = get_config().get("configurable", {})
+    except RuntimeError:
+        return None
+    user = configurable.get(AUTH_USER_KEY)
+    return str(user) if user else None
+
+
+class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
+    """The approval node: applies a checked decision to each gated call (see module doc)."""
+
+    state_schema = ApprovalState
+
+    def __init__(self, interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> None:
+        super().__init__(interrupt_on=dict(interrupt_on), description_prefix="Tool call awaiting approval")
+        self.tools_by_name: dict[str, BaseTool] = {}
+
+    @property
+    def name(self) -> str:
+        return REVIEW_TOOL_CALLS
+
+    def register_tools(self, tools: Iterable[BaseTool]) -> None:
+        """Give the gate the agent's tools, so edits are checked against their schemas."""
+        self.tools_by_name = {tool.name: tool for tool in tools}
+
+    def needs_review(self, tool_call: Any, state: Any, runtime: Runtime[Any]) -> bool:
+        config = self.interrupt_on.get(tool_call["name"])
+        return config is not None and self._should_interrupt(tool_call, config, state, runtime)
+
+    def build_request(self, message: AIMessage, state: Any, runtime: Runtime[Any]) -> PendingRequest | None:
+        """The pending request for the gated calls in `message`, or `None` if it has none."""
+        actions: list[ActionRequest] = []
+        configs: dict[str, ReviewConfig] = {}
+        for call in message.tool_calls:
+            if not self.needs_review(call, state, runtime):
+                continue
+            config = self.interrupt_on[call["name"]]
+            action, review = self._create_action_and_config(call, config, state, runtime)
+            actions.append(
+                ActionRequest(
+                    tool_call_id=call["id"] or "",
+                    name=call["name"],
+                    args=call["args"],
+                    description=action.get("description", ""),
+                )
+            )
+            configs.setdefault(
+                call["name"],
+                ReviewConfig(action_name=review["action_name"], allowed_decisions=list(review["allowed_decisions"])),
+            )
+        if not actions:
+            return None
+        return PendingRequest(
+            request_id=uuid.uuid4().hex,
+            message_id=message.id or "",
+            created_at=_now(),
+            action_requests=actions,
+            review_configs=list(configs.values()),
+        )
+
+    def after_model(self, state: AgentState[Any], runtime: Runtime[Any]) -> dict[str, Any] | None:
+        pending: PendingRequest | None = state.get(PENDING_HITL)  # type: ignore[assignment]
+        if not pending:
+            return None
+        # Resuming from the breakpoint hands the resume value to the first
+        # interrupt() here; without one, the request surfaces as a plain interrupt.
+        answer = interrupt(pending)
+        while True:
+            try:
+                decisions = check_answer(answer, pending, self.tools_by_name)
+                break
+            except DecisionRefused as refused:
+                answer = interrupt(RefusedRequest(**pending, error=str(refused)))
+        return self._apply(state, pending, decisions)
+
+    async def aafter_model(self, state: AgentState[Any], runtime: Runtime[Any]) -> dict[str, Any] | None:
+        return self.after_model(state, runtime)
+
+    def _apply(self, state: AgentState[Any], pending: PendingRequest, decisions: list[Any]) -> dict[str, Any]:
+        by_call = {req["tool_call_id"]: (req, d) for req, d in zip(pending["action_requests"], decisions, strict=True)}
+        message = next(
+            (m for m in reversed(state["messages"]) if isinstance(m, AIMessage) and m.id == pending["message_id"]),
+            None,
+        )
+        answers: list[ToolMessage] = []
+        edited: dict[str, Action] = {}
+        for call in message.tool_calls if message else []:
+            if call["id"] not in by_call:
+                continue
+            request, decision = by_call[call["id"]]
+            config = self.interrupt_on.get(request["name"]) or InterruptOnConfig(allowed_decisions=[decision["type"]])
+            _, answer = self._process_decision(decision, call, config)
+            if answer is not None:
+                answers.append(answer)
+            if decision["type"] == "edit":
+                edited[call["id"] or ""] = decision["edited_action"]
+        entry = HistoryEntry(
+            request_id=pending["request_id"],
+            action_requests=pending["action_requests"],
+            decisions=list(decisions),
+            decided_at=_now(),
+            decided_by=_deciding_user(),
+        )
+        # Rejected and answered calls get their tool message now; the rest go to tools.
+        return {"messages": answers, PENDING_HITL: None, HITL_HISTORY: [entry], "hitl_edited_tool_calls": edited}
+
+    def _authorized(self, request: ToolCallRequest) -> bool:
+        """Whether the request decided last approved (or edited) exactly this call."""
+        config = self.interrupt_on.get(request.tool_call["name"])
+        when = config.get("when") if config else None
+        if config is None or (when is not None and not when(request)):
+            return True
+        history: list[HistoryEntry] = request.state.get(HITL_HISTORY) or []
+        if not history:
+            return False
+        last = history[-1]
+        call_id = request.tool_call["id"]
+        return any(
+            action["tool_call_id"] == call_id and decision.get("type") in ("approve", "edit")
+            for action, decision in zip(last["action_requests"], last["decisions"], strict=False)
+        )
+
+    def _unauthorized(self, request: ToolCallRequest) -> ToolMessage:
+        name = request.tool_call["name"]
+        return ToolMessage(
+            content=f"`{name}` was not run: it needs a human's approval and none was given for this call.",
+            name=name,
+            tool_call_id=request.tool_call["id"] or "",
+            status="error",
+        )
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
+    ) -> ToolMessage | Command[Any]:
+        if not self._authorized(request):
+            return self._unauthorized(request)
+        return super().wrap_tool_call(request, handler)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        if not self._authorized(request):
+            return self._unauthorized(request)
+        return await super().awrap_tool_call(request, handler)
+
+
+class RequestApproval(AgentMiddleware[ApprovalState, Any, Any]):
+    """Right after the model: write `pending_hitl`, or route past the approval node."""
+
+    state_schema = ApprovalState
+
+    def __init__(self, gate: ReviewToolCalls) -> None:
+        super().__init__()
+        self.gate = gate
+
+    @property
+    def name(self) -> str:
+        return REQUEST_APPROVAL
+
+    @hook_config(can_jump_to=["model", "tools", "end"])
+    def after_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        message = _last_ai_message(state["messages"])
+        request = self.gate.build_request(message, state, runtime) if message else None
+        if request is not None:
+            # This step completes, so the request is checkpointed before the pause.
+            return {PENDING_HITL: request}
+        # Nothing to review: skip the approval node (and its breakpoint) entirely,
+        # and drop a request that a new message left unanswered (its calls never ran).
+        route = "tools" if message is not None and message.tool_calls else "end"
+        return {"jump_to": route, PENDING_HITL: None} if state.get(PENDING_HITL) else {"jump_to": route}
+
+    async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        return self.after_model(state, runtime)
+
+
+class RefuseGatedTools(AgentMiddleware[AgentState[Any], Any, Any]):
+    """For subagents: a gated tool never runs there, since no one can review it."""
+
+    def __init__(self, gated: Collection[str]) -> None:
+        super().__init__()
+        self.gated = frozenset(gated)
+
+    def _refusal(self, request: ToolCallRequest) -> ToolMessage | None:
+        name = request.tool_call["name"]
+        if name not in self.gated:
+            return None
+        return ToolMessage(
+            content=(
+                f"`{name}` was not run: it needs a human's approval, which a subagent cannot ask for. "
+                "Report back what should be done, and the main agent will ask for approval."
+            ),
+            name=name,
+            tool_call_id=request.tool_call["id"] or "",
+            status="error",
+        )
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
+    ) -> ToolMessage | Command[Any]:
+        return self._refusal(request) or handler(request)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        return self._refusal(request) or await handler(request)
+
+
+def approval_middleware(
+    interrupt_on: Mapping[str, bool | InterruptOnConfig],
+) -> tuple[ReviewToolCalls, RequestApproval]:
+    """The two middleware, in the order `create_deep_agent(middleware=...)` needs.
+
+    After-model hooks run in reverse list order, so `RequestApproval` runs first
+    and `ReviewToolCalls` (the approval node) right after it.
+    """
+    gate = ReviewToolCalls(interrupt_on)
+    return gate, RequestApproval(gate)

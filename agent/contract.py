@@ -1,0 +1,74 @@
+"""The approval contract (v1) as code: the names and shapes every client relies on.
+
+This module is the single source of truth for the contract's field names. It has
+no heavy imports, so clients (the SDK script, tests, forks) can use it without
+building the graph. The README restates the contract in prose.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal, NotRequired, TypedDict
+
+GRAPH_ID: Final = "agent"
+"""The id `langgraph.json` serves the graph under."""
+
+PENDING_HITL: Final = "pending_hitl"
+"""State key: the request awaiting a decision, or `None`."""
+
+HITL_HISTORY: Final = "hitl_history"
+"""State key: one entry per answered request, oldest first."""
+
+OUTBOX_DIR: Final = "/outbox/"
+"""Where `send_email` files each sent email in the virtual filesystem."""
+
+DecisionType = Literal["approve", "edit", "reject", "respond"]
+DECISION_TYPES: Final[tuple[DecisionType, ...]] = ("approve", "edit", "reject", "respond")
+
+
+class ActionRequest(TypedDict):
+    """One gated tool call, as the reviewer sees it (langchain `ActionRequest` + id)."""
+
+    tool_call_id: str
+    name: str
+    args: dict[str, Any]
+    description: str
+
+
+class ReviewConfig(TypedDict):
+    """What a reviewer may decide for one tool (langchain `ReviewConfig`)."""
+
+    action_name: str
+    allowed_decisions: list[DecisionType]
+
+
+class PendingRequest(TypedDict):
+    """`values.pending_hitl` while a request waits; shaped like langchain's `HITLRequest`."""
+
+    request_id: str
+    message_id: str
+    created_at: str
+    action_requests: list[ActionRequest]
+    review_configs: list[ReviewConfig]
+
+
+class RefusedRequest(PendingRequest):
+    """The interrupt value a thread pauses on after a refused decision."""
+
+    error: str
+
+
+class HistoryEntry(TypedDict):
+    """One answered request in `values.hitl_history`."""
+
+    request_id: str
+    action_requests: list[ActionRequest]
+    decisions: list[dict[str, Any]]
+    decided_at: str
+    decided_by: NotRequired[str | None]
+
+
+class Resume(TypedDict):
+    """The value a client sends with `Command(resume=...)`."""
+
+    request_id: str
+    decisions: list[dict[str, Any]]

@@ -1,0 +1,119 @@
+"""Checks a reviewer's answer against the pending request, before anything runs.
+
+`check_answer` is pure: the same answer and request always give the same result.
+That matters, because LangGraph replays earlier resume values into the approval
+node when it runs again; a refused answer is refused again on replay and the
+next one is read, so a bad answer can never wedge a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from langchain.agents.middleware.human_in_the_loop import Decision
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel, ValidationError
+
+from agent.contract import DECISION_TYPES, ActionRequest, PendingRequest
+
+
+class DecisionRefused(ValueError):
+    """The answer cannot be applied; the message says what was wrong."""
+
+
+def _describe_validation_error(error: ValidationError) -> str:
+    parts = []
+    for issue in error.errors():
+        where = ".".join(str(p) for p in issue["loc"]) or "args"
+        parts.append(f"{where}: {issue['msg']}")
+    return "; ".join(parts)
+
+
+def _check_edit(decision: Mapping[str, Any], request: ActionRequest, tool: BaseTool | None, label: str) -> None:
+    action = decision.get("edited_action")
+    if not isinstance(action, Mapping):
+        raise DecisionRefused(f"{label}: an edit needs `edited_action` with `name` and `args`.")
+    if action.get("name") != request["name"]:
+        raise DecisionRefused(
+            f"{label}: an edit may change the arguments of `{request['name']}`, "
+            f"not the tool (got name {action.get('name')!r})."
+        )
+    args = action.get("args")
+    if not isinstance(args, Mapping):
+        raise DecisionRefused(f"{label}: `edited_action.args` must be an object.")
+    schema = tool.tool_call_schema if tool is not None else None
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        try:
+            schema.model_validate(dict(args))
+        except ValidationError as error:
+            raise DecisionRefused(
+                f"{label}: the edited arguments do not fit `{request['name']}`: {_describe_validation_error(error)}."
+            ) from None
+
+
+def _check_decision(
+    decision: object,
+    request: ActionRequest,
+    allowed: Sequence[str],
+    tool: BaseTool | None,
+    label: str,
+) -> Decision:
+    if not isinstance(decision, Mapping):
+        raise DecisionRefused(f"{label} must be an object like {{'type': 'approve'}}.")
+    kind = decision.get("type")
+    if kind not in DECISION_TYPES:
+        raise DecisionRefused(f"{label}: unknown type {kind!r}; use one of {', '.join(DECISION_TYPES)}.")
+    if kind not in allowed:
+        raise DecisionRefused(
+            f"{label}: {kind!r} is not allowed for `{request['name']}`; allowed: {', '.join(allowed)}."
+        )
+    message = decision.get("message")
+    if kind == "respond" and not isinstance(message, str):
+        raise DecisionRefused(f"{label}: a respond decision needs a `message` string.")
+    if kind == "reject" and message is not None and not isinstance(message, str):
+        raise DecisionRefused(f"{label}: a reject `message` must be a string.")
+    if kind == "edit":
+        _check_edit(decision, request, tool, label)
+    return cast("Decision", dict(decision))
+
+
+def check_answer(
+    answer: object,
+    pending: PendingRequest,
+    tools_by_name: Mapping[str, BaseTool],
+) -> list[Decision]:
+    """Return the decisions of a valid answer, in request order.
+
+    What each call allows comes from the request itself (`review_configs`): the
+    reviewer is held to what they were shown.
+
+    Raises:
+        DecisionRefused: the answer is not for this request or does not fit it.
+    """
+    if not isinstance(answer, Mapping):
+        raise DecisionRefused(
+            f"The resume value must be an object with `request_id` and `decisions`, got {type(answer).__name__}."
+        )
+    if answer.get("request_id") != pending["request_id"]:
+        raise DecisionRefused(
+            f"request_id {answer.get('request_id')!r} is not the pending request "
+            f"{pending['request_id']!r}; it may have been answered already."
+        )
+    decisions = answer.get("decisions")
+    requests = pending["action_requests"]
+    if not isinstance(decisions, list):
+        raise DecisionRefused("`decisions` must be a list with one decision per action request.")
+    if len(decisions) != len(requests):
+        raise DecisionRefused(f"Expected {len(requests)} decision(s), one per action request, got {len(decisions)}.")
+    allowed = {config["action_name"]: list(config["allowed_decisions"]) for config in pending["review_configs"]}
+    return [
+        _check_decision(
+            decision,
+            request,
+            allowed.get(request["name"], []),
+            tools_by_name.get(request["name"]),
+            f"Decision {index} ({request['name']})",
+        )
+        for index, (decision, request) in enumerate(zip(decisions, requests, strict=True), start=1)
+    ]

@@ -1,0 +1,70 @@
+"""The graph: a deep agent whose gated tool calls wait for a human, reload-safe.
+
+`graph` is what `langgraph.json` serves under the id `agent`; `make_graph` builds
+the same graph with an injected model and checkpointer (tests, benchmarks, forks).
+
+    make dev                     # serve it with `langgraph dev`
+    python -m client demo        # walk through an approval against the server
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepagents import create_deep_agent
+from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT, SubAgent
+from langchain.agents.middleware import AgentMiddleware, TodoListMiddleware
+from langchain_core.language_models import BaseChatModel
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode
+from langgraph.store.base import BaseStore
+from langgraph.types import Checkpointer
+
+from agent.approval import APPROVAL_NODE, RefuseGatedTools, approval_middleware
+from agent.email import LoggingEmailProvider, NullEmailProvider
+from agent.models import make_model
+from agent.policy import INTERRUPT_ON
+from agent.prompts import SUBAGENT_PROMPT, SYSTEM_PROMPT
+from agent.settings import Settings
+from agent.tools import make_tools
+
+
+def make_graph(
+    model: BaseChatModel | None = None,
+    checkpointer: Checkpointer = None,
+    *,
+    store: BaseStore | None = None,
+    settings: Settings | None = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Build the agent. With no model, the one `settings` (default: the environment) names."""
+    settings = settings or Settings.from_env()
+    model = model or make_model(settings)
+    provider = LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
+    gate, request_approval = approval_middleware(INTERRUPT_ON)
+    # Subagents cannot pause the parent for review, so gated tools are refused there.
+    general_purpose: SubAgent = {
+        **GENERAL_PURPOSE_SUBAGENT,
+        "system_prompt": SUBAGENT_PROMPT,
+        "middleware": [RefuseGatedTools(INTERRUPT_ON)],
+    }
+    # Planning (write_todos) is no longer in deepagents' default stack: add it back.
+    # After-model hooks run in reverse order: request_approval, then the gate, then todos.
+    middleware: list[AgentMiddleware[Any, Any, Any]] = [TodoListMiddleware(), gate, request_approval]
+    agent = create_deep_agent(
+        model=model,
+        tools=make_tools(provider),
+        system_prompt=SYSTEM_PROMPT,
+        middleware=middleware,
+        subagents=[general_purpose],
+        checkpointer=checkpointer,
+        store=store,
+    )
+    tool_node = agent.nodes["tools"].bound
+    if not isinstance(tool_node, ToolNode):
+        raise TypeError("create_deep_agent no longer builds a ToolNode named 'tools'; update agent/graph.py")
+    gate.register_tools(tool_node.tools_by_name.values())
+    # The pause: the graph stops before the approval node, after the request is saved.
+    return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
+
+
+graph = make_graph()

@@ -1,0 +1,70 @@
+"""Typed settings for the agent, read once from the environment.
+
+    MODEL=offline                      # default: the deterministic offline model
+    MODEL=openai:gpt-4.1-mini          # any OpenAI (or OpenAI-compatible) chat model
+    OPENAI_API_KEY=...                 # required with MODEL=openai:*
+    OPENAI_BASE_URL=http://host/v1     # optional, for OpenAI-compatible servers
+    EMAIL_LOG=/tmp/emails.jsonl        # optional: record every email sent (agent.email)
+
+Every problem is reported as a `SettingsError` that names the variable and says
+how to fix it, instead of a traceback from deep inside a client library.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+OFFLINE_MODEL: Final = "offline"
+"""The default model: no key, no network (see `agent.models.offline`)."""
+
+OPENAI_PREFIX: Final = "openai:"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the graph needs to know about its environment."""
+
+    model: str = OFFLINE_MODEL
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    email_log: Path | None = None
+
+    @property
+    def openai_model_name(self) -> str | None:
+        """The model name after `openai:`, or `None` for the offline model."""
+        return self.model.removeprefix(OPENAI_PREFIX) if self.model.startswith(OPENAI_PREFIX) else None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check the settings; raise `SettingsError` with a clear message."""
+        env = os.environ if env is None else env
+        model = env.get("MODEL", "").strip() or OFFLINE_MODEL
+        key = env.get("OPENAI_API_KEY", "").strip() or None
+        base_url = env.get("OPENAI_BASE_URL", "").strip() or None
+        email_log = env.get("EMAIL_LOG", "").strip() or None
+        if model != OFFLINE_MODEL and not model.startswith(OPENAI_PREFIX):
+            raise SettingsError(
+                f"MODEL={model!r} is not supported: use {OFFLINE_MODEL!r} (the default) "
+                f"or '{OPENAI_PREFIX}<model name>', e.g. 'openai:gpt-4.1-mini'."
+            )
+        if model.startswith(OPENAI_PREFIX):
+            if not model.removeprefix(OPENAI_PREFIX):
+                raise SettingsError("MODEL='openai:' needs a model name, e.g. 'openai:gpt-4.1-mini'.")
+            if key is None:
+                raise SettingsError(f"MODEL={model!r} needs OPENAI_API_KEY (see .env.example).")
+        if base_url is not None and not base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"OPENAI_BASE_URL={base_url!r} must start with http:// or https://.")
+        return cls(
+            model=model,
+            openai_api_key=key,
+            openai_base_url=base_url,
+            email_log=Path(email_log) if email_log else None,
+        )
