@@ -51,6 +51,8 @@ from langgraph.types import Command, interrupt
 from agent.contract import (
     HITL_HISTORY,
     PENDING_HITL,
+    REQUEST_APPROVAL,
+    REVIEW_TOOL_CALLS,
     ActionRequest,
     HistoryEntry,
     PendingRequest,
@@ -58,11 +60,6 @@ from agent.contract import (
     ReviewConfig,
 )
 from agent.decisions import DecisionRefused, check_answer
-
-REQUEST_APPROVAL = "request_approval"
-REVIEW_TOOL_CALLS = "review_tool_calls"
-APPROVAL_NODE = f"{REVIEW_TOOL_CALLS}.after_model"
-"""The node a thread waits before while a request is pending (`next` in `get_state`)."""
 
 AUTH_USER_KEY = "langgraph_auth_user_id"
 """Where the LangGraph server puts the authenticated user's id in `configurable`."""

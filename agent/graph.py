@@ -20,7 +20,8 @@ from langgraph.prebuilt import ToolNode
 from langgraph.store.base import BaseStore
 from langgraph.types import Checkpointer
 
-from agent.approval import APPROVAL_NODE, RefuseGatedTools, approval_middleware
+from agent.approval import RefuseGatedTools, approval_middleware
+from agent.contract import APPROVAL_NODE
 from agent.email import LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
 from agent.policy import INTERRUPT_ON

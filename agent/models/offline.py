@@ -46,6 +46,8 @@ from langchain_core.runnables import Runnable
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PATH = r"/?[\w.-]+(?:/[\w.-]+)*"
 RESULT_PREVIEW_CHARS = 160
+EDIT_RESULT_MARKER = "Tool response:"
+"""What langchain's HITL middleware puts between its edit notice and the tool's result."""
 
 CallSpec = tuple[str, dict[str, Any]]
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], list[CallSpec]]]
@@ -165,7 +167,10 @@ def _summarize_results(conversation: Sequence[BaseMessage]) -> AIMessage:
         result = results.get(call["id"])
         if result is None:
             continue
-        preview = " ".join(_text(result).split())
+        text = _text(result)
+        # A reviewer's edit prefixes the result with a long notice; keep the result itself.
+        edited, _, after = text.rpartition(EDIT_RESULT_MARKER)
+        preview = ("(edited by the reviewer) " if edited else "") + " ".join((after if edited else text).split())
         if len(preview) > RESULT_PREVIEW_CHARS:
             preview = preview[: RESULT_PREVIEW_CHARS - 1] + "…"
         outcome = "failed or rejected" if result.status == "error" else "done"

@@ -1,0 +1,5 @@
+"""Entry point: `python -m client --help`."""
+
+from client.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""The approval workflow over `langgraph_sdk`: what any client of the server does.
+
+Nothing here is kept between calls: every function asks the server, so a new
+process (or a reloaded page) sees exactly what the first one saw.
+
+    client = connect("http://127.0.0.1:2024")
+    thread_id = await create_thread(client)
+    async for update in stream_run(client, thread_id, input=user_message("email ada@example.com")):
+        ...
+    pending = await get_pending(client, thread_id)          # after a reload, too
+    async for update in answer(client, pending, [{"type": "approve"}]):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+
+from agent.contract import GRAPH_ID, PENDING_HITL, PendingRequest, Resume
+
+INBOX_PAGE_SIZE = 50
+"""Threads fetched per `threads.search` call; some servers cap `limit` at 100."""
+
+
+class ApprovalError(Exception):
+    """Something the user should be told in one line (not a bug in the client)."""
+
+
+class AlreadyAnswered(ApprovalError):
+    """The request was answered (or replaced) before this answer arrived."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A thread's pending request, as the server has it now."""
+
+    thread_id: str
+    request: PendingRequest
+    error: str | None
+    """Why the last answer was refused, if it was."""
+    messages: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Update:
+    """One step of a run, for progress display."""
+
+    node: str
+    values: dict[str, Any]
+
+
+def connect(url: str, token: str | None = None) -> LangGraphClient:
+    """An SDK client for the server at `url`, sending `token` as a bearer token if given."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return get_client(url=url, headers=headers)
+
+
+def user_message(text: str) -> dict[str, Any]:
+    """The run input for one human message."""
+    return {"messages": [{"role": "user", "content": text}]}
+
+
+async def create_thread(client: LangGraphClient) -> str:
+    thread = await client.threads.create(graph_id=GRAPH_ID)
+    return str(thread["thread_id"])
+
+
+def _refusal(state: Mapping[str, Any]) -> str | None:
+    """The error of a refused answer: the interrupt the approval node re-paused on."""
+    for task in state.get("tasks") or []:
+        for item in task.get("interrupts") or []:
+            value = item.get("value")
+            if isinstance(value, dict) and value.get("error"):
+                return str(value["error"])
+    return None
+
+
+async def get_pending(client: LangGraphClient, thread_id: str) -> Pending | None:
+    """The thread's pending request, or `None` when nothing waits for a decision."""
+    state = cast("dict[str, Any]", await client.threads.get_state(thread_id))
+    values = state.get("values") or {}
+    request = values.get(PENDING_HITL) if isinstance(values, dict) else None
+    if not request:
+        return None
+    return Pending(
+        thread_id=thread_id,
+        request=cast("PendingRequest", request),
+        error=_refusal(state),
+        messages=list(values.get("messages") or []),
+    )
+
+
+async def inbox(client: LangGraphClient, page_size: int = INBOX_PAGE_SIZE) -> AsyncIterator[dict[str, Any]]:
+    """Every thread awaiting approval, newest first, fetched page by page."""
+    offset = 0
+    while True:
+        page = await client.threads.search(
+            status="interrupted", limit=page_size, offset=offset, sort_by="updated_at", sort_order="desc"
+        )
+        for thread in page:
+            values = thread.get("values") or {}
+            if isinstance(values, dict) and values.get(PENDING_HITL):
+                yield cast("dict[str, Any]", thread)
+        if len(page) < page_size:
+            return
+        offset += page_size
+
+
+async def stream_run(
+    client: LangGraphClient,
+    thread_id: str,
+    *,
+    input: dict[str, Any] | None = None,
+    command: dict[str, Any] | None = None,
+) -> AsyncIterator[Update]:
+    """Run the agent on the thread and yield each step as it completes."""
+    async for part in client.runs.stream(
+        thread_id,
+        GRAPH_ID,
+        input=input,
+        command=cast("Any", command),
+        stream_mode="updates",
+        # A second answer to the same request while the first runs is refused (409).
+        multitask_strategy="reject",
+    ):
+        if part.event == "error":
+            data = part.data if isinstance(part.data, dict) else {"message": part.data}
+            raise ApprovalError(f"the run failed: {data.get('message') or data}")
+        if part.event != "updates" or not isinstance(part.data, dict):
+            continue
+        for node, values in part.data.items():
+            yield Update(node=node, values=values if isinstance(values, dict) else {"value": values})
+
+
+async def answer(
+    client: LangGraphClient, pending: Pending, decisions: Sequence[dict[str, Any]]
+) -> AsyncIterator[Update]:
+    """Answer `pending` and stream the run; raise if the request was already answered."""
+    current = await get_pending(client, pending.thread_id)
+    if current is None or current.request["request_id"] != pending.request["request_id"]:
+        raise AlreadyAnswered(
+            f"request {pending.request['request_id']} on thread {pending.thread_id} was already answered"
+        )
+    resume = Resume(request_id=pending.request["request_id"], decisions=list(decisions))
+    async for update in stream_run(client, pending.thread_id, command={"resume": resume}):
+        yield update

@@ -1,0 +1,246 @@
+"""Command-line client for the approval workflow, on `langgraph_sdk`.
+
+    python -m client start "email ada@example.com about the launch"
+    python -m client inbox                       # every thread awaiting approval
+    python -m client show THREAD_ID              # the pending request, after a reload
+    python -m client approve THREAD_ID
+    python -m client edit THREAD_ID --args '{"to": "grace@example.com"}'
+    python -m client reject THREAD_ID --message "not now"
+    python -m client respond THREAD_ID --message "already sent by hand"
+    python -m client decide THREAD_ID --decisions '[{"type": "approve"}, {"type": "reject"}]'
+    python -m client demo                        # the whole story, reload included
+
+The server comes from --url or LANGGRAPH_URL (default http://127.0.0.1:2024), and
+LANGGRAPH_TOKEN, if set, is sent as a bearer token. Errors are one line on stderr;
+exit status 1 means the server refused (or someone answered first), 2 means the
+server could not be reached or the command was malformed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.errors import APIStatusError, ConflictError, NotFoundError
+
+from agent.contract import OUTBOX_DIR
+from client import render
+from client.approvals import (
+    AlreadyAnswered,
+    ApprovalError,
+    Pending,
+    Update,
+    answer,
+    connect,
+    create_thread,
+    get_pending,
+    inbox,
+    stream_run,
+    user_message,
+)
+
+DEFAULT_URL = "http://127.0.0.1:2024"
+DEMO_REQUEST = "email ada@example.com about the launch"
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot work; exit status 2."""
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+
+
+async def _show_progress(updates: AsyncIterator[Update]) -> None:
+    async for step in updates:
+        for line in render.update(step):
+            say(f"  · {line}")
+
+
+async def _report_outcome(client: LangGraphClient, thread_id: str) -> int:
+    """After a run: show the pending request or the final answer; 1 if refused."""
+    pending = await get_pending(client, thread_id)
+    if pending is not None:
+        say(render.request(pending))
+        if pending.error:
+            return 1
+        say(f"Answer it with: python -m client approve {thread_id}   (or edit / reject / respond)")
+        return 0
+    state = await client.threads.get_state(thread_id)
+    values = state["values"] if isinstance(state["values"], dict) else {}
+    final = render.final_answer(values.get("messages") or [])
+    if final is not None:
+        say(f"Final answer: {final}")
+    return 0
+
+
+async def cmd_start(client: LangGraphClient, args: argparse.Namespace) -> int:
+    thread_id = await create_thread(client)
+    say(f"Thread {thread_id}")
+    await _show_progress(stream_run(client, thread_id, input=user_message(args.message)))
+    return await _report_outcome(client, thread_id)
+
+
+async def cmd_inbox(client: LangGraphClient, args: argparse.Namespace) -> int:
+    count = 0
+    async for thread in inbox(client):
+        say(render.inbox_row(thread))
+        count += 1
+    say(f"{count} thread(s) awaiting approval.")
+    return 0
+
+
+async def _require_pending(client: LangGraphClient, thread_id: str) -> Pending:
+    pending = await get_pending(client, thread_id)
+    if pending is None:
+        raise AlreadyAnswered(f"thread {thread_id} has no request awaiting approval")
+    return pending
+
+
+async def cmd_show(client: LangGraphClient, args: argparse.Namespace) -> int:
+    say(render.request(await _require_pending(client, args.thread_id)))
+    return 0
+
+
+def _parse_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{what} is not valid JSON: {error}") from None
+
+
+def _decisions(args: argparse.Namespace, pending: Pending) -> list[dict[str, Any]]:
+    """Turn a shorthand command into one decision per action request."""
+    actions = pending.request["action_requests"]
+    if args.command == "decide":
+        decisions = _parse_json(args.decisions, "--decisions")
+        if not isinstance(decisions, list):
+            raise UsageError("--decisions must be a JSON list, one decision per call")
+        return decisions
+    if args.command == "edit":
+        if len(actions) != 1:
+            raise UsageError(f"this request has {len(actions)} calls; use `decide` with one decision per call")
+        changes = _parse_json(args.args, "--args")
+        if not isinstance(changes, dict):
+            raise UsageError("--args must be a JSON object of the arguments to change")
+        edited = {"name": actions[0]["name"], "args": {**actions[0]["args"], **changes}}
+        return [{"type": "edit", "edited_action": edited}]
+    decision: dict[str, Any] = {"type": args.command}
+    if getattr(args, "message", None) is not None:
+        decision["message"] = args.message
+    return [dict(decision) for _ in actions]
+
+
+async def cmd_decide(client: LangGraphClient, args: argparse.Namespace) -> int:
+    pending = await _require_pending(client, args.thread_id)
+    decisions = _decisions(args, pending)
+    say(f"Answering request {pending.request['request_id']} on thread {args.thread_id}: {json.dumps(decisions)}")
+    await _show_progress(answer(client, pending, decisions))
+    return await _report_outcome(client, args.thread_id)
+
+
+def _run_child(url: str, *argv: str) -> int:
+    """Run this CLI in a new process: nothing survives from this one but the thread id."""
+    say(f"$ python -m client {' '.join(argv)}")
+    return subprocess.call([sys.executable, "-m", "client", "--url", url, *argv])
+
+
+async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
+    say(f"1. Ask the agent: {DEMO_REQUEST!r}")
+    thread_id = await create_thread(client)
+    say(f"   thread {thread_id}")
+    await _show_progress(stream_run(client, thread_id, input=user_message(DEMO_REQUEST)))
+    if await get_pending(client, thread_id) is None:
+        raise ApprovalError("the agent did not ask for approval; is the server running the offline model?")
+    say("\n2. Simulated reload: this process forgets everything but the thread id.")
+    say("   New processes find the request in the inbox and fetch it with threads.get_state:")
+    for argv in (["inbox"], ["show", thread_id], ["approve", thread_id]):
+        if _run_child(args.url, *argv) != 0:
+            raise ApprovalError(f"`python -m client {' '.join(argv)}` failed")
+    state = await client.threads.get_state(thread_id)
+    values = state["values"] if isinstance(state["values"], dict) else {}
+    sent = {path: data for path, data in (values.get("files") or {}).items() if path.startswith(OUTBOX_DIR)}
+    say(f"\n3. The outbox now holds {len(sent)} email(s):")
+    for path, data in sent.items():
+        say(f"   {path}\n" + "\n".join(f"     {line}" for line in str(data.get("content", "")).splitlines()))
+    return 0 if sent else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m client", description=__doc__.split("\n\n")[0])
+    top.add_argument("--url", default=os.environ.get("LANGGRAPH_URL") or DEFAULT_URL, help="LangGraph server URL")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("start", help="start a thread with a request").add_argument("message")
+    sub.add_parser("inbox", help="list every thread awaiting approval")
+    sub.add_parser("show", help="show a thread's pending request").add_argument("thread_id")
+    sub.add_parser("approve", help="approve every call").add_argument("thread_id")
+    edit = sub.add_parser("edit", help="run the call with changed arguments")
+    edit.add_argument("thread_id")
+    edit.add_argument("--args", required=True, help="JSON object merged into the call's arguments")
+    reject = sub.add_parser("reject", help="reject every call")
+    reject.add_argument("thread_id")
+    reject.add_argument("--message", help="reason given to the model")
+    respond = sub.add_parser("respond", help="answer in place of the tool")
+    respond.add_argument("thread_id")
+    respond.add_argument("--message", required=True, help="text the model gets as the tool's result")
+    decide = sub.add_parser("decide", help="one decision per call, as JSON")
+    decide.add_argument("thread_id")
+    decide.add_argument("--decisions", required=True, help='e.g. \'[{"type": "approve"}]\'')
+    sub.add_parser("demo", help="the whole story against a running server")
+    return top
+
+
+COMMANDS = {
+    "start": cmd_start,
+    "inbox": cmd_inbox,
+    "show": cmd_show,
+    "approve": cmd_decide,
+    "edit": cmd_decide,
+    "reject": cmd_decide,
+    "respond": cmd_decide,
+    "decide": cmd_decide,
+    "demo": cmd_demo,
+}
+
+
+def _error_line(error: BaseException, url: str) -> tuple[str, int]:
+    """One line for the user, and the exit status, for anything that went wrong."""
+    if isinstance(error, ConflictError):
+        return "the thread is busy: another answer or run is in progress; try `show` again in a moment", 1
+    if isinstance(error, NotFoundError):
+        return f"not found on the server: {error.message}", 1
+    if isinstance(error, APIStatusError):
+        return f"the server refused the request ({error.response.status_code}): {error.message}", 1
+    if isinstance(error, httpx.TransportError):
+        return f"cannot reach the LangGraph server at {url} ({error.__class__.__name__}); is `make dev` running?", 2
+    if isinstance(error, UsageError):
+        return str(error), 2
+    return str(error), 1
+
+
+async def run(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    client = connect(args.url, os.environ.get("LANGGRAPH_TOKEN") or None)
+    try:
+        return await COMMANDS[args.command](client, args)
+    except (ApprovalError, UsageError, APIStatusError, httpx.TransportError) as error:
+        line, status = _error_line(error, args.url)
+        print(f"error: {line}", file=sys.stderr, flush=True)
+        return status
+    finally:
+        await client.aclose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return asyncio.run(run(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        return 130

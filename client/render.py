@@ -1,0 +1,73 @@
+"""Plain-text rendering of requests, inbox rows and run progress for the terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, REQUEST_NODE
+from client.approvals import Pending, Update
+
+PREVIEW = 100
+
+
+def _short(text: str, limit: int = PREVIEW) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _args(args: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={_short(json.dumps(value), 40)}" for key, value in args.items())
+
+
+def request(pending: Pending) -> str:
+    """A pending request, whole: every call with its args and what may be decided."""
+    req = pending.request
+    allowed = {c["action_name"]: c["allowed_decisions"] for c in req["review_configs"]}
+    lines = [f"Thread {pending.thread_id} waits for approval (request {req['request_id']}, {req['created_at']}):"]
+    for index, action in enumerate(req["action_requests"], start=1):
+        lines.append(f"  {index}. {action['name']} — {action['description']}")
+        lines.extend(f"       {key}: {json.dumps(value)}" for key, value in action["args"].items())
+        lines.append(f"       allowed: {', '.join(allowed.get(action['name'], []))}")
+    if pending.error:
+        lines.append(f"  Last answer refused: {pending.error}")
+    return "\n".join(lines)
+
+
+def inbox_row(thread: dict[str, Any]) -> str:
+    req = thread["values"][PENDING_HITL]
+    calls = ", ".join(f"{a['name']}({_short(_args(a['args']), 60)})" for a in req["action_requests"])
+    return f"{thread['thread_id']}  {req['created_at']}  {calls}"
+
+
+def _message_line(message: dict[str, Any]) -> str | None:
+    kind = message.get("type")
+    if kind == "ai" and message.get("tool_calls"):
+        return "model calls " + "; ".join(f"{c['name']}({_short(_args(c['args']), 80)})" for c in message["tool_calls"])
+    if kind == "ai" and message.get("content"):
+        return f"model: {_short(message['content'], 400)}"
+    if kind == "tool":
+        return f"tool {message.get('name') or ''}: {_short(message.get('content', ''))}"
+    return None
+
+
+def update(step: Update) -> list[str]:
+    """Progress lines for one step of a run."""
+    if step.node == "__interrupt__":
+        return []
+    if step.node == REQUEST_NODE and step.values.get(PENDING_HITL):
+        count = len(step.values[PENDING_HITL]["action_requests"])
+        return [f"approval requested for {count} call(s); the run pauses here"]
+    if step.node == APPROVAL_NODE:
+        history = step.values.get(HITL_HISTORY) or []
+        kinds = [d.get("type") for entry in history for d in entry.get("decisions", [])]
+        return [f"decision recorded: {', '.join(str(k) for k in kinds)}"] if kinds else []
+    messages = step.values.get("messages") or []
+    return [line for m in messages if isinstance(m, dict) and (line := _message_line(m))]
+
+
+def final_answer(messages: list[dict[str, Any]]) -> str | None:
+    last = messages[-1] if messages else None
+    if last and last.get("type") == "ai" and not last.get("tool_calls"):
+        return str(last.get("content") or "")
+    return None

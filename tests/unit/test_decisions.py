@@ -1,0 +1,92 @@
+"""Each decision type, applied to a gated call, and the history it leaves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.tools import outbox_path
+from tests.support.scripts import call, email, script
+from tests.unit.conftest import Harness
+
+
+def _tool_messages(harness: Harness, thread: str) -> list[object]:
+    return [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
+
+
+def test_approve_runs_the_call_once_as_made(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    call_id = harness.pending(thread)["action_requests"][0]["tool_call_id"]
+    harness.answer(thread, {"type": "approve"})
+    values = harness.state(thread).values
+    content = values["files"][outbox_path(call_id)]["content"]
+    assert "To: ada@example.com\nSubject: Launch\n" in content
+    assert [(r["to"], r["subject"]) for r in harness.sent()] == [("ada@example.com", "Launch")]
+    assert values[PENDING_HITL] is None
+    assert "send_email (done): Email sent to ada@example.com" in values["messages"][-1].text
+
+
+def test_edit_runs_the_call_once_with_the_edited_args(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    edited = {"name": "send_email", "args": {"to": "grace@example.com", "subject": "Edited", "body": "New body"}}
+    harness.answer(thread, {"type": "edit", "edited_action": edited})
+    assert [(r["to"], r["subject"]) for r in harness.sent()] == [("grace@example.com", "Edited")]
+    (outbox,) = [f for path, f in harness.state(thread).values["files"].items() if path.startswith("/outbox/")]
+    assert "To: grace@example.com" in outbox["content"]
+    assert "New body" in outbox["content"]
+    assert "edited by the reviewer" in harness.state(thread).values["messages"][-1].text
+
+
+def test_reject_never_runs_the_call_and_tells_the_model_why(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    harness.answer(thread, {"type": "reject", "message": "not before Monday"})
+    (tool,) = _tool_messages(harness, thread)
+    assert tool.status == "error"  # type: ignore[attr-defined]
+    assert "rejected" in tool.content  # type: ignore[attr-defined]
+    assert "not before Monday" in tool.content  # type: ignore[attr-defined]
+    assert harness.sent() == []
+    assert not any(p.startswith("/outbox/") for p in harness.state(thread).values.get("files", {}))
+    final = harness.state(thread).values["messages"][-1].text
+    assert "send_email (failed or rejected)" in final
+    assert "not before Monday" in final
+
+
+def test_respond_never_runs_the_call_and_gives_the_model_the_text(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    harness.answer(thread, {"type": "respond", "message": "Ada already knows; I told her."})
+    (tool,) = _tool_messages(harness, thread)
+    assert tool.content == "Ada already knows; I told her."  # type: ignore[attr-defined]
+    assert tool.status == "success"  # type: ignore[attr-defined]
+    assert harness.sent() == []
+    assert "Ada already knows" in harness.state(thread).values["messages"][-1].text
+
+
+def test_write_and_edit_file_are_gated_too(harness: Harness) -> None:
+    thread = harness.start(script(call("write_file", file_path="/notes.md", content="buy milk\n")))
+    assert harness.pending(thread)["action_requests"][0]["name"] == "write_file"
+    assert "/notes.md" not in harness.state(thread).values.get("files", {})
+    harness.answer(thread, {"type": "approve"})
+    assert harness.state(thread).values["files"]["/notes.md"]["content"] == "buy milk\n"
+
+    harness.start("edit /notes.md replacing milk with bread", thread_id=thread)
+    assert harness.pending(thread)["action_requests"][0]["name"] == "edit_file"
+    harness.answer(thread, {"type": "approve"})
+    assert harness.state(thread).values["files"]["/notes.md"]["content"] == "buy bread\n"
+
+
+def test_history_gains_one_entry_per_answered_request(harness: Harness) -> None:
+    thread = harness.start(script(email(to="a@example.com")))
+    first = harness.pending(thread)
+    harness.answer(thread, {"type": "approve"})
+    harness.start(script(email(to="b@example.com"), call("write_file", file_path="/x", content="y")), thread_id=thread)
+    second = harness.pending(thread)
+    harness.answer(thread, {"type": "reject"}, {"type": "respond", "message": "skip"})
+
+    history = harness.state(thread).values[HITL_HISTORY]
+    assert [h["request_id"] for h in history] == [first["request_id"], second["request_id"]]
+    assert history[0]["action_requests"] == first["action_requests"]
+    assert history[1]["decisions"] == [{"type": "reject"}, {"type": "respond", "message": "skip"}]
+    for entry in history:
+        assert datetime.fromisoformat(entry["decided_at"]).tzinfo is not None
+        assert entry["decided_by"] is None
+    assert first["request_id"] != second["request_id"]

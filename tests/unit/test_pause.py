@@ -1,0 +1,113 @@
+"""When the graph pauses, what it saves, and when it does not pause at all."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph._internal._constants import CONFIG_KEY_SEND
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Durability, interrupt
+
+from agent.contract import APPROVAL_NODE, PENDING_HITL
+from tests.support.scripts import call, email, script
+from tests.unit.conftest import Harness
+
+MODES: list[Durability] = ["sync", "async", "exit"]
+
+
+def _latest_checkpoint_values(harness: Harness, thread_id: str) -> dict[str, Any]:
+    saved = harness.checkpointer.get_tuple(harness.config(thread_id))
+    assert saved is not None
+    return dict(saved.checkpoint["channel_values"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pending_request_is_checkpointed_and_cleared(harness: Harness, mode: Durability) -> None:
+    thread = harness.start(script(email()), durability=mode)
+    saved = _latest_checkpoint_values(harness, thread)[PENDING_HITL]
+    state = harness.state(thread)
+    assert state.next == (APPROVAL_NODE,)
+    assert saved == state.values[PENDING_HITL]
+    (action,) = saved["action_requests"]
+    assert action["name"] == "send_email"
+    assert action["args"] == email()["args"]
+    assert action["description"] == "Send an email to ada@example.com with the subject 'Launch'."
+    assert saved["review_configs"] == [
+        {"action_name": "send_email", "allowed_decisions": ["approve", "edit", "reject", "respond"]}
+    ]
+    ai = [m for m in state.values["messages"] if m.type == "ai"][-1]
+    assert saved["message_id"] == ai.id
+    assert action["tool_call_id"] == ai.tool_calls[0]["id"]
+    assert harness.sent() == []
+
+    harness.answer(thread, {"type": "approve"}, durability=mode)
+    assert _latest_checkpoint_values(harness, thread).get(PENDING_HITL) is None
+    assert harness.state(thread).next == ()
+    assert len(harness.sent()) == 1
+
+
+class _PlainState(TypedDict, total=False):
+    note: str
+    answer: str
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_plain_interrupt_loses_what_the_node_wrote(mode: Durability) -> None:
+    """The problem this template solves, shown: writes before interrupt() are not saved."""
+
+    def ask(state: _PlainState, config: RunnableConfig) -> dict[str, str]:
+        # The node records its request in state (LangGraph's own write channel), then waits.
+        config["configurable"][CONFIG_KEY_SEND]([("note", "request details")])
+        return {"answer": interrupt("approve?")}
+
+    builder = StateGraph(_PlainState)
+    builder.add_node("ask", ask)
+    builder.add_edge(START, "ask")
+    builder.add_edge("ask", END)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": "plain"}}
+    graph.invoke({}, config, durability=mode)
+    state = graph.get_state(config)
+    assert state.next == ("ask",)
+    assert state.tasks[0].interrupts[0].value == "approve?"
+    assert "note" not in state.values
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hello there", "list files", "plan the launch", script(call("ls", path="/"), call("read_file", file_path="/x"))],
+)
+def test_turns_without_a_gated_call_never_pause(harness: Harness, text: str) -> None:
+    thread = harness.start(text)
+    state = harness.state(thread)
+    assert state.next == ()
+    assert state.values.get(PENDING_HITL) is None
+    assert state.values["messages"][-1].type == "ai"
+    assert not state.values["messages"][-1].tool_calls
+
+
+def test_two_gated_calls_in_one_turn(harness: Harness) -> None:
+    thread = harness.start(
+        script(email(to="a@example.com"), email(to="b@example.com"), call("write_file", file_path="/n.md", content="x"))
+    )
+    pending = harness.pending(thread)
+    assert [a["args"].get("to") for a in pending["action_requests"]] == ["a@example.com", "b@example.com", None]
+    assert [c["action_name"] for c in pending["review_configs"]] == ["send_email", "write_file"]
+    harness.answer(thread, {"type": "approve"}, {"type": "reject", "message": "not b"}, {"type": "approve"})
+    assert [r["to"] for r in harness.sent()] == ["a@example.com"]
+    files = harness.state(thread).values["files"]
+    assert "/n.md" in files
+
+
+def test_gated_and_free_calls_wait_together(harness: Harness) -> None:
+    thread = harness.start(script(call("write_file", file_path="/n.md", content="x"), call("ls", path="/")))
+    pending = harness.pending(thread)
+    assert [a["name"] for a in pending["action_requests"]] == ["write_file"]
+    # The free call waits with the turn: nothing of it has run yet.
+    assert not [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    harness.answer(thread, {"type": "approve"})
+    tools = [m.name for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    assert sorted(tools) == ["ls", "write_file"]
