@@ -262,10 +262,10 @@ class RequestApproval(AgentMiddleware[ApprovalState, Any, Any]):
         if request is not None:
             # This step completes, so the request is checkpointed before the pause.
             return {PENDING_HITL: request}
-        # Nothing to review: skip the approval node (and its breakpoint) entirely,
-        # and drop a request that a new message left unanswered (its calls never ran).
+        # Nothing to review: skip the approval node (and its breakpoint) entirely.
+        # Writing None also drops a request a new message left unanswered (it never ran).
         route = "tools" if message is not None and message.tool_calls else "end"
-        return {"jump_to": route, PENDING_HITL: None} if state.get(PENDING_HITL) else {"jump_to": route}
+        return {"jump_to": route, PENDING_HITL: None}
 
     async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import APIStatusError, ConflictError, NotFoundError
+from langgraph_sdk.errors import APIStatusError
 
 from agent.contract import OUTBOX_DIR
 from client import render
@@ -211,19 +211,27 @@ COMMANDS = {
 }
 
 
+def _server_message(error: BaseException) -> str:
+    return error.message if isinstance(error, APIStatusError) else str(error).splitlines()[0]
+
+
+STATUS_HINTS = {
+    401: "not signed in: set LANGGRAPH_TOKEN",
+    403: "not allowed: check LANGGRAPH_TOKEN",
+    404: "not found on the server",
+    409: "the thread is busy: another answer or run is in progress; try `show` again in a moment",
+}
+
+
 def _error_line(error: BaseException, url: str) -> tuple[str, int]:
     """One line for the user, and the exit status, for anything that went wrong."""
-    if isinstance(error, ConflictError):
-        return "the thread is busy: another answer or run is in progress; try `show` again in a moment", 1
-    if isinstance(error, NotFoundError):
-        return f"not found on the server: {error.message}", 1
-    if isinstance(error, APIStatusError):
-        return f"the server refused the request ({error.response.status_code}): {error.message}", 1
+    if isinstance(error, httpx.HTTPStatusError):
+        status = error.response.status_code
+        hint = STATUS_HINTS.get(status, "the server refused the request")
+        return f"{hint} ({status}): {_server_message(error)}", 1
     if isinstance(error, httpx.TransportError):
         return f"cannot reach the LangGraph server at {url} ({error.__class__.__name__}); is `make dev` running?", 2
-    if isinstance(error, UsageError):
-        return str(error), 2
-    return str(error), 1
+    return str(error), 2 if isinstance(error, UsageError) else 1
 
 
 async def run(argv: Sequence[str]) -> int:
@@ -231,7 +239,7 @@ async def run(argv: Sequence[str]) -> int:
     client = connect(args.url, os.environ.get("LANGGRAPH_TOKEN") or None)
     try:
         return await COMMANDS[args.command](client, args)
-    except (ApprovalError, UsageError, APIStatusError, httpx.TransportError) as error:
+    except (ApprovalError, UsageError, httpx.HTTPStatusError, httpx.TransportError) as error:
         line, status = _error_line(error, args.url)
         print(f"error: {line}", file=sys.stderr, flush=True)
         return status

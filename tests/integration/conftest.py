@@ -1,0 +1,67 @@
+"""Integration tests: a real `langgraph dev` on a free port, driven by the SDK and the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph_sdk.client import LangGraphClient
+
+from agent.email import read_log
+from client.approvals import connect
+from tests.support.server import REPO, DevServer, server_env
+
+CLI_TIMEOUT_S = 120
+
+
+@dataclass
+class Served:
+    """A running server, and where its emails go."""
+
+    server: DevServer
+    email_log: Path
+
+    def sent(self, thread_id: str) -> list[dict[str, Any]]:
+        """Emails really sent from one thread (the log is shared by the whole session)."""
+        return [r for r in read_log(self.email_log) if r["sent"] and str(r["idempotency_key"]).startswith(thread_id)]
+
+    def attempts(self, thread_id: str) -> list[dict[str, Any]]:
+        """Every send attempt from one thread, duplicates included."""
+        return [r for r in read_log(self.email_log) if str(r["idempotency_key"]).startswith(thread_id)]
+
+    def cli(self, *argv: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `python -m client` in a new process, as a user would."""
+        return subprocess.run(
+            [sys.executable, "-m", "client", *argv],
+            cwd=REPO,
+            env=server_env({"LANGGRAPH_URL": url or self.server.url}),
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT_S,
+            check=False,
+        )
+
+
+def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Served:
+    email_log = workdir / "emails.jsonl"
+    server = DevServer(workdir=workdir, env={"EMAIL_LOG": str(email_log), **(extra_env or {})})
+    return Served(server=server.start(), email_log=email_log)
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    running = serve(tmp_path_factory.mktemp("server"))
+    yield running
+    running.server.stop()
+
+
+@pytest.fixture
+async def client(served: Served) -> AsyncIterator[LangGraphClient]:
+    sdk = connect(served.server.url)
+    yield sdk
+    await sdk.aclose()

@@ -1,0 +1,37 @@
+"""A pending request survives a graceful restart of `langgraph dev`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.contract import APPROVAL_NODE
+from client.approvals import connect, get_pending, inbox
+from tests.integration.conftest import serve
+from tests.support.scripts import email, script
+
+
+async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path) -> None:
+    first = serve(tmp_path)
+    try:
+        started = first.cli("start", script(email()))
+        assert started.returncode == 0, started.stderr
+        thread_id = started.stdout.split()[1]
+    finally:
+        first.server.stop()  # Ctrl-C: the dev server saves its state on the way out
+
+    second = serve(tmp_path)
+    try:
+        client = connect(second.server.url)
+        try:
+            pending = await get_pending(client, thread_id)
+            assert pending is not None
+            assert pending.request["action_requests"][0]["args"] == email()["args"]
+            assert (await client.threads.get_state(thread_id))["next"] == [APPROVAL_NODE]
+            assert thread_id in [t["thread_id"] async for t in inbox(client)]
+        finally:
+            await client.aclose()
+        approved = second.cli("approve", thread_id)
+        assert approved.returncode == 0, approved.stderr
+        assert len(second.sent(thread_id)) == 1
+    finally:
+        second.server.stop()

@@ -1,0 +1,150 @@
+"""Start and stop a real `langgraph dev` on a free port, for integration tests.
+
+Each server gets its own working directory (where the in-memory runtime keeps
+its `.langgraph_api` persistence) and a `langgraph.json` pointing at this repo,
+so tests never touch the developer's own `make dev` state or port 2024.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the OS picks it; 2024 is never assumed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a server or client subprocess: offline, no telemetry."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MODEL", "OPENAI_", "LANGGRAPH_", "LANGSMITH_", "LANGCHAIN_"))
+    }
+    env.update(
+        {
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            "LANGSMITH_TRACING": "false",
+            "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class DevServer:
+    """One `langgraph dev` process serving this repo's `langgraph.json`."""
+
+    workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "server.log"
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _write_config(self) -> Path:
+        """This repo's `langgraph.json`, with its `./` paths made absolute."""
+
+        def absolute(value: object) -> object:
+            if isinstance(value, str) and value.startswith("./"):
+                return str(REPO / value.removeprefix("./"))
+            return value
+
+        config = json.loads((REPO / "langgraph.json").read_text())
+        config["dependencies"] = [str(REPO)]
+        config.pop("env", None)
+        for section in ("graphs", "auth", "http"):
+            if section in config:
+                config[section] = {key: absolute(value) for key, value in config[section].items()}
+        path = self.workdir / "langgraph.json"
+        path.write_text(json.dumps(config, indent=2))
+        return path
+
+    def start(self) -> DevServer:
+        """Start on a free port and wait until `/ok` answers; retry if the port was taken."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        config = self._write_config()
+        for _attempt in range(3):
+            self.port = free_port()
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [
+                        str(BIN / "langgraph"),
+                        "dev",
+                        "--no-browser",
+                        "--no-reload",
+                        "--port",
+                        str(self.port),
+                        "--config",
+                        str(config),
+                    ],
+                    cwd=self.workdir,
+                    env=server_env(self.env),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            if self._wait_ready():
+                return self
+        raise RuntimeError(f"langgraph dev did not start:\n{self.log_tail()}")
+
+    def _wait_ready(self) -> bool:
+        assert self.process is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False  # exited: most likely the port was taken meanwhile
+            try:
+                if httpx.get(f"{self.url}/ok", timeout=2).status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop(graceful=False)
+        raise RuntimeError(f"langgraph dev not ready after {START_TIMEOUT_S}s:\n{self.log_tail()}")
+
+    def stop(self, graceful: bool = True) -> None:
+        """Stop the server: Ctrl-C (it saves its state) or, if not graceful, SIGKILL."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGINT if graceful else signal.SIGKILL)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+
+    def wipe(self) -> None:
+        shutil.rmtree(self.workdir / ".langgraph_api", ignore_errors=True)
