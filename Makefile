@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 2024
+# Postgres tests use this server and skip (one line) when it is not reachable.
+export DATABASE_URI ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: install dev test lint format typecheck unit integration demo bench clean
 

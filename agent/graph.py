@@ -22,7 +22,7 @@ from langgraph.types import Checkpointer
 
 from agent.approval import RefuseGatedTools, approval_middleware
 from agent.contract import APPROVAL_NODE
-from agent.email import LoggingEmailProvider, NullEmailProvider
+from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
 from agent.policy import INTERRUPT_ON
 from agent.prompts import SUBAGENT_PROMPT, SYSTEM_PROMPT
@@ -36,11 +36,14 @@ def make_graph(
     *,
     store: BaseStore | None = None,
     settings: Settings | None = None,
+    email_provider: EmailProvider | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Build the agent. With no model, the one `settings` (default: the environment) names."""
+    """Build the agent. What is not given comes from `settings` (default: the environment)."""
     settings = settings or Settings.from_env()
     model = model or make_model(settings)
-    provider = LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
+    provider = email_provider or (
+        LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
+    )
     gate, request_approval = approval_middleware(INTERRUPT_ON)
     # Subagents cannot pause the parent for review, so gated tools are refused there.
     general_purpose: SubAgent = {
