@@ -36,6 +36,7 @@ from langchain.agents.middleware import (
     AgentState,
     HumanInTheLoopMiddleware,
     InterruptOnConfig,
+    TodoListMiddleware,
     ToolCallRequest,
     hook_config,
 )
@@ -61,6 +62,9 @@ from agent.contract import (
 )
 from agent.decisions import DecisionRefused, check_answer
 
+EDITED_TOOL_CALLS = "hitl_edited_tool_calls"
+"""The parent middleware's private key for reviewer edits, applied when the tool runs."""
+
 AUTH_USER_KEY = "langgraph_auth_user_id"
 """Where the LangGraph server puts the authenticated user's id in `configurable`."""
 
@@ -79,7 +83,7 @@ class ApprovalState(AgentState[Any]):
     hitl_history: Annotated[
         NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_append_history, snapshot_frequency=50)
     ]
-    hitl_edited_tool_calls: NotRequired[Annotated[dict[str, Action], PrivateStateAttr]]
+    hitl_edited_tool_calls: NotRequired[Annotated[dict[str, Action], PrivateStateAttr]]  # EDITED_TOOL_CALLS
 
 
 def _now() -> str:
@@ -196,7 +200,12 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
             decided_by=_deciding_user(),
         )
         # Rejected and answered calls get their tool message now; the rest go to tools.
-        return {"messages": answers, PENDING_HITL: None, HITL_HISTORY: [entry], "hitl_edited_tool_calls": edited}
+        update: dict[str, Any] = {"messages": answers, PENDING_HITL: None, HITL_HISTORY: [entry]}
+        # Edits reach the tool through this key (read by the parent's wrap_tool_call);
+        # written only when there are edits now or left over from an earlier turn.
+        if edited or state.get(EDITED_TOOL_CALLS):
+            update[EDITED_TOOL_CALLS] = edited
+        return update
 
     def _authorized(self, request: ToolCallRequest) -> bool:
         """Whether the request decided last approved (or edited) exactly this call."""
@@ -242,6 +251,22 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
         return await super().awrap_tool_call(request, handler)
 
 
+def request_or_route(gate: ReviewToolCalls, state: Any, runtime: Runtime[Any]) -> dict[str, Any]:
+    """The after-model update: a new pending request, or a jump past the approval node."""
+    message = _last_ai_message(state["messages"])
+    request = gate.build_request(message, state, runtime) if message else None
+    if request is not None:
+        # This step completes, so the request is checkpointed before the pause.
+        return {PENDING_HITL: request}
+    # Nothing to review: skip the approval node (and its breakpoint) entirely.
+    update: dict[str, Any] = {"jump_to": "tools" if message is not None and message.tool_calls else "end"}
+    # `null` from the first turn on; after that only written to drop a request that a
+    # new message left unanswered (its calls never ran).
+    if PENDING_HITL not in state or state[PENDING_HITL] is not None:
+        update[PENDING_HITL] = None
+    return update
+
+
 class RequestApproval(AgentMiddleware[ApprovalState, Any, Any]):
     """Right after the model: write `pending_hitl`, or route past the approval node."""
 
@@ -255,19 +280,39 @@ class RequestApproval(AgentMiddleware[ApprovalState, Any, Any]):
     def name(self) -> str:
         return REQUEST_APPROVAL
 
-    @hook_config(can_jump_to=["model", "tools", "end"])
+    @hook_config(can_jump_to=["tools", "end"])
     def after_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        message = _last_ai_message(state["messages"])
-        request = self.gate.build_request(message, state, runtime) if message else None
-        if request is not None:
-            # This step completes, so the request is checkpointed before the pause.
-            return {PENDING_HITL: request}
-        # Nothing to review: skip the approval node (and its breakpoint) entirely.
-        # Writing None also drops a request a new message left unanswered (it never ran).
-        route = "tools" if message is not None and message.tool_calls else "end"
-        return {"jump_to": route, PENDING_HITL: None}
+        return request_or_route(self.gate, state, runtime)
 
     async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        return self.after_model(state, runtime)
+
+
+class PlanAndRequestApproval(TodoListMiddleware):
+    """Planning (`write_todos`) and `RequestApproval` in one after-model step.
+
+    Planning already has an after-model step (it refuses parallel `write_todos`
+    calls); writing the request there too means the gate adds no superstep to a
+    turn, which keeps it as cheap as deepagents' built-in `interrupt_on` (see
+    BENCHMARKS.md). Without planning, use `RequestApproval` on its own.
+    """
+
+    def __init__(self, gate: ReviewToolCalls) -> None:
+        super().__init__()
+        self.gate = gate
+
+    @property
+    def name(self) -> str:
+        return REQUEST_APPROVAL
+
+    @hook_config(can_jump_to=["tools", "end"])
+    def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        update = request_or_route(self.gate, state, runtime)
+        if "jump_to" in update:
+            return update  # no review: the turn goes straight on, as in RequestApproval
+        return {**(super().after_model(state, runtime) or {}), **update}
+
+    async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)
 
 
@@ -308,12 +353,13 @@ class RefuseGatedTools(AgentMiddleware[AgentState[Any], Any, Any]):
 
 
 def approval_middleware(
-    interrupt_on: Mapping[str, bool | InterruptOnConfig],
-) -> tuple[ReviewToolCalls, RequestApproval]:
-    """The two middleware, in the order `create_deep_agent(middleware=...)` needs.
+    interrupt_on: Mapping[str, bool | InterruptOnConfig], *, planning: bool = True
+) -> tuple[ReviewToolCalls, AgentMiddleware[Any, Any, Any]]:
+    """The gate and the request step, in the order `create_deep_agent(middleware=...)` needs.
 
-    After-model hooks run in reverse list order, so `RequestApproval` runs first
-    and `ReviewToolCalls` (the approval node) right after it.
+    After-model hooks run in reverse list order, so the request step runs first and
+    the approval node right after it. With `planning`, the request step is also the
+    planning middleware (`write_todos`); don't add `TodoListMiddleware` separately.
     """
     gate = ReviewToolCalls(interrupt_on)
-    return gate, RequestApproval(gate)
+    return gate, (PlanAndRequestApproval(gate) if planning else RequestApproval(gate))

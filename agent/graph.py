@@ -13,7 +13,7 @@ from typing import Any
 
 from deepagents import create_deep_agent
 from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT, SubAgent
-from langchain.agents.middleware import AgentMiddleware, TodoListMiddleware
+from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
@@ -51,9 +51,9 @@ def make_graph(
         "system_prompt": SUBAGENT_PROMPT,
         "middleware": [RefuseGatedTools(INTERRUPT_ON)],
     }
-    # Planning (write_todos) is no longer in deepagents' default stack: add it back.
-    # After-model hooks run in reverse order: request_approval, then the gate, then todos.
-    middleware: list[AgentMiddleware[Any, Any, Any]] = [TodoListMiddleware(), gate, request_approval]
+    # request_approval also brings planning (write_todos), which deepagents 0.7 no
+    # longer has by default. After-model hooks run in reverse: request, then the gate.
+    middleware: list[AgentMiddleware[Any, Any, Any]] = [gate, request_approval]
     agent = create_deep_agent(
         model=model,
         tools=make_tools(provider),

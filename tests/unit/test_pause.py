@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypedDict
 
 import pytest
+from deepagents import create_deep_agent
+from langchain.agents.middleware import AgentMiddleware
 from langchain_core.runnables import RunnableConfig
 from langgraph._internal._constants import CONFIG_KEY_SEND
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Durability, interrupt
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, Durability, interrupt
 
+from agent.approval import approval_middleware
 from agent.contract import APPROVAL_NODE, PENDING_HITL
-from tests.support.scripts import call, email, script
+from agent.email import NullEmailProvider
+from agent.models.offline import OfflineChatModel
+from agent.policy import INTERRUPT_ON
+from agent.tools import make_tools
+from tests.support.scripts import call, email, script, user_input
 from tests.unit.conftest import Harness
 
 MODES: list[Durability] = ["sync", "async", "exit"]
@@ -84,7 +93,8 @@ def test_turns_without_a_gated_call_never_pause(harness: Harness, text: str) -> 
     thread = harness.start(text)
     state = harness.state(thread)
     assert state.next == ()
-    assert state.values.get(PENDING_HITL) is None
+    assert PENDING_HITL in state.values
+    assert state.values[PENDING_HITL] is None
     assert state.values["messages"][-1].type == "ai"
     assert not state.values["messages"][-1].tool_calls
 
@@ -111,3 +121,37 @@ def test_gated_and_free_calls_wait_together(harness: Harness) -> None:
     harness.answer(thread, {"type": "approve"})
     tools = [m.name for m in harness.state(thread).values["messages"] if m.type == "tool"]
     assert sorted(tools) == ["ls", "write_file"]
+
+
+def test_parallel_plans_are_refused_while_the_gated_call_waits(harness: Harness) -> None:
+    plan = call("write_todos", todos=[{"content": "a", "status": "pending"}])
+    thread = harness.start(script(plan, plan, email()))
+    errors = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    assert [m.status for m in errors] == ["error", "error"]
+    assert "write_todos" in errors[0].text
+    harness.answer(thread, {"type": "approve"})
+    tools = [m.name or m.tool_call_id for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    assert len(tools) == 3
+    assert len(harness.sent()) == 1
+
+
+def test_request_step_without_planning(tmp_path: Path) -> None:
+    """`RequestApproval` on its own, for agents without the planning middleware."""
+    gate, request_approval = approval_middleware(INTERRUPT_ON, planning=False)
+    middleware: list[AgentMiddleware[Any, Any, Any]] = [gate, request_approval]
+    agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
+        model=OfflineChatModel(),
+        tools=make_tools(NullEmailProvider()),
+        middleware=middleware,
+        checkpointer=InMemorySaver(),
+    ).copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
+    assert "write_todos" not in agent.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]
+    config: RunnableConfig = {"configurable": {"thread_id": "plain"}}
+    agent.invoke(user_input("list files"), config)
+    assert agent.get_state(config).next == ()
+    agent.invoke(user_input(script(email())), config)
+    state = agent.get_state(config)
+    assert state.next == (APPROVAL_NODE,)
+    request_id = state.values[PENDING_HITL]["request_id"]
+    agent.invoke(Command(resume={"request_id": request_id, "decisions": [{"type": "reject"}]}), config)
+    assert agent.get_state(config).values[PENDING_HITL] is None

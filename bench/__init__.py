@@ -1,0 +1,1 @@
+"""Benchmarks of the approval gate: `make bench` (see BENCHMARKS.md)."""
