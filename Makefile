@@ -48,5 +48,8 @@ integration: install
 test: lint typecheck  ## lint, type-check and run every test (offline)
 	$(BIN)/pytest
 
+bench: install  ## benchmarks: prints a table, writes bench/results.json (see BENCHMARKS.md)
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ import pytest
 
 from agent.email import read_log
 from tests.support.pg_worker import READY
-from tests.support.postgres import isolated_schema
+from tests.support.postgres import postgres_for_tests
 from tests.support.server import REPO, server_env
 
 MODES = ["sync", "async", "exit"]
@@ -23,7 +23,7 @@ WORKER_TIMEOUT_S = 120
 
 @pytest.fixture(scope="module")
 def database_uri() -> Iterator[str]:
-    with isolated_schema() as uri:
+    with postgres_for_tests() as uri:
         yield uri
 
 

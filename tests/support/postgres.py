@@ -1,7 +1,9 @@
-"""A real PostgreSQL for tests: reachable or skipped (or failed, when CI requires it).
+"""A real PostgreSQL for tests and benchmarks, in a schema of its own.
 
-The server comes from `DATABASE_URI`. Each test session works in a schema of its
-own, dropped at the end, so runs never see each other's threads.
+The server comes from `DATABASE_URI`. Each user works in a fresh schema, dropped
+at the end, so runs never see each other's threads. Tests skip with a one-line
+reason when no server is reachable, and fail instead when `REQUIRE_POSTGRES=1`
+(set by `.ci/run`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,8 @@ import pytest
 REQUIRE_VARIABLE = "REQUIRE_POSTGRES"
 
 
-def unavailable(reason: str) -> None:
-    """Skip with a one-line reason, or fail when CI requires Postgres."""
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+class PostgresUnavailable(Exception):
+    """No PostgreSQL to use; the message is the one-line reason."""
 
 
 def with_search_path(uri: str, schema: str) -> str:
@@ -32,14 +31,18 @@ def with_search_path(uri: str, schema: str) -> str:
 
 @contextmanager
 def isolated_schema() -> Iterator[str]:
-    """Yield a `DATABASE_URI` whose tables live in a fresh schema, dropped afterwards."""
+    """Yield a `DATABASE_URI` whose tables live in a fresh schema, dropped afterwards.
+
+    Raises:
+        PostgresUnavailable: `DATABASE_URI` is unset or its server does not answer.
+    """
     uri = os.environ.get("DATABASE_URI", "").strip()
     if not uri:
-        unavailable("no PostgreSQL: DATABASE_URI is not set")
+        raise PostgresUnavailable("no PostgreSQL: DATABASE_URI is not set")
     try:
         admin = psycopg.connect(uri, autocommit=True, connect_timeout=3)
     except psycopg.Error as error:
-        unavailable(f"no PostgreSQL at DATABASE_URI ({str(error).splitlines()[0]})")
+        raise PostgresUnavailable(f"no PostgreSQL at DATABASE_URI ({str(error).splitlines()[0]})") from None
     schema = f"test_{uuid.uuid4().hex[:10]}"
     with admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
@@ -47,3 +50,15 @@ def isolated_schema() -> Iterator[str]:
             yield with_search_path(uri, schema)
         finally:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def postgres_for_tests() -> Iterator[str]:
+    """`isolated_schema`, or a skip with the reason (a failure when CI requires Postgres)."""
+    try:
+        with isolated_schema() as uri:
+            yield uri
+    except PostgresUnavailable as missing:
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"{REQUIRE_VARIABLE}=1 but {missing}", pytrace=False)
+        pytest.skip(str(missing))

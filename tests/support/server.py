@@ -58,6 +58,8 @@ class DevServer:
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
+    extra_graphs: dict[str, str] = field(default_factory=dict)
+    """More graphs to serve beside `agent`, as `{id: "relative/path.py:attr"}`."""
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -85,6 +87,7 @@ class DevServer:
         config = json.loads((REPO / "langgraph.json").read_text())
         config["dependencies"] = [str(REPO)]
         config.pop("env", None)
+        config["graphs"].update({key: f"./{value}" for key, value in self.extra_graphs.items()})
         for section in ("graphs", "auth", "http"):
             if section in config:
                 config[section] = {key: absolute(value) for key, value in config[section].items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.postgres import REQUIRE_VARIABLE, isolated_schema, with_search_path
+from tests.support.postgres import REQUIRE_VARIABLE, postgres_for_tests, with_search_path
 
 NOWHERE = "postgresql://postgres@/test?host=/nonexistent-socket-dir"
 
@@ -12,7 +12,7 @@ NOWHERE = "postgresql://postgres@/test?host=/nonexistent-socket-dir"
 def test_unreachable_server_skips_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URI", NOWHERE)
     monkeypatch.delenv(REQUIRE_VARIABLE, raising=False)
-    with pytest.raises(pytest.skip.Exception) as skipped, isolated_schema():
+    with pytest.raises(pytest.skip.Exception) as skipped, postgres_for_tests():
         pass
     assert str(skipped.value).startswith("no PostgreSQL at DATABASE_URI")
     assert "\n" not in str(skipped.value)
@@ -21,14 +21,14 @@ def test_unreachable_server_skips_with_one_line(monkeypatch: pytest.MonkeyPatch)
 def test_missing_uri_skips(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URI", raising=False)
     monkeypatch.delenv(REQUIRE_VARIABLE, raising=False)
-    with pytest.raises(pytest.skip.Exception, match="DATABASE_URI is not set"), isolated_schema():
+    with pytest.raises(pytest.skip.Exception, match="DATABASE_URI is not set"), postgres_for_tests():
         pass
 
 
 def test_ci_turns_the_skip_into_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URI", NOWHERE)
     monkeypatch.setenv(REQUIRE_VARIABLE, "1")
-    with pytest.raises(pytest.fail.Exception, match="REQUIRE_POSTGRES=1 but no PostgreSQL"), isolated_schema():
+    with pytest.raises(pytest.fail.Exception, match="REQUIRE_POSTGRES=1 but no PostgreSQL"), postgres_for_tests():
         pass
 
 

@@ -1,0 +1,118 @@
+"""Benchmarks of the approval gate: `make bench` (or `python -m bench --smoke`).
+
+Prints a table, writes `bench/results.json`. Every figure is a ratio of two
+things measured side by side in the same run, or a growth curve: these machines
+are noisy, absolute times are not comparable between runs. BENCHMARKS.md says
+how each is taken and records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.postgres import PostgresSaver
+
+from bench import inprocess, server
+from tests.support.postgres import PostgresUnavailable, isolated_schema
+from tests.support.server import DevServer
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+@contextmanager
+def _postgres_saver(uri: str) -> Iterator[PostgresSaver]:
+    with PostgresSaver.from_conn_string(uri) as saver:
+        saver.setup()
+        yield saver
+
+
+def _postgres_cycle_times(cycles: int) -> dict[str, Any]:
+    try:
+        with isolated_schema() as uri:
+            return inprocess.cycle_times(cycles, saver=lambda: _postgres_saver(uri))
+    except PostgresUnavailable as missing:
+        return {"skipped": str(missing)}
+
+
+def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
+    cycles, sizes, rounds, concurrent = (6, (2, 5), 3, 10) if smoke else (60, (10, 100, 1000), 15, 200)
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        "smoke": smoke,
+    }
+    times = inprocess.cycle_times(cycles)
+    sizes_bytes = inprocess.cycle_bytes()
+    results["cycle_ms"] = times
+    results["cycle_bytes"] = sizes_bytes
+    results["gate_time_ratio"] = times["template"] / times["builtin"]
+    results["gate_bytes_ratio"] = sizes_bytes["template"] / sizes_bytes["builtin"]
+    results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes)
+    if with_postgres:
+        pg = _postgres_cycle_times(max(cycles // 3, 4))
+        results["postgres_cycle_ms"] = pg
+        if "template" in pg:
+            results["postgres_gate_time_ratio"] = pg["template"] / pg["builtin"]
+    if with_server:
+        with tempfile.TemporaryDirectory() as workdir:
+            dev = DevServer(workdir=Path(workdir), extra_graphs=server.EXTRA_GRAPHS).start()
+            try:
+                latency = asyncio.run(server.pause_and_resume(dev.url, rounds))
+                template_rate = asyncio.run(server.approvals_per_second(dev.url, "agent", concurrent))
+                builtin_rate = asyncio.run(server.approvals_per_second(dev.url, server.BUILTIN, concurrent))
+            finally:
+                dev.stop()
+        results["server_ms"] = latency
+        results["pause_ratio"] = latency["pause_ms"] / latency["floor_ms"]
+        results["resume_ratio"] = latency["resume_ms"] / latency["floor_ms"]
+        results["approvals_per_s"] = {"template": template_rate, "builtin": builtin_rate, "threads": concurrent}
+        results["approvals_per_s_ratio"] = template_rate / builtin_rate
+    return results
+
+
+TARGETS = {"gate_time_ratio": "≤ 1.0", "gate_bytes_ratio": "≤ 1.1", "postgres_gate_time_ratio": "≤ 1.0"}
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = [("measure", "value", "target")]
+    for key in (
+        "gate_time_ratio",
+        "gate_bytes_ratio",
+        "postgres_gate_time_ratio",
+        "pause_ratio",
+        "resume_ratio",
+        "approvals_per_s_ratio",
+    ):
+        if key in results:
+            rows.append((key, f"{results[key]:.3f}", TARGETS.get(key, "(reported)")))
+    for gate, curve in results.get("reload_ms_by_history", {}).items():
+        rows.append((f"reload_ms_by_history[{gate}]", ", ".join(f"{n}: {ms:.1f}" for n, ms in curve.items()), "flat"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmarks run, measures nothing")
+    parser.add_argument("--no-server", action="store_true", help="skip the langgraph dev measures")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL measure")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    results = run(args.smoke, with_server=not args.no_server, with_postgres=not args.no_postgres)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""In-process measures: the gate against deepagents' built-in `interrupt_on`.
+
+Every figure is taken side by side in one run: the two gates' cycles alternate
+(ABBA order) so that machine noise falls on both alike, and each is a median.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+
+from bench.cycles import GATES, Gate, Graph, approve, build, cycle, pause, read_request
+from bench.storage import bytes_by_channel
+
+SaverFactory = Callable[[], AbstractContextManager[BaseCheckpointSaver[Any]]]
+
+
+def _abba(rounds: int) -> Iterator[Gate]:
+    for index in range(rounds):
+        yield from GATES if index % 2 == 0 else reversed(GATES)
+
+
+def cycle_times(cycles: int, saver: SaverFactory = lambda: nullcontext(InMemorySaver())) -> dict[str, float]:
+    """Median ms of a pause-and-approve cycle on a new thread, per gate."""
+    times: dict[Gate, list[float]] = {gate: [] for gate in GATES}
+    with saver() as first, saver() as second:
+        graphs = {"template": build("template", first), "builtin": build("builtin", second)}
+        for gate in GATES:  # warm up: imports, caches, first checkpoints
+            cycle(gate, graphs[gate])
+        for gate in _abba(cycles):
+            started = time.perf_counter()
+            cycle(gate, graphs[gate])
+            times[gate].append((time.perf_counter() - started) * 1000)
+    return {gate: statistics.median(values) for gate, values in times.items()}
+
+
+def cycle_bytes() -> dict[str, int]:
+    """Checkpoint bytes one cycle writes on a new thread (after a warm-up cycle), per gate."""
+    result: dict[str, int] = {}
+    for gate in GATES:
+        saver = InMemorySaver()
+        graph = build(gate, saver)
+        cycle(gate, graph)
+        thread_id = cycle(gate, graph)
+        result[gate] = sum(bytes_by_channel(saver, thread_id).values())
+    return result
+
+
+def reload_ms_by_history(sizes: tuple[int, ...], reads: int = 20) -> dict[str, dict[str, float]]:
+    """Median ms to read the pending request back, on a thread with N answered cycles."""
+    result: dict[str, dict[str, float]] = {gate: {} for gate in GATES}
+    for gate in GATES:
+        graph: Graph = build(gate, InMemorySaver())
+        thread_id, done = uuid.uuid4().hex, 0
+        for size in sorted(sizes):
+            while done < size:
+                cycle(gate, graph, thread_id)
+                done += 1
+            pause(graph, thread_id)
+            samples = []
+            for _ in range(reads):
+                started = time.perf_counter()
+                read_request(gate, graph, thread_id)
+                samples.append((time.perf_counter() - started) * 1000)
+            result[gate][str(size)] = statistics.median(samples)
+            approve(gate, graph, thread_id)
+            done += 1
+    return result

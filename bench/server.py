@@ -1,0 +1,105 @@
+"""Measures through a real `langgraph dev`: pause, resume and concurrent approvals.
+
+The server serves three graphs side by side (`bench/graphs.py`): the template's
+`agent`, the same agent with deepagents' built-in gate (`builtin`), and a
+one-node `floor`, the server's own cost of a run. Ratios divide by one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langgraph_sdk.client import LangGraphClient
+
+from agent.contract import GRAPH_ID, PENDING_HITL
+from client.approvals import connect
+from tests.support.scripts import email, script, user_input
+
+POLL_S = 0.005
+WAIT_S = 60.0
+BUILTIN, FLOOR = "builtin", "floor"
+EXTRA_GRAPHS = {BUILTIN: "bench/graphs.py:builtin", FLOOR: "bench/graphs.py:floor"}
+
+
+async def _until(check: Callable[[], Awaitable[bool]]) -> None:
+    async with asyncio.timeout(WAIT_S):
+        while not await check():
+            await asyncio.sleep(POLL_S)
+
+
+async def _idle(client: LangGraphClient, thread_id: str) -> bool:
+    return (await client.threads.get(thread_id))["status"] == "idle"
+
+
+async def _pending(client: LangGraphClient, thread_id: str) -> bool:
+    values = (await client.threads.get_state(thread_id))["values"]
+    return isinstance(values, dict) and bool(values.get(PENDING_HITL))
+
+
+async def pause_and_resume(url: str, rounds: int) -> dict[str, float]:
+    """Median ms: a floor run; until a fresh client sees the request; resume until idle."""
+    writer, fresh = connect(url), connect(url)
+    floor, paused, resumed = [], [], []
+    try:
+        for _ in range(rounds):
+            thread_id = (await writer.threads.create())["thread_id"]
+            started = time.perf_counter()
+            await writer.runs.create(thread_id, FLOOR, input={})
+            await _until(lambda t=thread_id: _idle(fresh, t))
+            floor.append(time.perf_counter() - started)
+
+            thread_id = (await writer.threads.create())["thread_id"]
+            started = time.perf_counter()
+            await writer.runs.create(thread_id, GRAPH_ID, input=user_input(script(email())))
+            await _until(lambda t=thread_id: _pending(fresh, t))
+            paused.append(time.perf_counter() - started)
+            await _until(lambda t=thread_id: _interrupted(fresh, t))
+
+            request = (await fresh.threads.get_state(thread_id))["values"][PENDING_HITL]  # type: ignore[call-overload]
+            resume = {"resume": {"request_id": request["request_id"], "decisions": [{"type": "approve"}]}}
+            started = time.perf_counter()
+            await writer.runs.create(thread_id, GRAPH_ID, command=resume)  # type: ignore[arg-type]
+            await _until(lambda t=thread_id: _idle(fresh, t))
+            resumed.append(time.perf_counter() - started)
+    finally:
+        await writer.aclose()
+        await fresh.aclose()
+    return {
+        "floor_ms": statistics.median(floor) * 1000,
+        "pause_ms": statistics.median(paused) * 1000,
+        "resume_ms": statistics.median(resumed) * 1000,
+    }
+
+
+async def _interrupted(client: LangGraphClient, thread_id: str) -> bool:
+    return (await client.threads.get(thread_id))["status"] == "interrupted"
+
+
+async def _resume_value(client: LangGraphClient, graph_id: str, thread_id: str) -> dict[str, Any]:
+    decisions = [{"type": "approve"}]
+    if graph_id == BUILTIN:
+        return {"resume": {"decisions": decisions}}
+    request = (await client.threads.get_state(thread_id))["values"][PENDING_HITL]  # type: ignore[call-overload]
+    return {"resume": {"request_id": request["request_id"], "decisions": decisions}}
+
+
+async def approvals_per_second(url: str, graph_id: str, threads: int) -> float:
+    """Pause `threads` threads, then approve them all at once: approvals per second."""
+    client = connect(url)
+    try:
+        ids = [str((await client.threads.create())["thread_id"]) for _ in range(threads)]
+        await asyncio.gather(*(client.runs.wait(t, graph_id, input=user_input(script(email()))) for t in ids))
+        commands = [await _resume_value(client, graph_id, t) for t in ids]
+        started = time.perf_counter()
+        await asyncio.gather(*(client.runs.wait(t, graph_id, command=c) for t, c in zip(ids, commands, strict=True)))  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+        statuses = {(await client.threads.get(t))["status"] for t in ids}
+        if statuses != {"idle"}:
+            raise RuntimeError(f"after the approvals some threads are {statuses - {'idle'}}")
+        return threads / elapsed
+    finally:
+        await client.aclose()
