@@ -3,21 +3,25 @@
 Why not a plain `interrupt()`: LangGraph keeps only the interrupt and resume
 writes of an interrupted task, so whatever a node writes before it calls
 `interrupt()` is lost, under every durability mode. Here the request is written
-by a step that *completes*, and the graph pauses *before* the step that reads the
-answer:
+by a step that *completes*; only then does the next node, the approval node,
+pause the graph:
 
-    model ─▶ request_approval ─┬─(no gated call: jump)──────────────▶ tools / end
-                               └─▶ ‖ review_tool_calls ─▶ tools ─▶ model …
-                                   ‖ = interrupt_before: the pause
+    model ─▶ request_approval ─┬─(no gated call: jump)─────────────▶ tools / end
+                               └─▶ review_tool_calls ‖ ─▶ tools ─▶ model …
+                                                     ‖ the pause
 
 - `RequestApproval` (after the model) writes `pending_hitl` when the model's
-  message holds gated calls. Turns without one jump past the approval node, so
-  they never pause (a plain breakpoint after the model would pause every turn).
+  message holds gated calls, and its step completes, so the request is in the
+  checkpoint under every durability mode. Turns without a gated call jump past
+  the approval node and never pause.
 - `ReviewToolCalls` (the approval node, a `HumanInTheLoopMiddleware` subclass)
-  reads the answer from `Command(resume=...)`, checks it (`agent.decisions`),
-  applies approve / edit / reject / respond per call, clears `pending_hitl` and
-  appends to `hitl_history`. A refused answer changes nothing: the node pauses
-  again on a regular interrupt whose value is the request plus `error`.
+  pauses on a regular `interrupt()` whose value is the request, which every
+  LangGraph server and HITL UI understands. (Compiled with `interrupt_before`
+  on this node, the graph pauses at a static breakpoint instead; resuming then
+  hands the answer to the same `interrupt()`.) It checks the answer
+  (`agent.decisions`), applies approve / edit / reject / respond per call,
+  clears `pending_hitl` and appends to `hitl_history`. A refused answer changes
+  nothing: the node pauses again, the interrupt's value now carrying `error`.
 - As a last line of defence, a gated tool only runs when the request just
   decided approved or edited that very call.
 - `RefuseGatedTools` is for subagents: they cannot pause the parent for review,
@@ -160,8 +164,8 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
         pending: PendingRequest | None = state.get(PENDING_HITL)  # type: ignore[assignment]
         if not pending:
             return None
-        # Resuming from the breakpoint hands the resume value to the first
-        # interrupt() here; without one, the request surfaces as a plain interrupt.
+        # The pause. The request is already saved (the previous step completed), so
+        # nothing is lost here. On resume, the answer is what interrupt() returns.
         answer = interrupt(pending)
         while True:
             try:
@@ -258,7 +262,7 @@ def request_or_route(gate: ReviewToolCalls, state: Any, runtime: Runtime[Any]) -
     if request is not None:
         # This step completes, so the request is checkpointed before the pause.
         return {PENDING_HITL: request}
-    # Nothing to review: skip the approval node (and its breakpoint) entirely.
+    # Nothing to review: skip the approval node, so this turn never pauses.
     update: dict[str, Any] = {"jump_to": "tools" if message is not None and message.tool_calls else "end"}
     # `null` from the first turn on; after that only written to drop a request that a
     # new message left unanswered (its calls never ran).

@@ -37,8 +37,16 @@ def make_graph(
     store: BaseStore | None = None,
     settings: Settings | None = None,
     email_provider: EmailProvider | None = None,
+    breakpoint: bool = False,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Build the agent. What is not given comes from `settings` (default: the environment)."""
+    """Build the agent. What is not given comes from `settings` (default: the environment).
+
+    The graph pauses on a regular interrupt in the approval node, right after the
+    step that saved `pending_hitl`. With `breakpoint=True` it pauses at a static
+    `interrupt_before` on that node instead: same contract on `langgraph dev`, but
+    the pause then has no interrupt value, which some servers (aegra) and HITL UIs
+    do not recognise as a pause (see README, "Other servers").
+    """
     settings = settings or Settings.from_env()
     model = model or make_model(settings)
     provider = email_provider or (
@@ -67,8 +75,7 @@ def make_graph(
     if not isinstance(tool_node, ToolNode):
         raise TypeError("create_deep_agent no longer builds a ToolNode named 'tools'; update agent/graph.py")
     gate.register_tools(tool_node.tools_by_name.values())
-    # The pause: the graph stops before the approval node, after the request is saved.
-    return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
+    return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]}) if breakpoint else agent
 
 
 graph = make_graph()

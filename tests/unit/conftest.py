@@ -71,9 +71,10 @@ class Harness:
         return [record for record in read_log(self.email_log) if record["sent"]]
 
 
-@pytest.fixture
-def harness(tmp_path: Path) -> Harness:
+@pytest.fixture(params=[False, True], ids=["interrupt", "breakpoint"])
+def harness(tmp_path: Path, request: pytest.FixtureRequest) -> Harness:
+    """Every graph test runs twice: pausing on a regular interrupt, and at a static breakpoint."""
     checkpointer = InMemorySaver()
     log = tmp_path / "emails.jsonl"
-    graph = make_graph(checkpointer=checkpointer, settings=Settings(email_log=log))
+    graph = make_graph(checkpointer=checkpointer, settings=Settings(email_log=log), breakpoint=request.param)
     return Harness(graph=graph, checkpointer=checkpointer, email_log=log)

@@ -1,0 +1,65 @@
+"""Load: 200 threads paused at once, then all answered at once, on a fresh `langgraph dev`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from langgraph_sdk.client import LangGraphClient
+
+from agent.contract import GRAPH_ID
+from client.approvals import connect, create_thread, get_pending, inbox
+from tests.integration.conftest import Served, serve
+from tests.support.scripts import email, script, user_input
+
+THREADS = 200
+PAGE = 50  # the inbox pages; some servers refuse `limit` over 100
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    running = serve(tmp_path_factory.mktemp("load"))
+    yield running
+    running.server.stop()
+
+
+async def _pause_all(client: LangGraphClient) -> list[str]:
+    ids = [await create_thread(client) for _ in range(THREADS)]
+    runs = [
+        client.runs.wait(t, GRAPH_ID, input=user_input(script(email(to=f"u{i}@example.com"))))
+        for i, t in enumerate(ids)
+    ]
+    await asyncio.gather(*runs)
+    return ids
+
+
+async def _answer(client: LangGraphClient, thread_id: str, approve: bool) -> None:
+    pending = await get_pending(client, thread_id)
+    assert pending is not None
+    decision = {"type": "approve"} if approve else {"type": "reject", "message": "load test"}
+    resume = {"request_id": pending.request["request_id"], "decisions": [decision]}
+    await client.runs.wait(thread_id, GRAPH_ID, command={"resume": resume})
+
+
+async def test_200_pending_then_200_answers_at_once(fresh: Served) -> None:
+    client = connect(fresh.server.url)
+    try:
+        ids = await _pause_all(client)
+        listed = [t["thread_id"] async for t in inbox(client, page_size=PAGE)]
+        assert sorted(listed) == sorted(ids)  # every pending thread, each once, across pages
+
+        approved = set(ids[::2])
+        await asyncio.gather(*(_answer(client, t, t in approved) for t in ids))
+
+        for thread_id in ids:
+            sent = fresh.sent(thread_id)
+            assert len(sent) == (1 if thread_id in approved else 0), thread_id
+        assert len(fresh.attempts("")) == len(approved)  # no duplicate attempt anywhere
+        assert [t async for t in inbox(client, page_size=PAGE)] == []
+        for status in ("busy", "error", "interrupted"):
+            assert await client.threads.search(status=status, limit=PAGE) == [], status
+        runs = await asyncio.gather(*(client.runs.list(t, limit=10) for t in ids))
+        assert {run["status"] for thread_runs in runs for run in thread_runs} == {"success"}
+    finally:
+        await client.aclose()
