@@ -9,7 +9,18 @@ PORT   ?= 2024
 # Postgres tests use this server and skip (one line) when it is not reachable.
 export DATABASE_URI ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install dev test lint format typecheck unit integration demo bench clean
+# aegra (a Postgres-backed Agent Protocol server) gets a venv of its own: its newest
+# release needs Python 3.12; on 3.11 the last one that installs is 0.6.
+# The first Python 3.12+ that runs (pyenv installs count even when not selected), else $(PYTHON).
+AEGRA_PYTHON ?= $(or $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3 \
+	$$HOME/.pyenv/versions/3.13*/bin/python3; do $$p -c 'import sys; assert sys.version_info >= (3, 12)' \
+	2>/dev/null && $$p -c 'import sys; print(sys.executable)' && break; done),$(PYTHON))
+AEGRA_VENV   := .venv-aegra
+AEGRA_STAMP  := $(AEGRA_VENV)/.installed
+AEGRA_PKGS    = $(shell $(AEGRA_PYTHON) -c 'import sys; print("aegra-cli==0.11.0 aegra-api==0.11.0" if sys.version_info >= (3, 12) else "aegra-cli==0.6.0 aegra-api==0.6.0 greenlet")')
+export AEGRA_BIN := $(CURDIR)/$(AEGRA_VENV)/bin/aegra
+
+.PHONY: install aegra dev test lint format typecheck unit integration demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is required, $(PYTHON) is " + sys.version.split()[0])'
@@ -21,6 +32,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the template with its dev tools
+
+$(AEGRA_STAMP): pyproject.toml
+	$(AEGRA_PYTHON) -m venv $(AEGRA_VENV)
+	$(AEGRA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AEGRA_VENV)/bin/python -m pip install --quiet -e . $(AEGRA_PKGS)
+	@touch $(AEGRA_STAMP)
+
+aegra: $(AEGRA_STAMP)  ## a venv with aegra and the template, for the multi-instance tests
 
 dev: install  ## serve the agent on http://127.0.0.1:$(PORT) (PORT=8123 make dev if 2024 is taken)
 	$(BIN)/langgraph dev --no-browser --port $(PORT)
@@ -42,14 +61,14 @@ typecheck: install
 unit: install
 	$(BIN)/pytest tests/unit
 
-integration: install
+integration: install aegra
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck  ## lint, type-check and run every test (offline)
+test: lint typecheck aegra  ## lint, type-check and run every test (offline)
 	$(BIN)/pytest
 
 bench: install  ## benchmarks: prints a table, writes bench/results.json (see BENCHMARKS.md)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(AEGRA_VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache

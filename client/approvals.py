@@ -23,6 +23,8 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.contract import GRAPH_ID, PENDING_HITL, PendingRequest, Resume
 
+Timeouts = tuple[float, float, float, float]
+
 INBOX_PAGE_SIZE = 50
 """Threads fetched per `threads.search` call; some servers cap `limit` at 100."""
 
@@ -54,10 +56,15 @@ class Update:
     values: dict[str, Any]
 
 
-def connect(url: str, token: str | None = None) -> LangGraphClient:
-    """An SDK client for the server at `url`, sending `token` as a bearer token if given."""
+def connect(url: str, token: str | None = None, timeout: Timeouts | None = None) -> LangGraphClient:
+    """An SDK client for the server at `url`, sending `token` as a bearer token if given.
+
+    The SDK keeps at most 100 connections and waits 5 s for a free one; a caller with
+    more requests in flight than that passes `timeout` = (connect, read, write, pool)
+    seconds with a longer pool wait.
+    """
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    return get_client(url=url, headers=headers)
+    return get_client(url=url, headers=headers, timeout=timeout)
 
 
 def user_message(text: str) -> dict[str, Any]:
@@ -95,17 +102,33 @@ async def get_pending(client: LangGraphClient, thread_id: str) -> Pending | None
     )
 
 
-async def inbox(client: LangGraphClient, page_size: int = INBOX_PAGE_SIZE) -> AsyncIterator[dict[str, Any]]:
-    """Every thread awaiting approval, newest first, fetched page by page."""
+@dataclass(frozen=True)
+class InboxItem:
+    """One thread awaiting approval, as the inbox lists it."""
+
+    thread_id: str
+    request: PendingRequest
+
+
+async def _listed_request(client: LangGraphClient, thread: Mapping[str, Any]) -> PendingRequest | None:
+    values = thread.get("values")
+    if isinstance(values, dict) and PENDING_HITL in values:
+        return cast("PendingRequest | None", values[PENDING_HITL])
+    # Some servers (aegra) list threads without their values: ask for the state.
+    pending = await get_pending(client, str(thread["thread_id"]))
+    return pending.request if pending else None
+
+
+async def inbox(client: LangGraphClient, page_size: int = INBOX_PAGE_SIZE) -> AsyncIterator[InboxItem]:
+    """Every thread awaiting approval, most recently updated first, fetched page by page."""
     offset = 0
     while True:
         page = await client.threads.search(
             status="interrupted", limit=page_size, offset=offset, sort_by="updated_at", sort_order="desc"
         )
         for thread in page:
-            values = thread.get("values") or {}
-            if isinstance(values, dict) and values.get(PENDING_HITL):
-                yield cast("dict[str, Any]", thread)
+            if request := await _listed_request(client, thread):
+                yield InboxItem(thread_id=str(thread["thread_id"]), request=request)
         if len(page) < page_size:
             return
         offset += page_size

@@ -91,8 +91,8 @@ async def cmd_start(client: LangGraphClient, args: argparse.Namespace) -> int:
 
 async def cmd_inbox(client: LangGraphClient, args: argparse.Namespace) -> int:
     count = 0
-    async for thread in inbox(client):
-        say(render.inbox_row(thread))
+    async for item in inbox(client):
+        say(render.inbox_row(item))
         count += 1
     say(f"{count} thread(s) awaiting approval.")
     return 0

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, REQUEST_NODE
-from client.approvals import Pending, Update
+from client.approvals import InboxItem, Pending, Update
 
 PREVIEW = 100
 
@@ -34,10 +34,10 @@ def request(pending: Pending) -> str:
     return "\n".join(lines)
 
 
-def inbox_row(thread: dict[str, Any]) -> str:
-    req = thread["values"][PENDING_HITL]
+def inbox_row(item: InboxItem) -> str:
+    req = item.request
     calls = ", ".join(f"{a['name']}({_short(_args(a['args']), 60)})" for a in req["action_requests"])
-    return f"{thread['thread_id']}  {req['created_at']}  {calls}"
+    return f"{item.thread_id}  {req['created_at']}  {calls}"
 
 
 def _message_line(message: dict[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.email import read_log
 from client.approvals import connect
+from tests.support.aegra import AegraServer
 from tests.support.server import REPO, DevServer, server_env
 
 CLI_TIMEOUT_S = 120
@@ -21,9 +22,9 @@ CLI_TIMEOUT_S = 120
 
 @dataclass
 class Served:
-    """A running server, and where its emails go."""
+    """A running server (langgraph dev or aegra), and where its emails go."""
 
-    server: DevServer
+    server: DevServer | AegraServer
     email_log: Path
 
     def sent(self, thread_id: str) -> list[dict[str, Any]]:

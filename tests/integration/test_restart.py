@@ -27,7 +27,7 @@ async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path)
             assert pending is not None
             assert pending.request["action_requests"][0]["args"] == email()["args"]
             assert (await client.threads.get_state(thread_id))["next"] == [APPROVAL_NODE]
-            assert thread_id in [t["thread_id"] async for t in inbox(client)]
+            assert thread_id in [t.thread_id async for t in inbox(client)]
         finally:
             await client.aclose()
         approved = second.cli("approve", thread_id)

@@ -38,7 +38,7 @@ async def test_pause_and_approve_under_each_durability_mode(
     assert state["next"] == [APPROVAL_NODE]
     pending = state["values"][PENDING_HITL]  # type: ignore[call-overload]
     assert pending["action_requests"][0]["args"] == email()["args"]
-    interrupted = [t["thread_id"] async for t in inbox(client)]
+    interrupted = [t.thread_id async for t in inbox(client)]
     assert thread_id in interrupted
     assert served.sent(thread_id) == []
 
@@ -70,7 +70,7 @@ async def test_refused_answer_keeps_the_thread_waiting(served: Served, client: L
     assert "is not the pending request" in after.error
     assert (await client.threads.get(thread_id))["status"] == "interrupted"
     assert (await client.threads.get_state(thread_id))["next"] == [APPROVAL_NODE]
-    assert thread_id in [t["thread_id"] async for t in inbox(client)]
+    assert thread_id in [t.thread_id async for t in inbox(client)]
 
     await client.runs.wait(thread_id, GRAPH_ID, command=_resume_value(pending.request, {"type": "approve"}))
     assert len(served.sent(thread_id)) == 1
@@ -109,7 +109,7 @@ async def test_answering_again_later_sends_nothing_more(served: Served, client: 
 async def test_inbox_pages_through_every_waiting_thread(client: LangGraphClient) -> None:
     waiting = {await _pause(client, script(email(to=f"p{i}@example.com"))) for i in range(3)}
     idle = await _pause(client, "hello")
-    listed = [t["thread_id"] async for t in inbox(client, page_size=2)]
+    listed = [t.thread_id async for t in inbox(client, page_size=2)]
     assert waiting <= set(listed)
     assert idle not in listed
     assert len(listed) == len(set(listed))

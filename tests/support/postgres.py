@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from urllib.parse import quote
+from contextlib import AbstractContextManager, contextmanager
+from urllib.parse import quote, urlsplit
 
 import psycopg
 import pytest
@@ -53,12 +53,43 @@ def isolated_schema() -> Iterator[str]:
 
 
 @contextmanager
-def postgres_for_tests() -> Iterator[str]:
-    """`isolated_schema`, or a skip with the reason (a failure when CI requires Postgres)."""
+def isolated_database() -> Iterator[str]:
+    """Yield the URI of a fresh database on the `DATABASE_URI` server, dropped afterwards.
+
+    For servers that run their own migrations (aegra), which want a database to themselves.
+
+    Raises:
+        PostgresUnavailable: as `isolated_schema`.
+    """
+    with isolated_schema():  # checks the server is there, with the same one-line reasons
+        pass
+    uri = os.environ["DATABASE_URI"].strip()
+    name = f"test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(uri, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlsplit(uri)._replace(path=f"/{name}").geturl()
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def required(resource: AbstractContextManager[str]) -> Iterator[str]:
+    """`resource`, or a skip with its one-line reason (a failure when CI requires Postgres)."""
     try:
-        with isolated_schema() as uri:
+        with resource as uri:
             yield uri
     except PostgresUnavailable as missing:
         if os.environ.get(REQUIRE_VARIABLE) == "1":
             pytest.fail(f"{REQUIRE_VARIABLE}=1 but {missing}", pytrace=False)
         pytest.skip(str(missing))
+
+
+def postgres_for_tests() -> AbstractContextManager[str]:
+    """A fresh schema for a test module (see `isolated_schema`)."""
+    return required(isolated_schema())
+
+
+def database_for_tests() -> AbstractContextManager[str]:
+    """A fresh database for a server under test (see `isolated_database`)."""
+    return required(isolated_database())

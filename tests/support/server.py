@@ -52,6 +52,53 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def write_config(workdir: Path, extra_graphs: dict[str, str] | None = None) -> Path:
+    """This repo's `langgraph.json` in `workdir`, `./` paths made absolute, plus `extra_graphs`."""
+
+    def absolute(value: object) -> object:
+        if isinstance(value, str) and value.startswith("./"):
+            return str(REPO / value.removeprefix("./"))
+        return value
+
+    config = json.loads((REPO / "langgraph.json").read_text())
+    config["dependencies"] = [str(REPO)]
+    config.pop("env", None)
+    config["graphs"].update({key: f"./{value}" for key, value in (extra_graphs or {}).items()})
+    for section in ("graphs", "auth", "http"):
+        if section in config:
+            config[section] = {key: absolute(value) for key, value in config[section].items()}
+    path = workdir / "langgraph.json"
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], path: str = "/ok") -> bool:
+    """Poll `url + path` until it answers 200; False if the process exits first."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not up after {START_TIMEOUT_S}s")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, graceful: bool = True) -> None:
+    """Stop a process group started with `start_new_session`: Ctrl-C, or SIGKILL."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGINT if graceful else signal.SIGKILL)
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_S)
+
+
 @dataclass
 class DevServer:
     """One `langgraph dev` process serving this repo's `langgraph.json`."""
@@ -76,29 +123,10 @@ class DevServer:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def _write_config(self) -> Path:
-        """This repo's `langgraph.json`, with its `./` paths made absolute."""
-
-        def absolute(value: object) -> object:
-            if isinstance(value, str) and value.startswith("./"):
-                return str(REPO / value.removeprefix("./"))
-            return value
-
-        config = json.loads((REPO / "langgraph.json").read_text())
-        config["dependencies"] = [str(REPO)]
-        config.pop("env", None)
-        config["graphs"].update({key: f"./{value}" for key, value in self.extra_graphs.items()})
-        for section in ("graphs", "auth", "http"):
-            if section in config:
-                config[section] = {key: absolute(value) for key, value in config[section].items()}
-        path = self.workdir / "langgraph.json"
-        path.write_text(json.dumps(config, indent=2))
-        return path
-
     def start(self) -> DevServer:
         """Start on a free port and wait until `/ok` answers; retry if the port was taken."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = self._write_config()
+        config = write_config(self.workdir, self.extra_graphs)
         for _attempt in range(3):
             self.port = free_port()
             with self.log_path.open("ab") as log:
@@ -125,29 +153,15 @@ class DevServer:
 
     def _wait_ready(self) -> bool:
         assert self.process is not None
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False  # exited: most likely the port was taken meanwhile
-            try:
-                if httpx.get(f"{self.url}/ok", timeout=2).status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        self.stop(graceful=False)
-        raise RuntimeError(f"langgraph dev not ready after {START_TIMEOUT_S}s:\n{self.log_tail()}")
+        try:
+            return wait_until_up(self.url, self.process)
+        except TimeoutError:
+            self.stop(graceful=False)
+            raise RuntimeError(f"langgraph dev not ready:\n{self.log_tail()}") from None
 
     def stop(self, graceful: bool = True) -> None:
         """Stop the server: Ctrl-C (it saves its state) or, if not graceful, SIGKILL."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGINT if graceful else signal.SIGKILL)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT_S)
+        stop_process(self.process, graceful)
 
     def wipe(self) -> None:
         shutil.rmtree(self.workdir / ".langgraph_api", ignore_errors=True)

@@ -1,0 +1,140 @@
+"""The same langgraph.json on aegra: Postgres-backed, several instances on one database.
+
+aegra runs from its own venv (`make aegra`). These tests use `runs.wait`, what a
+new user of the SDK would write, so they also prove the pause is a regular
+interrupt that aegra sees (a static breakpoint would leave the thread "idle"
+there and its resume refused with 400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.schema import Durability
+
+from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
+from client.approvals import connect, create_thread, get_pending, inbox
+from tests.integration.conftest import Served
+from tests.integration.test_load import load_round
+from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.postgres import database_for_tests
+from tests.support.scripts import email, script, user_input
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    aegra_bin()  # skip early (before creating a database) when aegra is not installed
+    with database_for_tests() as url:
+        yield url
+
+
+def _start(workdir: Path, database: str, name: str) -> Served:
+    log = workdir / "emails.jsonl"
+    server = AegraServer(workdir=workdir, database_url=database, name=name, env={"EMAIL_LOG": str(log)})
+    return Served(server=server.start(), email_log=log)
+
+
+@pytest.fixture(scope="module")
+def aegra(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[Served]:
+    served = _start(tmp_path_factory.mktemp("aegra"), database, "a")
+    yield served
+    served.server.stop()
+
+
+async def _pause(client: LangGraphClient, durability: Durability = "sync") -> str:
+    thread_id = await create_thread(client)
+    await client.runs.wait(thread_id, GRAPH_ID, input=user_input(script(email())), durability=durability)
+    return thread_id
+
+
+async def _approve(client: LangGraphClient, thread_id: str) -> None:
+    pending = await get_pending(client, thread_id)
+    assert pending is not None
+    resume = {"request_id": pending.request["request_id"], "decisions": [{"type": "approve"}]}
+    await client.runs.wait(thread_id, GRAPH_ID, command={"resume": resume})
+
+
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
+async def test_runs_wait_pauses_and_resumes(aegra: Served, durability: Durability) -> None:
+    client = connect(aegra.server.url)
+    try:
+        thread_id = await _pause(client, durability)
+        assert (await client.threads.get(thread_id))["status"] == "interrupted"
+        state = await client.threads.get_state(thread_id)
+        assert state["next"] == [APPROVAL_NODE]
+        assert state["values"][PENDING_HITL]["action_requests"][0]["name"] == "send_email"  # type: ignore[call-overload]
+        assert thread_id in [t.thread_id async for t in inbox(client)]
+        await _approve(client, thread_id)
+        state = await client.threads.get_state(thread_id)
+        assert state["values"][PENDING_HITL] is None  # type: ignore[call-overload]
+        assert len(state["values"][HITL_HISTORY]) == 1  # type: ignore[call-overload]
+        assert (await client.threads.get(thread_id))["status"] == "idle"
+        assert len(aegra.sent(thread_id)) == 1
+    finally:
+        await client.aclose()
+
+
+def test_the_command_line_client_works_on_aegra(aegra: Served) -> None:
+    started = aegra.cli("start", "email ada@example.com about the launch")
+    assert started.returncode == 0, started.stderr
+    thread_id = started.stdout.split()[1]
+    assert thread_id in aegra.cli("inbox").stdout
+    assert "waits for approval" in aegra.cli("show", thread_id).stdout
+    approved = aegra.cli("approve", thread_id)
+    assert approved.returncode == 0, approved.stderr
+    assert "Email sent to ada@example.com" in approved.stdout
+    assert len(aegra.sent(thread_id)) == 1
+
+
+async def test_two_answers_at_once_send_one_email(aegra: Served) -> None:
+    client = connect(aegra.server.url)
+    try:
+        thread_id = await _pause(client)
+        results = await asyncio.gather(_approve(client, thread_id), _approve(client, thread_id), return_exceptions=True)
+        # aegra refuses a resume to a busy thread with 400; the other one runs.
+        assert any(r is None for r in results), results
+        assert len(aegra.sent(thread_id)) == 1
+        assert len((await client.threads.get_state(thread_id))["values"][HITL_HISTORY]) == 1  # type: ignore[call-overload]
+    finally:
+        await client.aclose()
+
+
+async def test_paused_on_one_instance_answered_on_another_after_a_kill(
+    tmp_path: Path, database: str, aegra: Served
+) -> None:
+    other = _start(tmp_path, database, "b")
+    client_a, client_b = connect(aegra.server.url), connect(other.server.url)
+    doomed = _start(tmp_path / "doomed", database, "c")
+    client_c = connect(doomed.server.url)
+    try:
+        first = await _pause(client_a)
+        pending = await get_pending(client_b, first)
+        assert pending is not None
+        assert first in [t.thread_id async for t in inbox(client_b)]
+        await _approve(client_b, first)
+
+        waiting = [await _pause(client_c) for _ in range(5)]
+        doomed.server.stop(graceful=False)  # SIGKILL with five requests pending
+        for thread_id in waiting:
+            await _approve(client_b, thread_id)
+        for thread_id in [first, *waiting]:
+            assert (await client_b.threads.get(thread_id))["status"] == "idle"
+        assert [len(aegra.sent(t)) + len(other.sent(t)) for t in [first, *waiting]] == [1] * 6
+        assert all(doomed.sent(t) == [] for t in waiting)
+    finally:
+        for client in (client_a, client_b, client_c):
+            await client.aclose()
+        other.server.stop()
+        doomed.server.stop(graceful=False)
+
+
+async def test_200_pending_then_200_answers_on_aegra(tmp_path: Path, database: str) -> None:
+    served = _start(tmp_path, database, "load")
+    try:
+        await load_round(served)
+    finally:
+        served.server.stop()

@@ -1,0 +1,29 @@
+"""The deployment config, checked the way `langgraph` checks it, without Docker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.server import REPO, server_env
+
+
+def test_langgraph_dockerfile_accepts_the_config(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    made = subprocess.run(
+        [str(Path(sys.executable).parent / "langgraph"), "dockerfile", str(dockerfile), "-c", "langgraph.json"],
+        cwd=REPO,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    text = dockerfile.read_text()
+    graphs = json.loads(text.split("ENV LANGSERVE_GRAPHS='", 1)[1].split("'", 1)[0])
+    assert graphs == {"agent": "/deps/main/agent/graph.py:graph"}
+    assert "pip install" in text
+    assert "ADD . /deps/main" in text
