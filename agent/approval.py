@@ -52,6 +52,7 @@ from langgraph.channels.delta import DeltaChannel
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
+from pydantic import BaseModel
 
 from agent.contract import (
     HITL_HISTORY,
@@ -90,6 +91,21 @@ class ApprovalState(AgentState[Any]):
     hitl_edited_tool_calls: NotRequired[Annotated[dict[str, Action], PrivateStateAttr]]  # EDITED_TOOL_CALLS
 
 
+def _compact_schema(tool: BaseTool) -> dict[str, Any]:
+    """The JSON schema of a tool's arguments, without the tool's prose or titles."""
+    schema = tool.tool_call_schema
+    full = schema.model_json_schema() if isinstance(schema, type) and issubclass(schema, BaseModel) else {}
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "title"}
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        return node
+
+    return {key: strip(value) for key, value in full.items() if key not in ("description", "title")}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -116,14 +132,19 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
     def __init__(self, interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> None:
         super().__init__(interrupt_on=dict(interrupt_on), description_prefix="Tool call awaiting approval")
         self.tools_by_name: dict[str, BaseTool] = {}
+        self.args_schemas: dict[str, dict[str, Any]] = {}
 
     @property
     def name(self) -> str:
         return REVIEW_TOOL_CALLS
 
     def register_tools(self, tools: Iterable[BaseTool]) -> None:
-        """Give the gate the agent's tools, so edits are checked against their schemas."""
+        """Give the gate the agent's tools: edits are checked against their schemas, and
+        each review config carries its tool's `args_schema`, for edit forms."""
         self.tools_by_name = {tool.name: tool for tool in tools}
+        self.args_schemas = {
+            name: _compact_schema(tool) for name, tool in self.tools_by_name.items() if name in self.interrupt_on
+        }
 
     def needs_review(self, tool_call: Any, state: Any, runtime: Runtime[Any]) -> bool:
         config = self.interrupt_on.get(tool_call["name"])
@@ -146,10 +167,12 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
                     description=action.get("description", ""),
                 )
             )
-            configs.setdefault(
-                call["name"],
-                ReviewConfig(action_name=review["action_name"], allowed_decisions=list(review["allowed_decisions"])),
-            )
+            if call["name"] not in configs:
+                configs[call["name"]] = ReviewConfig(
+                    action_name=review["action_name"], allowed_decisions=list(review["allowed_decisions"])
+                )
+                if schema := self.args_schemas.get(call["name"]):
+                    configs[call["name"]]["args_schema"] = schema
         if not actions:
             return None
         return PendingRequest(

@@ -49,6 +49,8 @@ class ReviewConfig(TypedDict):
 
     action_name: str
     allowed_decisions: list[DecisionType]
+    args_schema: NotRequired[dict[str, Any]]
+    """JSON schema of the tool's arguments, for an edit form (an extra the contract allows)."""
 
 
 class PendingRequest(TypedDict):

@@ -5,6 +5,8 @@
     OPENAI_API_KEY=...                 # required with MODEL=openai:*
     OPENAI_BASE_URL=http://host/v1     # optional, for OpenAI-compatible servers
     EMAIL_LOG=/tmp/emails.jsonl        # optional: record every email sent (agent.email)
+    AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
+    AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
 
 Every problem is reported as a `SettingsError` that names the variable and says
 how to fix it, instead of a traceback from deep inside a client library.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -22,6 +24,11 @@ OFFLINE_MODEL: Final = "offline"
 """The default model: no key, no network (see `agent.models.offline`)."""
 
 OPENAI_PREFIX: Final = "openai:"
+
+LOCAL_USER: Final = "demo"
+LOCAL_TOKEN: Final = "demo-token"  # noqa: S105  # public on purpose, see below
+"""The one user a server without AUTH_USERS or AUTH_JWT_SECRET knows, so `make dev` just works.
+Its token is public: set AUTH_USERS (or AUTH_JWT_SECRET) anywhere but your own machine."""
 
 
 class SettingsError(ValueError):
@@ -36,6 +43,8 @@ class Settings:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     email_log: Path | None = None
+    users_by_token: Mapping[str, str] = field(default_factory=lambda: {LOCAL_TOKEN: LOCAL_USER})
+    jwt_secret: str | None = None
 
     @property
     def openai_model_name(self) -> str | None:
@@ -50,6 +59,10 @@ class Settings:
         key = env.get("OPENAI_API_KEY", "").strip() or None
         base_url = env.get("OPENAI_BASE_URL", "").strip() or None
         email_log = env.get("EMAIL_LOG", "").strip() or None
+        jwt_secret = env.get("AUTH_JWT_SECRET", "").strip() or None
+        users = _parse_users(env.get("AUTH_USERS", ""))
+        if not users and jwt_secret is None:
+            users = {LOCAL_TOKEN: LOCAL_USER}
         if model != OFFLINE_MODEL and not model.startswith(OPENAI_PREFIX):
             raise SettingsError(
                 f"MODEL={model!r} is not supported: use {OFFLINE_MODEL!r} (the default) "
@@ -67,4 +80,19 @@ class Settings:
             openai_api_key=key,
             openai_base_url=base_url,
             email_log=Path(email_log) if email_log else None,
+            users_by_token=users,
+            jwt_secret=jwt_secret,
         )
+
+
+def _parse_users(text: str) -> dict[str, str]:
+    """`name:token,name2:token2` into {token: name}, with a clear error when malformed."""
+    users: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, token = (piece.strip() for piece in item.partition(":"))
+        if not sep or not name or not token:
+            raise SettingsError(f"AUTH_USERS entry {item!r} must look like name:token, e.g. ada:ada-secret.")
+        if token in users:
+            raise SettingsError(f"AUTH_USERS gives the same token to {users[token]!r} and {name!r}.")
+        users[token] = name
+    return users

@@ -16,6 +16,7 @@ from typing import Any
 from langgraph_sdk.client import LangGraphClient
 
 from agent.contract import GRAPH_ID, PENDING_HITL
+from agent.settings import LOCAL_TOKEN
 from client.approvals import connect
 from tests.support.scripts import email, script, user_input
 
@@ -43,7 +44,7 @@ async def _pending(client: LangGraphClient, thread_id: str) -> bool:
 
 async def pause_and_resume(url: str, rounds: int) -> dict[str, float]:
     """Median ms: a floor run; until a fresh client sees the request; resume until idle."""
-    writer, fresh = connect(url), connect(url)
+    writer, fresh = connect(url, LOCAL_TOKEN), connect(url, LOCAL_TOKEN)
     floor, paused, resumed = [], [], []
     try:
         for _ in range(rounds):
@@ -90,7 +91,7 @@ async def _resume_value(client: LangGraphClient, graph_id: str, thread_id: str) 
 
 async def approvals_per_second(url: str, graph_id: str, threads: int) -> float:
     """Pause `threads` threads, then approve them all at once: approvals per second."""
-    client = connect(url)
+    client = connect(url, LOCAL_TOKEN)
     try:
         ids = [str((await client.threads.create())["thread_id"]) for _ in range(threads)]
         await asyncio.gather(*(client.runs.wait(t, graph_id, input=user_input(script(email()))) for t in ids))

@@ -3,7 +3,7 @@
 Nothing here is kept between calls: every function asks the server, so a new
 process (or a reloaded page) sees exactly what the first one saw.
 
-    client = connect("http://127.0.0.1:2024")
+    client = connect("http://127.0.0.1:2024", token="demo-token")
     thread_id = await create_thread(client)
     async for update in stream_run(client, thread_id, input=user_message("email ada@example.com")):
         ...

@@ -10,8 +10,9 @@
     python -m client decide THREAD_ID --decisions '[{"type": "approve"}, {"type": "reject"}]'
     python -m client demo                        # the whole story, reload included
 
-The server comes from --url or LANGGRAPH_URL (default http://127.0.0.1:2024), and
-LANGGRAPH_TOKEN, if set, is sent as a bearer token. Errors are one line on stderr;
+The server comes from --url or LANGGRAPH_URL (default http://127.0.0.1:2024); the
+bearer token from LANGGRAPH_TOKEN (default: `demo-token`, the local user a server
+without AUTH_USERS knows). Errors are one line on stderr;
 exit status 1 means the server refused (or someone answered first), 2 means the
 server could not be reached or the command was malformed.
 """
@@ -32,6 +33,7 @@ from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import APIStatusError
 
 from agent.contract import OUTBOX_DIR
+from agent.settings import LOCAL_TOKEN
 from client import render
 from client.approvals import (
     AlreadyAnswered,
@@ -236,7 +238,7 @@ def _error_line(error: BaseException, url: str) -> tuple[str, int]:
 
 async def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
-    client = connect(args.url, os.environ.get("LANGGRAPH_TOKEN") or None)
+    client = connect(args.url, os.environ.get("LANGGRAPH_TOKEN") or LOCAL_TOKEN)
     try:
         return await COMMANDS[args.command](client, args)
     except (ApprovalError, UsageError, httpx.HTTPStatusError, httpx.TransportError) as error:

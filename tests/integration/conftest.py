@@ -13,7 +13,8 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 
 from agent.email import read_log
-from client.approvals import connect
+from agent.settings import LOCAL_TOKEN
+from client.approvals import Timeouts, connect
 from tests.support.aegra import AegraServer
 from tests.support.server import REPO, DevServer, server_env
 
@@ -34,6 +35,10 @@ class Served:
     def attempts(self, thread_id: str) -> list[dict[str, Any]]:
         """Every send attempt from one thread, duplicates included."""
         return [r for r in read_log(self.email_log) if str(r["idempotency_key"]).startswith(thread_id)]
+
+    def client(self, token: str = LOCAL_TOKEN, timeout: Timeouts | None = None) -> LangGraphClient:
+        """An SDK client signed in as `token` (the local user by default)."""
+        return connect(self.server.url, token, timeout)
 
     def cli(self, *argv: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `python -m client` in a new process, as a user would."""
@@ -63,6 +68,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture
 async def client(served: Served) -> AsyncIterator[LangGraphClient]:
-    sdk = connect(served.server.url)
+    sdk = served.client()
     yield sdk
     await sdk.aclose()

@@ -17,7 +17,7 @@ from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Durability
 
 from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
-from client.approvals import connect, create_thread, get_pending, inbox
+from client.approvals import create_thread, get_pending, inbox
 from tests.integration.conftest import Served
 from tests.integration.test_load import load_round
 from tests.support.aegra import AegraServer, aegra_bin
@@ -60,7 +60,7 @@ async def _approve(client: LangGraphClient, thread_id: str) -> None:
 
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
 async def test_runs_wait_pauses_and_resumes(aegra: Served, durability: Durability) -> None:
-    client = connect(aegra.server.url)
+    client = aegra.client()
     try:
         thread_id = await _pause(client, durability)
         assert (await client.threads.get(thread_id))["status"] == "interrupted"
@@ -91,7 +91,7 @@ def test_the_command_line_client_works_on_aegra(aegra: Served) -> None:
 
 
 async def test_two_answers_at_once_send_one_email(aegra: Served) -> None:
-    client = connect(aegra.server.url)
+    client = aegra.client()
     try:
         thread_id = await _pause(client)
         results = await asyncio.gather(_approve(client, thread_id), _approve(client, thread_id), return_exceptions=True)
@@ -107,9 +107,9 @@ async def test_paused_on_one_instance_answered_on_another_after_a_kill(
     tmp_path: Path, database: str, aegra: Served
 ) -> None:
     other = _start(tmp_path, database, "b")
-    client_a, client_b = connect(aegra.server.url), connect(other.server.url)
+    client_a, client_b = aegra.client(), other.client()
     doomed = _start(tmp_path / "doomed", database, "c")
-    client_c = connect(doomed.server.url)
+    client_c = doomed.client()
     try:
         first = await _pause(client_a)
         pending = await get_pending(client_b, first)

@@ -12,7 +12,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 
 from agent.contract import GRAPH_ID
-from client.approvals import connect, create_thread, get_pending, inbox
+from client.approvals import create_thread, get_pending, inbox
 from tests.integration.conftest import Served, serve
 from tests.support.scripts import email, script, user_input
 
@@ -48,7 +48,7 @@ async def _answer(client: LangGraphClient, thread_id: str, approve: bool) -> Non
 async def load_round(fresh: Served) -> None:
     """Pause 200 threads at once, check the inbox, answer all at once, check every effect."""
     # 200 requests in flight: more than the SDK's 100 connections, so allow waiting for one.
-    client = connect(fresh.server.url, timeout=(10, 600, 60, 600))
+    client = fresh.client(timeout=(10, 600, 60, 600))
     try:
         ids = await _pause_all(client)
         listed = [t.thread_id async for t in inbox(client, page_size=PAGE)]

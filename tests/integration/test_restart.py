@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.contract import APPROVAL_NODE
-from client.approvals import connect, get_pending, inbox
+from client.approvals import get_pending, inbox
 from tests.integration.conftest import serve
 from tests.support.scripts import email, script
 
@@ -21,7 +21,7 @@ async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path)
 
     second = serve(tmp_path)
     try:
-        client = connect(second.server.url)
+        client = second.client()
         try:
             pending = await get_pending(client, thread_id)
             assert pending is not None

@@ -20,7 +20,7 @@ from agent.contract import APPROVAL_NODE, PENDING_HITL
 from agent.email import NullEmailProvider
 from agent.models.offline import OfflineChatModel
 from agent.policy import INTERRUPT_ON
-from agent.tools import make_tools
+from agent.tools import EMAIL_PATTERN, make_tools
 from tests.support.scripts import call, email, script, user_input
 from tests.unit.conftest import Harness
 
@@ -44,9 +44,13 @@ def test_pending_request_is_checkpointed_and_cleared(harness: Harness, mode: Dur
     assert action["name"] == "send_email"
     assert action["args"] == email()["args"]
     assert action["description"] == "Send an email to ada@example.com with the subject 'Launch'."
-    assert saved["review_configs"] == [
-        {"action_name": "send_email", "allowed_decisions": ["approve", "edit", "reject", "respond"]}
-    ]
+    (review,) = saved["review_configs"]
+    assert review["action_name"] == "send_email"
+    assert review["allowed_decisions"] == ["approve", "edit", "reject", "respond"]
+    # The tool's argument schema, for edit forms: constraints kept, prose and titles dropped.
+    assert review["args_schema"]["required"] == ["to", "subject", "body"]
+    assert review["args_schema"]["properties"]["to"]["pattern"] == EMAIL_PATTERN
+    assert "title" not in review["args_schema"]["properties"]["to"]
     ai = [m for m in state.values["messages"] if m.type == "ai"][-1]
     assert saved["message_id"] == ai.id
     assert action["tool_call_id"] == ai.tool_calls[0]["id"]

@@ -1,0 +1,1 @@
+"""The browser inbox, served by the agent's own server at /inbox."""

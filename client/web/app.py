@@ -1,0 +1,48 @@
+"""The browser inbox: static files served by the LangGraph server itself.
+
+`langgraph.json` mounts `app` (`"http": {"app": ...}`), so `make dev` serves the
+page at http://127.0.0.1:2024/inbox next to the API it calls. The page is plain
+HTML, CSS and JavaScript with no build step and nothing fetched from elsewhere;
+it keeps no state but the signed-in token, and asks the API for everything else.
+The files themselves are public; every API call they make needs the token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from agent.auth import bearer_token, identify
+from agent.settings import Settings
+
+STATIC = Path(__file__).with_name("static")
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+async def inbox_page(request: Request) -> Response:
+    return FileResponse(STATIC / "inbox.html", headers=NO_CACHE)
+
+
+async def to_inbox(request: Request) -> Response:
+    return RedirectResponse("/inbox")
+
+
+async def me(request: Request) -> Response:
+    """Who the bearer token belongs to (the page shows it); 401 when nobody."""
+    token = bearer_token(request.headers)
+    user = identify(token, Settings.from_env()) if token else None
+    if user is None:
+        return JSONResponse({"detail": "Missing or unknown token"}, status_code=401)
+    return JSONResponse({"user": user})
+
+
+# A FastAPI app (not just Starlette): langgraph-api takes either, aegra only FastAPI.
+# No docs pages of its own: the server's /docs stays the API's.
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False)
+app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
+app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)
+app.mount("/inbox/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,506 @@
+// The approval inbox. Plain JavaScript, no build step, nothing loaded from elsewhere.
+//
+// It keeps no state of its own: the signed-in token (localStorage) and the open
+// thread (the URL's #thread=...) are all it remembers; everything shown comes
+// from the LangGraph API of the server that serves this page, so a reload at any
+// moment shows what the server says. The contract it reads is ../shared/CONTRACT.md:
+// values.pending_hitl, values.hitl_history, and resume {request_id, decisions}.
+"use strict";
+
+const GRAPH_ID = "agent";
+const PAGE = 50; // threads per search call; some servers refuse a limit over 100
+const TOKEN_KEY = "approval-inbox-token";
+const DECISION_LABELS = { approve: "Approve", edit: "Edit", reject: "Reject", respond: "Respond" };
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) node.append(child);
+  return node;
+};
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// --- talking to the server ---------------------------------------------------
+
+function token() {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try {
+      const data = await response.json();
+      detail = data.detail || data.message || JSON.stringify(data);
+    } catch (_) { /* not JSON: keep the status text */ }
+    throw new ApiError(response.status, detail);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+// Run the agent on a thread and call onUpdate for each completed step (SSE).
+async function streamRun(threadId, payload, onUpdate) {
+  const response = await fetch(`/threads/${threadId}/runs/stream`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` },
+    body: JSON.stringify({
+      assistant_id: GRAPH_ID,
+      stream_mode: ["updates"],
+      multitask_strategy: "reject", // a second answer while the first runs gets 409
+      ...payload,
+    }),
+  });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail || detail; } catch (_) { /* keep it */ }
+    throw new ApiError(response.status, detail);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    // Servers end SSE lines with \r\n (sse-starlette) or \n: read both the same.
+    buffer = (buffer + decoder.decode(value, { stream: true })).replace(/\r\n/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trim());
+      }
+      if (!data.length) continue;
+      const parsed = JSON.parse(data.join("\n"));
+      if (event === "error") throw new ApiError(500, parsed.message || JSON.stringify(parsed));
+      if (event.startsWith("updates")) onUpdate(parsed);
+    }
+  }
+}
+
+async function getState(threadId) {
+  return api("GET", `/threads/${threadId}/state`);
+}
+
+// The refusal message, if the last answer was refused: the interrupt's `error`.
+function refusalOf(state) {
+  for (const task of state.tasks || []) {
+    for (const item of task.interrupts || []) {
+      if (item.value && item.value.error) return item.value.error;
+    }
+  }
+  return null;
+}
+
+// --- rendering -------------------------------------------------------------------
+
+function notice(text) {
+  $("notice").textContent = text || "";
+  $("notice").hidden = !text;
+}
+
+function short(value, limit = 80) {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
+}
+
+function summary(request) {
+  return request.action_requests.map((a) => `${a.name}(${short(a.args.to || a.args.file_path || "", 40)})`).join(", ");
+}
+
+function messageText(message) {
+  if (typeof message.content === "string") return message.content;
+  return (message.content || []).map((part) => part.text || "").join("");
+}
+
+function renderConversation(messages) {
+  const list = $("conversation");
+  list.replaceChildren();
+  for (const message of messages) {
+    const kind = message.type;
+    const item = el("li", { className: kind });
+    const who = { human: "You", ai: "Agent", tool: `Tool ${message.name || ""}` }[kind] || kind;
+    item.append(el("span", { className: "who", textContent: `${who}:` }));
+    const text = messageText(message);
+    if (text) item.append(el("span", { textContent: text }));
+    for (const call of message.tool_calls || []) {
+      item.append(el("pre", { textContent: `${call.name} ${JSON.stringify(call.args, null, 2)}` }));
+    }
+    list.append(item);
+  }
+}
+
+function progress(text, final = false) {
+  $("progress").append(el("li", { textContent: text, className: final ? "final" : "" }));
+}
+
+function progressLines(update) {
+  const lines = [];
+  for (const [node, values] of Object.entries(update)) {
+    if (node === "__interrupt__" || !values) continue;
+    if (values.pending_hitl) {
+      lines.push(`approval requested for ${values.pending_hitl.action_requests.length} call(s)`);
+    }
+    for (const entry of values.hitl_history || []) {
+      lines.push(`decision recorded: ${entry.decisions.map((d) => d.type).join(", ")}`);
+    }
+    for (const message of values.messages || []) {
+      if (message.type === "ai" && message.tool_calls && message.tool_calls.length) {
+        lines.push(`agent calls ${message.tool_calls.map((c) => c.name).join(", ")}`);
+      } else if (message.type === "tool") {
+        lines.push(`${message.name || "tool"}: ${short(messageText(message), 120)}`);
+      } else if (message.type === "ai") {
+        lines.push(`agent: ${short(messageText(message), 200)}`);
+      }
+    }
+  }
+  return lines;
+}
+
+// One input per argument, from the tool's JSON schema; returns a reader that
+// validates and collects the edited args (or null with errors shown).
+function editForm(container, action, schema, idPrefix) {
+  const props = (schema && schema.properties) || {};
+  const required = new Set((schema && schema.required) || []);
+  const names = Object.keys(props).length ? Object.keys(props) : Object.keys(action.args);
+  const fields = [];
+  for (const name of names) {
+    const spec = props[name] || {};
+    const id = `${idPrefix}-arg-${name}`;
+    const label = el("label", { htmlFor: id, textContent: name + (required.has(name) ? " (required)" : "") });
+    let input;
+    const current = action.args[name];
+    if (spec.type === "boolean") {
+      input = el("input", { type: "checkbox", id, checked: Boolean(current) });
+    } else if (Array.isArray(spec.enum)) {
+      input = el("select", { id });
+      for (const option of spec.enum) input.append(el("option", { value: option, textContent: option }));
+      input.value = current ?? spec.enum[0];
+    } else if (spec.type === "integer" || spec.type === "number") {
+      input = el("input", { type: "number", id, value: current ?? "", step: spec.type === "integer" ? "1" : "any" });
+    } else if (spec.type === "string" || spec.type === undefined) {
+      const long = typeof current === "string" && (current.includes("\n") || current.length > 60);
+      input = long ? el("textarea", { id, rows: 5 }) : el("input", { type: "text", id });
+      input.value = typeof current === "string" ? current : current === undefined ? "" : JSON.stringify(current);
+    } else {
+      input = el("textarea", { id, rows: 3 });
+      input.value = JSON.stringify(current ?? null, null, 2);
+      input.dataset.json = "true";
+    }
+    const error = el("p", { className: "field-error", id: `${id}-error`, hidden: true });
+    input.setAttribute("aria-describedby", error.id);
+    if (spec.description) container.append(label, el("p", { className: "hint", textContent: spec.description }));
+    else container.append(label);
+    container.append(input, error);
+    fields.push({ name, spec, input, error });
+  }
+  return () => {
+    const args = {};
+    let ok = true;
+    for (const { name, spec, input, error } of fields) {
+      let value;
+      let problem = null;
+      if (spec.type === "boolean") value = input.checked;
+      else if (input.dataset.json) {
+        try { value = JSON.parse(input.value); } catch (_) { problem = "must be valid JSON"; }
+      } else if (spec.type === "integer" || spec.type === "number") {
+        value = input.value === "" ? undefined : Number(input.value);
+        if (value !== undefined && (Number.isNaN(value) || (spec.type === "integer" && !Number.isInteger(value)))) {
+          problem = `must be ${spec.type === "integer" ? "a whole number" : "a number"}`;
+        }
+      } else value = input.value;
+      if (!problem && required.has(name) && (value === undefined || value === "")) problem = "is required";
+      if (!problem && typeof value === "string") {
+        if (spec.minLength !== undefined && value.length < spec.minLength) problem = `needs at least ${spec.minLength} character(s)`;
+        else if (spec.maxLength !== undefined && value.length > spec.maxLength) problem = `allows at most ${spec.maxLength} characters`;
+        else if (spec.pattern && value !== "" && !new RegExp(spec.pattern, "u").test(value)) problem = "does not have the expected format";
+      }
+      error.hidden = !problem;
+      error.textContent = problem ? `${name} ${problem}.` : "";
+      input.setAttribute("aria-invalid", problem ? "true" : "false");
+      if (problem) ok = false;
+      else if (value !== undefined) args[name] = value;
+    }
+    return ok ? args : null;
+  };
+}
+
+// The decision controls for one action request; returns a reader of its decision.
+function actionControls(action, review, index) {
+  const box = el("div", { className: "action" });
+  const prefix = `action-${index}`;
+  box.append(
+    el("h4", { textContent: `${index + 1}. ${action.name}` }),
+    el("p", { textContent: action.description }),
+    el("pre", { textContent: JSON.stringify(action.args, null, 2), className: "args" }),
+  );
+  const allowed = review ? review.allowed_decisions : ["approve", "reject"];
+  const fieldset = el("fieldset");
+  fieldset.append(el("legend", { textContent: "Decision" }));
+  const choices = el("div", { className: "choices" });
+  const extras = {};
+  for (const kind of allowed) {
+    const id = `${prefix}-${kind}`;
+    const radio = el("input", { type: "radio", name: `${prefix}-decision`, id, value: kind, checked: kind === allowed[0] });
+    choices.append(el("label", { htmlFor: id }, radio, DECISION_LABELS[kind] || kind));
+  }
+  fieldset.append(choices);
+  box.append(fieldset);
+
+  let readArgs = null;
+  if (allowed.includes("edit")) {
+    const editBox = el("div", { className: "edit", hidden: true });
+    readArgs = editForm(editBox, action, review && review.args_schema, prefix);
+    extras.edit = editBox;
+    box.append(editBox);
+  }
+  for (const kind of ["reject", "respond"]) {
+    if (!allowed.includes(kind)) continue;
+    const id = `${prefix}-${kind}-message`;
+    const text = kind === "reject" ? "Reason (optional, told to the agent)" : "Response (given to the agent as the tool's result)";
+    const wrap = el("div", { hidden: true });
+    wrap.append(el("label", { htmlFor: id, textContent: text }), el("textarea", { id, rows: 2 }));
+    extras[kind] = wrap;
+    box.append(wrap);
+  }
+  const chosen = () => box.querySelector(`input[name="${prefix}-decision"]:checked`).value;
+  const sync = () => {
+    for (const [kind, node] of Object.entries(extras)) node.hidden = kind !== chosen();
+  };
+  fieldset.addEventListener("change", sync);
+  sync();
+
+  const read = () => {
+    const kind = chosen();
+    if (kind === "approve") return { type: "approve" };
+    if (kind === "edit") {
+      const args = readArgs();
+      return args && { type: "edit", edited_action: { name: action.name, args } };
+    }
+    const message = $(`${prefix}-${kind}-message`).value.trim();
+    if (kind === "respond" && !message) {
+      $(`${prefix}-${kind}-message`).setAttribute("aria-invalid", "true");
+      return null;
+    }
+    return message ? { type: kind, message } : { type: kind };
+  };
+  return { box, read };
+}
+
+let current = null; // { threadId, request, readers } for the request on screen
+
+function renderRequest(threadId, request, refusal) {
+  const form = $("request");
+  form.hidden = !request;
+  $("request-error").hidden = !refusal;
+  $("request-error").textContent = refusal ? `Your last answer was refused: ${refusal}` : "";
+  current = null;
+  if (!request) return;
+  $("request-id").textContent = request.request_id;
+  $("request-created").textContent = new Date(request.created_at).toLocaleString();
+  const reviews = Object.fromEntries(request.review_configs.map((r) => [r.action_name, r]));
+  const readers = [];
+  const container = $("actions");
+  container.replaceChildren();
+  request.action_requests.forEach((action, index) => {
+    const { box, read } = actionControls(action, reviews[action.name], index);
+    container.append(box);
+    readers.push(read);
+  });
+  current = { threadId, request, readers };
+}
+
+async function showThread(threadId) {
+  $("thread").hidden = false;
+  $("thread-id").textContent = threadId;
+  const [thread, state] = await Promise.all([api("GET", `/threads/${threadId}`), getState(threadId)]);
+  $("thread-status").textContent = thread.status;
+  const values = state.values || {};
+  renderConversation(values.messages || []);
+  renderRequest(threadId, values.pending_hitl || null, refusalOf(state));
+  for (const button of document.querySelectorAll(".inbox button")) {
+    button.setAttribute("aria-current", String(button.dataset.thread === threadId));
+  }
+}
+
+async function pendingOf(thread) {
+  if (thread.values && "pending_hitl" in thread.values) return thread.values.pending_hitl;
+  const state = await getState(thread.thread_id); // servers that list threads without values
+  return (state.values || {}).pending_hitl || null;
+}
+
+async function loadInbox() {
+  const items = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await api("POST", "/threads/search", {
+      status: "interrupted", limit: PAGE, offset, sort_by: "updated_at", sort_order: "desc",
+    });
+    for (const thread of page) {
+      const request = await pendingOf(thread);
+      if (request) items.push({ threadId: thread.thread_id, request });
+    }
+    if (page.length < PAGE) break;
+  }
+  items.sort((a, b) => b.request.created_at.localeCompare(a.request.created_at)); // newest first
+  const list = $("inbox");
+  list.replaceChildren();
+  for (const { threadId, request } of items) {
+    const button = el("button", { type: "button" }, summary(request), el("small", {
+      textContent: `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`,
+    }));
+    button.dataset.thread = threadId;
+    button.addEventListener("click", () => openThread(threadId));
+    list.append(el("li", {}, button));
+  }
+  $("inbox-count").textContent = `(${items.length})`;
+  $("inbox-empty").hidden = items.length > 0;
+}
+
+function openThread(threadId) {
+  location.hash = `thread=${threadId}`; // the hashchange handler shows it
+}
+
+function threadFromUrl() {
+  const match = /thread=([\w-]+)/.exec(location.hash);
+  return match ? match[1] : null;
+}
+
+// Run something that talks to the server; turn failures into one plain sentence.
+async function guarded(action) {
+  try {
+    notice("");
+    await action();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      signOut("Your token was not accepted. Please sign in again.");
+    } else if (error instanceof ApiError && error.status === 404) {
+      notice("That conversation does not exist, or is not yours.");
+    } else {
+      notice(error.message || String(error));
+    }
+  }
+}
+
+async function run(threadId, payload) {
+  $("progress").replaceChildren();
+  await streamRun(threadId, payload, (update) => progressLines(update).forEach((line) => progress(line)));
+  await showThread(threadId);
+  const state = await getState(threadId);
+  const messages = (state.values || {}).messages || [];
+  const last = messages[messages.length - 1];
+  if ((state.values || {}).pending_hitl) progress("waiting for your decision", true);
+  else if (last && last.type === "ai") progress(`final answer: ${messageText(last)}`, true);
+  await loadInbox();
+}
+
+async function submitDecisions(event) {
+  event.preventDefault();
+  if (!current) return;
+  const decisions = current.readers.map((read) => read());
+  if (decisions.some((d) => !d)) {
+    $("request-error").hidden = false;
+    $("request-error").textContent = "Please fix the highlighted fields; nothing was sent.";
+    return;
+  }
+  const { threadId, request } = current;
+  const button = $("submit-decisions");
+  button.disabled = true;
+  try {
+    // Answered elsewhere meanwhile (another tab, another client)? Say so, send nothing.
+    const latest = ((await getState(threadId)).values || {}).pending_hitl;
+    if (!latest || latest.request_id !== request.request_id) {
+      notice("This request was already answered (in another tab or by another client).");
+      await showThread(threadId);
+      await loadInbox();
+      return;
+    }
+    try {
+      await run(threadId, { command: { resume: { request_id: request.request_id, decisions } } });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        notice("This request was already answered (in another tab or by another client).");
+        await showThread(threadId);
+        await loadInbox();
+        return;
+      }
+      throw error;
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function startConversation(event) {
+  event.preventDefault();
+  const text = $("new-message").value.trim();
+  if (!text) return;
+  const thread = await api("POST", "/threads", { metadata: {} });
+  $("new-message").value = "";
+  history.replaceState(null, "", `#thread=${thread.thread_id}`);
+  await showThread(thread.thread_id);
+  await run(thread.thread_id, { input: { messages: [{ role: "user", content: text }] } });
+}
+
+// --- signing in ------------------------------------------------------------------
+
+async function whoAmI() {
+  const response = await fetch("/inbox/api/me", { headers: { Authorization: `Bearer ${token()}` } });
+  if (response.status === 401) throw new ApiError(401, "not signed in");
+  return (await response.json()).user;
+}
+
+function signOut(message) {
+  localStorage.removeItem(TOKEN_KEY);
+  $("app").hidden = true;
+  $("who").hidden = true;
+  $("sign-in").hidden = false;
+  notice(message || "");
+  $("token").focus();
+}
+
+async function enter() {
+  const user = await whoAmI();
+  $("who-name").textContent = user;
+  $("who").hidden = false;
+  $("sign-in").hidden = true;
+  $("app").hidden = false;
+  await loadInbox();
+  const threadId = threadFromUrl();
+  if (threadId) await showThread(threadId);
+}
+
+function main() {
+  $("sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    localStorage.setItem(TOKEN_KEY, $("token").value.trim());
+    $("token").value = "";
+    guarded(enter);
+  });
+  $("sign-out").addEventListener("click", () => signOut(""));
+  $("new-form").addEventListener("submit", (event) => guarded(() => startConversation(event)));
+  $("request").addEventListener("submit", (event) => guarded(() => submitDecisions(event)));
+  $("refresh").addEventListener("click", () => guarded(loadInbox));
+  window.addEventListener("hashchange", () => {
+    const threadId = threadFromUrl();
+    if (threadId && token()) guarded(() => showThread(threadId));
+  });
+  if (token()) guarded(enter);
+  else signOut("");
+}
+
+main();
