@@ -196,12 +196,14 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
                 break
             except DecisionRefused as refused:
                 answer = interrupt(RefusedRequest(**pending, error=str(refused)))
-        return self._apply(state, pending, decisions)
+        return self._apply(state, pending, decisions, answer.get("answer_id"))
 
     async def aafter_model(self, state: AgentState[Any], runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)
 
-    def _apply(self, state: AgentState[Any], pending: PendingRequest, decisions: list[Any]) -> dict[str, Any]:
+    def _apply(
+        self, state: AgentState[Any], pending: PendingRequest, decisions: list[Any], answer_id: str | None
+    ) -> dict[str, Any]:
         by_call = {req["tool_call_id"]: (req, d) for req, d in zip(pending["action_requests"], decisions, strict=True)}
         message = next(
             (m for m in reversed(state["messages"]) if isinstance(m, AIMessage) and m.id == pending["message_id"]),
@@ -225,6 +227,7 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
             decisions=list(decisions),
             decided_at=_now(),
             decided_by=_deciding_user(),
+            answer_id=answer_id,
         )
         # Rejected and answered calls get their tool message now; the rest go to tools.
         update: dict[str, Any] = {"messages": answers, PENDING_HITL: None, HITL_HISTORY: [entry]}

@@ -77,6 +77,12 @@ class HistoryEntry(TypedDict):
     decisions: list[dict[str, Any]]
     decided_at: str
     decided_by: NotRequired[str | None]
+    """The authenticated user who answered, when the server has auth (extra key)."""
+    answer_id: NotRequired[str | None]
+    """The `answer_id` the answer carried, so its sender can tell it was theirs (extra key)."""
+
+
+ANSWER_ID_MAX = 200
 
 
 class Resume(TypedDict):
@@ -84,3 +90,5 @@ class Resume(TypedDict):
 
     request_id: str
     decisions: list[dict[str, Any]]
+    answer_id: NotRequired[str]
+    """Optional, chosen by the client: recorded in the history entry (see HistoryEntry)."""

@@ -15,7 +15,7 @@ from langchain.agents.middleware.human_in_the_loop import Decision
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
-from agent.contract import DECISION_TYPES, ActionRequest, PendingRequest
+from agent.contract import ANSWER_ID_MAX, DECISION_TYPES, ActionRequest, PendingRequest
 
 
 class DecisionRefused(ValueError):
@@ -95,6 +95,9 @@ def check_answer(
         raise DecisionRefused(
             f"The resume value must be an object with `request_id` and `decisions`, got {type(answer).__name__}."
         )
+    answer_id = answer.get("answer_id")
+    if answer_id is not None and not (isinstance(answer_id, str) and 0 < len(answer_id) <= ANSWER_ID_MAX):
+        raise DecisionRefused(f"`answer_id` must be a string of 1 to {ANSWER_ID_MAX} characters.")
     if answer.get("request_id") != pending["request_id"]:
         raise DecisionRefused(
             f"request_id {answer.get('request_id')!r} is not the pending request "

@@ -14,6 +14,7 @@ process (or a reloaded page) sees exactly what the first one saw.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -21,7 +22,7 @@ from typing import Any, cast
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_ID, PENDING_HITL, PendingRequest, Resume
+from agent.contract import GRAPH_ID, HITL_HISTORY, PENDING_HITL, PendingRequest, Resume
 
 Timeouts = tuple[float, float, float, float]
 
@@ -163,12 +164,25 @@ async def stream_run(
 async def answer(
     client: LangGraphClient, pending: Pending, decisions: Sequence[dict[str, Any]]
 ) -> AsyncIterator[Update]:
-    """Answer `pending` and stream the run; raise if the request was already answered."""
+    """Answer `pending` and stream the run.
+
+    Raises:
+        AlreadyAnswered: the request was answered by someone else (another tab, process
+            or user) before this answer could be: nothing of this answer was applied.
+    """
     current = await get_pending(client, pending.thread_id)
     if current is None or current.request["request_id"] != pending.request["request_id"]:
         raise AlreadyAnswered(
             f"request {pending.request['request_id']} on thread {pending.thread_id} was already answered"
         )
-    resume = Resume(request_id=pending.request["request_id"], decisions=list(decisions))
+    answer_id = uuid.uuid4().hex
+    resume = Resume(request_id=pending.request["request_id"], decisions=list(decisions), answer_id=answer_id)
     async for update in stream_run(client, pending.thread_id, command={"resume": resume}):
         yield update
+    # A second answer that arrives once the first has finished changes nothing and
+    # raises nothing: only the history tells whose answer was applied.
+    state = cast("dict[str, Any]", await client.threads.get_state(pending.thread_id))
+    history = (state.get("values") or {}).get(HITL_HISTORY) or []
+    entry = next((e for e in reversed(history) if e.get("request_id") == pending.request["request_id"]), None)
+    if entry is not None and entry.get("answer_id") != answer_id:
+        raise AlreadyAnswered(f"request {pending.request['request_id']} was answered by someone else first")

@@ -40,12 +40,12 @@ class Served:
         """An SDK client signed in as `token` (the local user by default)."""
         return connect(self.server.url, token, timeout)
 
-    def cli(self, *argv: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    def cli(self, *argv: str, url: str | None = None, token: str = LOCAL_TOKEN) -> subprocess.CompletedProcess[str]:
         """Run `python -m client` in a new process, as a user would."""
         return subprocess.run(
             [sys.executable, "-m", "client", *argv],
             cwd=REPO,
-            env=server_env({"LANGGRAPH_URL": url or self.server.url}),
+            env=server_env({"LANGGRAPH_URL": url or self.server.url, "LANGGRAPH_TOKEN": token}),
             capture_output=True,
             text=True,
             timeout=CLI_TIMEOUT_S,

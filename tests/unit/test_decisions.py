@@ -88,5 +88,13 @@ def test_history_gains_one_entry_per_answered_request(harness: Harness) -> None:
     assert history[1]["decisions"] == [{"type": "reject"}, {"type": "respond", "message": "skip"}]
     for entry in history:
         assert datetime.fromisoformat(entry["decided_at"]).tzinfo is not None
-        assert entry["decided_by"] is None
+        assert entry["decided_by"] is None  # no auth in-process
+        assert entry["answer_id"] is None
     assert first["request_id"] != second["request_id"]
+
+
+def test_history_records_the_answer_id_the_client_chose(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    request_id = harness.pending(thread)["request_id"]
+    harness.resume(thread, {"request_id": request_id, "decisions": [{"type": "approve"}], "answer_id": "tab-1"})
+    assert harness.state(thread).values[HITL_HISTORY][-1]["answer_id"] == "tab-1"

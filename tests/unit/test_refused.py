@@ -41,6 +41,7 @@ def _bad_answers(request_id: str) -> dict[str, tuple[Any, str]]:
         "value is a string": ("approve", "got str"),
         "value is a list": ([{"type": "approve"}], "got list"),
         "value is a number": (1, "got int"),
+        "answer id not text": ({**with_decisions({"type": "approve"}), "answer_id": 5}, "`answer_id` must be a string"),
     }
 
 

@@ -10,6 +10,7 @@
 const GRAPH_ID = "agent";
 const PAGE = 50; // threads per search call; some servers refuse a limit over 100
 const TOKEN_KEY = "approval-inbox-token";
+const ALREADY_ANSWERED = "This request was already answered (in another tab or by another client); your answer was not applied.";
 const DECISION_LABELS = { approve: "Approve", edit: "Edit", reject: "Reject", respond: "Respond" };
 
 const $ = (id) => document.getElementById(id);
@@ -304,6 +305,11 @@ function actionControls(action, review, index) {
 
 let current = null; // { threadId, request, readers } for the request on screen
 
+function newAnswerId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function renderRequest(threadId, request, refusal) {
   const form = $("request");
   form.hidden = !request;
@@ -424,21 +430,25 @@ async function submitDecisions(event) {
     // Answered elsewhere meanwhile (another tab, another client)? Say so, send nothing.
     const latest = ((await getState(threadId)).values || {}).pending_hitl;
     if (!latest || latest.request_id !== request.request_id) {
-      notice("This request was already answered (in another tab or by another client).");
+      notice(ALREADY_ANSWERED);
       await showThread(threadId);
       await loadInbox();
       return;
     }
+    const answerId = newAnswerId();
     try {
-      await run(threadId, { command: { resume: { request_id: request.request_id, decisions } } });
+      await run(threadId, { command: { resume: { request_id: request.request_id, decisions, answer_id: answerId } } });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409) {
-        notice("This request was already answered (in another tab or by another client).");
-        await showThread(threadId);
-        await loadInbox();
-        return;
-      }
-      throw error;
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+      // 409: another answer to this thread is running right now.
+    }
+    // An answer that arrives after another finished changes nothing; the history says whose won.
+    const history = ((await getState(threadId)).values || {}).hitl_history || [];
+    const entry = [...history].reverse().find((e) => e.request_id === request.request_id);
+    if (entry && entry.answer_id !== answerId) {
+      notice(ALREADY_ANSWERED);
+      await showThread(threadId);
+      await loadInbox();
     }
   } finally {
     button.disabled = false;

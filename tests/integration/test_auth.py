@@ -1,0 +1,102 @@
+"""Per-user access through the SDK: tokens, ownership, 404 for other users' threads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from langgraph_sdk.client import LangGraphClient
+
+from agent.contract import GRAPH_ID, HITL_HISTORY
+from client.approvals import create_thread, get_pending, inbox
+from tests.integration.conftest import Served, serve
+from tests.support.scripts import email, script, user_input
+
+USERS = {"ada": "ada-token", "bob": "bob-token"}
+
+
+@pytest.fixture(scope="module")
+def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    env = {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())}
+    served = serve(tmp_path_factory.mktemp("users"), env)
+    yield served
+    served.server.stop()
+
+
+@pytest.fixture
+async def ada(users_server: Served) -> AsyncIterator[LangGraphClient]:
+    client = users_server.client(USERS["ada"])
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def bob(users_server: Served) -> AsyncIterator[LangGraphClient]:
+    client = users_server.client(USERS["bob"])
+    yield client
+    await client.aclose()
+
+
+def _status(error: BaseException) -> int | None:
+    return error.response.status_code if isinstance(error, httpx.HTTPStatusError) else None
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic ada-token"}])
+def test_no_or_bad_token_gets_401(users_server: Served, headers: dict[str, str]) -> None:
+    for method, path in (("POST", "/threads/search"), ("POST", "/threads"), ("GET", "/inbox/api/me")):
+        response = httpx.request(method, users_server.server.url + path, headers=headers, json={})
+        assert response.status_code == 401, (method, path)
+    me = httpx.get(users_server.server.url + "/inbox/api/me", headers={"Authorization": "Bearer ada-token"})
+    assert me.json() == {"user": "ada"}
+
+
+async def test_another_user_cannot_see_or_touch_a_thread(
+    users_server: Served, ada: LangGraphClient, bob: LangGraphClient
+) -> None:
+    thread_id = await create_thread(ada)
+    await ada.runs.wait(thread_id, GRAPH_ID, input=user_input(script(email())))
+    pending = await get_pending(ada, thread_id)
+    assert pending is not None
+    assert (await ada.threads.get(thread_id))["metadata"]["owner"] == "ada"
+
+    assert thread_id not in [t.thread_id async for t in inbox(bob)]
+    assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
+    resume = {"resume": {"request_id": pending.request["request_id"], "decisions": [{"type": "approve"}]}}
+    attempts = {
+        "read": bob.threads.get(thread_id),
+        "read state": bob.threads.get_state(thread_id),
+        "update state": bob.threads.update_state(thread_id, {"messages": []}),
+        "delete": bob.threads.delete(thread_id),
+        "answer": bob.runs.wait(thread_id, GRAPH_ID, command=resume),  # type: ignore[arg-type]
+        "list runs": bob.runs.list(thread_id),
+    }
+    for action, attempt in attempts.items():
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            await attempt
+        assert _status(refused.value) == 404, action
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        async for _ in bob.runs.stream(thread_id, GRAPH_ID, input=user_input("hello")):
+            pass
+    assert _status(refused.value) == 404
+
+    # Nothing bob tried changed anything: ada still finds her request, answers it, and is recorded.
+    assert (await get_pending(ada, thread_id)) == pending
+    await ada.runs.wait(thread_id, GRAPH_ID, command=resume)  # type: ignore[arg-type]
+    history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
+    assert history[-1]["decided_by"] == "ada"
+    assert len(users_server.sent(thread_id)) == 1
+
+
+def test_the_command_line_client_sends_the_token(users_server: Served) -> None:
+    started = users_server.cli("start", script(email()), token=USERS["ada"])
+    assert started.returncode == 0, started.stderr
+    thread_id = started.stdout.split()[1]
+    assert thread_id in users_server.cli("inbox", token=USERS["ada"]).stdout
+    assert thread_id not in users_server.cli("inbox", token=USERS["bob"]).stdout
+    shown = users_server.cli("show", thread_id, token=USERS["bob"])
+    assert shown.returncode == 1
+    assert shown.stderr.startswith("error: not found on the server (404)")
+    refused = users_server.cli("inbox", token="wrong")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: not signed in: set LANGGRAPH_TOKEN (401)")

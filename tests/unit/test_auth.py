@@ -1,0 +1,68 @@
+"""Tokens to users: static tokens, JWTs, and the 401 for everything else."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from langgraph_sdk import Auth
+
+from agent import auth
+from agent.settings import LOCAL_TOKEN, LOCAL_USER, Settings, SettingsError
+
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+
+
+def _jwt(sub: str | None = "carol", expires_in: float = 60, secret: str = SECRET) -> str:
+    claims: dict[str, object] = {"exp": int(time.time() + expires_in)}
+    if sub is not None:
+        claims["sub"] = sub
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("headers", "token"),
+    [
+        ({b"authorization": b"Bearer abc"}, "abc"),  # LangGraph's server: bytes
+        ({"Authorization": "bearer  abc "}, "abc"),  # aegra: str, any case
+        ({"authorization": "Basic abc"}, None),
+        ({"authorization": "Bearer "}, None),
+        ({}, None),
+    ],
+)
+def test_bearer_token(headers: dict[object, object], token: str | None) -> None:
+    assert auth.bearer_token(headers) == token
+
+
+def test_the_local_user_exists_only_without_configured_users() -> None:
+    assert auth.identify(LOCAL_TOKEN, Settings.from_env({})) == LOCAL_USER
+    configured = Settings.from_env({"AUTH_USERS": "ada:ada-token,bob:bob-token"})
+    assert auth.identify("ada-token", configured) == "ada"
+    assert auth.identify("bob-token", configured) == "bob"
+    assert auth.identify(LOCAL_TOKEN, configured) is None
+    assert auth.identify(LOCAL_TOKEN, Settings.from_env({"AUTH_JWT_SECRET": SECRET})) is None
+
+
+def test_jwts_signed_with_the_secret() -> None:
+    settings = Settings.from_env({"AUTH_JWT_SECRET": SECRET})
+    assert auth.identify(_jwt(), settings) == "carol"
+    assert auth.identify(_jwt(expires_in=-10), settings) is None
+    assert auth.identify(_jwt(secret="another-secret-that-is-long-enough!!"), settings) is None
+    assert auth.identify(_jwt(sub=None), settings) is None
+    assert auth.identify("not-a-jwt", settings) is None
+
+
+@pytest.mark.parametrize("value", ["ada", "ada:", ":tok", "ada:x,bob:x"])
+def test_malformed_users_are_named(value: str) -> None:
+    with pytest.raises(SettingsError, match="AUTH_USERS"):
+        Settings.from_env({"AUTH_USERS": value})
+
+
+async def test_authenticate_refuses_with_401(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
+    assert await auth.authenticate({"authorization": "Bearer ada-token"}) == {"identity": "ada"}
+    for headers in ({}, {"authorization": "Bearer wrong"}):
+        with pytest.raises(Auth.exceptions.HTTPException) as refused:
+            await auth.authenticate(headers)
+        assert refused.value.status_code == 401
