@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import platform
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,10 @@ def _postgres_cycle_times(cycles: int) -> dict[str, Any]:
         return {"skipped": str(missing)}
 
 
+def _progress(step: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {step}", file=sys.stderr, flush=True)
+
+
 def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
     cycles, sizes, rounds, concurrent = (6, (2, 5), 3, 10) if smoke else (60, (10, 100, 1000), 15, 200)
     results: dict[str, Any] = {
@@ -50,19 +55,23 @@ def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
         "smoke": smoke,
     }
+    _progress(f"in-process cycles ({cycles} per gate)")
     times = inprocess.cycle_times(cycles)
     sizes_bytes = inprocess.cycle_bytes()
     results["cycle_ms"] = times
     results["cycle_bytes"] = sizes_bytes
     results["gate_time_ratio"] = times["template"] / times["builtin"]
     results["gate_bytes_ratio"] = sizes_bytes["template"] / sizes_bytes["builtin"]
+    _progress(f"reload time at {', '.join(map(str, sizes))} cycles of history (the longest step)")
     results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes)
     if with_postgres:
+        _progress("cycles on PostgreSQL")
         pg = _postgres_cycle_times(max(cycles // 3, 4))
         results["postgres_cycle_ms"] = pg
         if "template" in pg:
             results["postgres_gate_time_ratio"] = pg["template"] / pg["builtin"]
     if with_server:
+        _progress(f"through langgraph dev: {rounds} pause/resume rounds, {concurrent} concurrent approvals per gate")
         with tempfile.TemporaryDirectory() as workdir:
             dev = DevServer(workdir=Path(workdir), extra_graphs=server.EXTRA_GRAPHS).start()
             try:

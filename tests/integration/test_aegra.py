@@ -18,11 +18,11 @@ from langgraph_sdk.schema import Durability
 
 from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
 from client.approvals import create_thread, get_pending, inbox
-from tests.integration.conftest import Served
 from tests.integration.test_load import load_round
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.scripts import email, script, user_input
+from tests.support.served import Served
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.schema import Command
 
 from agent.contract import GRAPH_ID, HITL_HISTORY
 from client.approvals import create_thread, get_pending, inbox
-from tests.integration.conftest import Served, serve
 from tests.support.scripts import email, script, user_input
+from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token"}
 
@@ -58,17 +59,17 @@ async def test_another_user_cannot_see_or_touch_a_thread(
     await ada.runs.wait(thread_id, GRAPH_ID, input=user_input(script(email())))
     pending = await get_pending(ada, thread_id)
     assert pending is not None
-    assert (await ada.threads.get(thread_id))["metadata"]["owner"] == "ada"
+    assert ((await ada.threads.get(thread_id))["metadata"] or {})["owner"] == "ada"
 
     assert thread_id not in [t.thread_id async for t in inbox(bob)]
     assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
-    resume = {"resume": {"request_id": pending.request["request_id"], "decisions": [{"type": "approve"}]}}
+    resume: Command = {"resume": {"request_id": pending.request["request_id"], "decisions": [{"type": "approve"}]}}
     attempts = {
         "read": bob.threads.get(thread_id),
         "read state": bob.threads.get_state(thread_id),
         "update state": bob.threads.update_state(thread_id, {"messages": []}),
         "delete": bob.threads.delete(thread_id),
-        "answer": bob.runs.wait(thread_id, GRAPH_ID, command=resume),  # type: ignore[arg-type]
+        "answer": bob.runs.wait(thread_id, GRAPH_ID, command=resume),
         "list runs": bob.runs.list(thread_id),
     }
     for action, attempt in attempts.items():
@@ -82,7 +83,7 @@ async def test_another_user_cannot_see_or_touch_a_thread(
 
     # Nothing bob tried changed anything: ada still finds her request, answers it, and is recorded.
     assert (await get_pending(ada, thread_id)) == pending
-    await ada.runs.wait(thread_id, GRAPH_ID, command=resume)  # type: ignore[arg-type]
+    await ada.runs.wait(thread_id, GRAPH_ID, command=resume)
     history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
     assert history[-1]["decided_by"] == "ada"
     assert len(users_server.sent(thread_id)) == 1

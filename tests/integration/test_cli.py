@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.conftest import Served
 from tests.support.scripts import email, script
+from tests.support.served import Served
 from tests.support.server import free_port
 
 THREAD = re.compile(r"^Thread ([0-9a-f-]{36})", re.M)

@@ -13,8 +13,8 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.contract import GRAPH_ID
 from client.approvals import create_thread, get_pending, inbox
-from tests.integration.conftest import Served, serve
 from tests.support.scripts import email, script, user_input
+from tests.support.served import Served, serve
 
 THREADS = 200
 PAGE = 50  # the inbox pages; some servers refuse `limit` over 100

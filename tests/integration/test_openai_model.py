@@ -15,9 +15,9 @@ from agent.contract import PENDING_HITL
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings
-from tests.integration.conftest import serve
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.scripts import email, script, user_input
+from tests.support.served import serve
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from agent.contract import APPROVAL_NODE
 from client.approvals import get_pending, inbox
-from tests.integration.conftest import serve
 from tests.support.scripts import email, script
+from tests.support.served import serve
 
 
 async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path) -> None:

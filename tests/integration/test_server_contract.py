@@ -13,8 +13,8 @@ from langgraph_sdk.schema import Command, Durability
 
 from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
 from client.approvals import create_thread, get_pending, inbox
-from tests.integration.conftest import Served
 from tests.support.scripts import email, script, user_input
+from tests.support.served import Served
 
 
 async def _pause(client: LangGraphClient, text: str, durability: Durability = "sync") -> str:

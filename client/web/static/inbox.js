@@ -377,6 +377,14 @@ async function loadInbox() {
   $("inbox-empty").hidden = items.length > 0;
 }
 
+// Wait (up to a minute) until no run is busy on the thread.
+async function untilSettled(threadId) {
+  for (let i = 0; i < 200; i += 1) {
+    if ((await api("GET", `/threads/${threadId}`)).status !== "busy") return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 function openThread(threadId) {
   location.hash = `thread=${threadId}`; // the hashchange handler shows it
 }
@@ -440,7 +448,12 @@ async function submitDecisions(event) {
       await run(threadId, { command: { resume: { request_id: request.request_id, decisions, answer_id: answerId } } });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409)) throw error;
-      // 409: another answer to this thread is running right now.
+      // 409: another answer to this thread is running right now. Show its outcome once done.
+      notice(ALREADY_ANSWERED);
+      await untilSettled(threadId);
+      await showThread(threadId);
+      await loadInbox();
+      return;
     }
     // An answer that arrives after another finished changes nothing; the history says whose won.
     const history = ((await getState(threadId)).values || {}).hitl_history || [];

@@ -1,0 +1,98 @@
+"""Browser tests: the inbox page in a real headless Chromium, against a real server.
+
+Chromium comes from Debian's `chromium` package (`/usr/bin/chromium`, or
+`CHROMIUM_PATH`), driven by Playwright for Python with `executable_path`: no
+browser download. Without Chromium these tests skip with a one-line reason,
+unless `REQUIRE_BROWSER=1` (set by `.ci/run`, which installs Chromium).
+Every state a test checks is saved as a screenshot in `tests/e2e/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.support.served import Served, serve
+
+USERS = {"ada": "ada-token", "bob": "bob-token"}
+SCREENSHOTS = Path(__file__).with_name("screenshots")
+REQUIRE_VARIABLE = "REQUIRE_BROWSER"
+# Flags for a sandboxed, offline machine: no background traffic to Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    candidate = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(candidate).is_file():
+        return candidate
+    reason = "no Chromium: install Debian's `chromium` package (or set CHROMIUM_PATH)"
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Served]:
+    served = serve(
+        tmp_path_factory.mktemp("site"),
+        {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())},
+    )
+    yield served
+    served.server.stop()
+
+
+Shot = Callable[[Page, str], None]
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Shot:
+    """Save a screenshot of the state a test is about to check."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    test = re.sub(r"[^\w-]+", "_", request.node.name)
+    count = iter(range(1, 100))
+
+    def save(page: Page, state: str) -> None:
+        page.screenshot(path=SCREENSHOTS / f"{test}-{next(count):02d}-{state}.png", full_page=True)
+
+    return save
+
+
+def sign_in(browser: Browser, site: Served, user: str, **context: object) -> Page:
+    """A fresh browser context (its own storage), signed in as `user` through the form."""
+    page = browser.new_context(**context).new_page()  # type: ignore[arg-type]
+    page.goto(f"{site.server.url}/inbox")
+    page.fill("#token", USERS[user])
+    page.press("#token", "Enter")
+    expect(page.locator("#who-name")).to_have_text(user)
+    return page
+
+
+def start_conversation(page: Page, text: str) -> str:
+    """Send a first message from the page; return the new thread's id once it waits."""
+    page.fill("#new-message", text)
+    page.click("#new-form button[type=submit]")
+    expect(page.locator("#request")).to_be_visible()
+    return page.locator("#thread-id").inner_text()
