@@ -114,6 +114,17 @@ def _last_ai_message(messages: Sequence[AnyMessage]) -> AIMessage | None:
     return next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
 
 
+def _not_run(request: ToolCallRequest, why: str) -> ToolMessage:
+    """The error result of a gated call that was not allowed to run."""
+    name = request.tool_call["name"]
+    return ToolMessage(
+        content=f"`{name}` was not run: {why}",
+        name=name,
+        tool_call_id=request.tool_call["id"] or "",
+        status="error",
+    )
+
+
 def _deciding_user() -> str | None:
     """The authenticated user answering the request, when the server has auth on."""
     try:
@@ -254,13 +265,7 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
         )
 
     def _unauthorized(self, request: ToolCallRequest) -> ToolMessage:
-        name = request.tool_call["name"]
-        return ToolMessage(
-            content=f"`{name}` was not run: it needs a human's approval and none was given for this call.",
-            name=name,
-            tool_call_id=request.tool_call["id"] or "",
-            status="error",
-        )
+        return _not_run(request, "it needs a human's approval and none was given for this call.")
 
     def wrap_tool_call(
         self,
@@ -354,17 +359,12 @@ class RefuseGatedTools(AgentMiddleware[AgentState[Any], Any, Any]):
         self.gated = frozenset(gated)
 
     def _refusal(self, request: ToolCallRequest) -> ToolMessage | None:
-        name = request.tool_call["name"]
-        if name not in self.gated:
+        if request.tool_call["name"] not in self.gated:
             return None
-        return ToolMessage(
-            content=(
-                f"`{name}` was not run: it needs a human's approval, which a subagent cannot ask for. "
-                "Report back what should be done, and the main agent will ask for approval."
-            ),
-            name=name,
-            tool_call_id=request.tool_call["id"] or "",
-            status="error",
+        return _not_run(
+            request,
+            "it needs a human's approval, which a subagent cannot ask for. "
+            "Report back what should be done, and the main agent will ask for approval.",
         )
 
     def wrap_tool_call(

@@ -8,13 +8,12 @@ multi-instance deployment the tests exercise.
 from __future__ import annotations
 
 import os
-import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import free_port, server_env, stop_process, wait_until_up, write_config
+from tests.support.server import ServerProcess, server_env, write_config
 
 BIN_VARIABLE = "AEGRA_BIN"
 REQUIRE_VARIABLE = "REQUIRE_AEGRA"
@@ -31,44 +30,21 @@ def aegra_bin() -> Path:
     pytest.skip(reason)
 
 
-@dataclass
-class AegraServer:
+@dataclass(kw_only=True)
+class AegraServer(ServerProcess):
     """One `aegra serve` process on the database `database_url`."""
 
-    workdir: Path
     database_url: str
     name: str = "aegra"
-    env: dict[str, str] | None = None
-    port: int = 0
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / f"{self.name}.log"
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> AegraServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         config = write_config(self.workdir)
-        env = server_env({"DATABASE_URL": self.database_url, **(self.env or {})})
-        for _attempt in range(3):
-            self.port = free_port()
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    [str(aegra_bin()), "serve", "--host", "127.0.0.1", "--port", str(self.port), "-c", str(config)],
-                    cwd=self.workdir,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            if wait_until_up(self.url, self.process, path="/health"):
-                return self
-        tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
-        raise RuntimeError(f"aegra did not start:\n{tail}")
-
-    def stop(self, graceful: bool = True) -> None:
-        stop_process(self.process, graceful)
+        aegra = str(aegra_bin())
+        self._launch(
+            lambda port: [aegra, "serve", "--host", "127.0.0.1", "--port", str(port), "-c", str(config)],
+            server_env({"DATABASE_URL": self.database_url, **self.env}),
+            "/health",
+        )
+        return self

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,14 +100,12 @@ def stop_process(process: subprocess.Popen[bytes] | None, graceful: bool = True)
         process.wait(timeout=STOP_TIMEOUT_S)
 
 
-@dataclass
-class DevServer:
-    """One `langgraph dev` process serving this repo's `langgraph.json`."""
+@dataclass(kw_only=True)
+class ServerProcess:
+    """A server process on a free port, in a working directory of its own, logged to a file."""
 
     workdir: Path
-    env: dict[str, str] = field(default_factory=dict)
-    extra_graphs: dict[str, str] = field(default_factory=dict)
-    """More graphs to serve beside `agent`, as `{id: "relative/path.py:attr"}`."""
+    name: str = "server"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -116,52 +115,68 @@ class DevServer:
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / "server.log"
+        return self.workdir / f"{self.name}.log"
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def start(self) -> DevServer:
-        """Start on a free port and wait until `/ok` answers; retry if the port was taken."""
+    def _launch(self, command: Callable[[int], list[str]], env: dict[str, str], health: str) -> None:
+        """Start `command(port)` and wait until `health` answers; retry if the port was taken."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = write_config(self.workdir, self.extra_graphs)
         for _attempt in range(3):
             self.port = free_port()
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
-                    [
-                        str(BIN / "langgraph"),
-                        "dev",
-                        "--no-browser",
-                        "--no-reload",
-                        "--port",
-                        str(self.port),
-                        "--config",
-                        str(config),
-                    ],
+                    command(self.port),
                     cwd=self.workdir,
-                    env=server_env(self.env),
+                    env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-            if self._wait_ready():
-                return self
-        raise RuntimeError(f"langgraph dev did not start:\n{self.log_tail()}")
-
-    def _wait_ready(self) -> bool:
-        assert self.process is not None
-        try:
-            return wait_until_up(self.url, self.process)
-        except TimeoutError:
-            self.stop(graceful=False)
-            raise RuntimeError(f"langgraph dev not ready:\n{self.log_tail()}") from None
+            try:
+                if wait_until_up(self.url, self.process, health):
+                    return
+            except TimeoutError:
+                self.stop(graceful=False)
+                raise RuntimeError(f"{self.name} not ready:\n{self.log_tail()}") from None
+        raise RuntimeError(f"{self.name} did not start:\n{self.log_tail()}")
 
     def stop(self, graceful: bool = True) -> None:
         """Stop the server: Ctrl-C (it saves its state) or, if not graceful, SIGKILL."""
         stop_process(self.process, graceful)
+
+
+@dataclass(kw_only=True)
+class DevServer(ServerProcess):
+    """One `langgraph dev` process serving this repo's `langgraph.json`."""
+
+    name: str = "langgraph-dev"
+    env: dict[str, str] = field(default_factory=dict)
+    extra_graphs: dict[str, str] = field(default_factory=dict)
+    """More graphs to serve beside `agent`, as `{id: "relative/path.py:attr"}`."""
+
+    def start(self) -> DevServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        config = write_config(self.workdir, self.extra_graphs)
+        langgraph = str(BIN / "langgraph")
+        self._launch(
+            lambda port: [
+                langgraph,
+                "dev",
+                "--no-browser",
+                "--no-reload",
+                "--port",
+                str(port),
+                "--config",
+                str(config),
+            ],
+            server_env(self.env),
+            "/ok",
+        )
+        return self
 
     def wipe(self) -> None:
         shutil.rmtree(self.workdir / ".langgraph_api", ignore_errors=True)
