@@ -70,8 +70,8 @@ from agent.decisions import DecisionRefused, check_answer
 EDITED_TOOL_CALLS = "hitl_edited_tool_calls"
 """The parent middleware's private key for reviewer edits, applied when the tool runs."""
 
-AUTH_USER_KEY = "langgraph_auth_user_id"
-"""Where the LangGraph server puts the authenticated user's id in `configurable`."""
+AUTH_USER_KEY = "langgraph_auth_user"
+AUTH_USER_ID_KEY = "langgraph_auth_user_id"
 
 
 def _append_history(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry]]) -> list[HistoryEntry]:
@@ -126,13 +126,19 @@ def _not_run(request: ToolCallRequest, why: str) -> ToolMessage:
 
 
 def _deciding_user() -> str | None:
-    """The authenticated user answering the request, when the server has auth on."""
+    """The authenticated user answering the request, when the server has auth on.
+
+    LangGraph's server and aegra both put the user in `configurable` as
+    `langgraph_auth_user` (LangGraph's also as `langgraph_auth_user_id`).
+    """
     try:
         configurable = get_config().get("configurable", {})
     except RuntimeError:
         return None
     user = configurable.get(AUTH_USER_KEY)
-    return str(user) if user else None
+    identity = user.get("identity") if isinstance(user, Mapping) else getattr(user, "identity", None)
+    identity = identity or configurable.get(AUTH_USER_ID_KEY)
+    return str(identity) if identity else None
 
 
 class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):

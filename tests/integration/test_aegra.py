@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Durability
@@ -137,4 +138,30 @@ async def test_200_pending_then_200_answers_on_aegra(tmp_path: Path, database: s
     try:
         await load_round(served)
     finally:
+        served.server.stop()
+
+
+async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> None:
+    log = tmp_path / "emails.jsonl"
+    env = {"EMAIL_LOG": str(log), "AUTH_USERS": "ada:ada-token,bob:bob-token"}
+    served = Served(
+        server=AegraServer(workdir=tmp_path, database_url=database, name="auth", env=env).start(), email_log=log
+    )
+    ada, bob = served.client("ada-token"), served.client("bob-token")
+    try:
+        thread_id = await _pause(ada)
+        assert await get_pending(ada, thread_id) is not None
+        for attempt in (bob.threads.get(thread_id), bob.threads.get_state(thread_id)):
+            with pytest.raises(httpx.HTTPStatusError) as refused:
+                await attempt
+            assert refused.value.response.status_code == 404
+        assert thread_id not in [t.thread_id async for t in inbox(bob)]
+        async with httpx.AsyncClient() as anonymous:
+            assert (await anonymous.post(f"{served.server.url}/threads/search", json={})).status_code == 401
+        await _approve(ada, thread_id)
+        history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
+        assert history[-1]["decided_by"] == "ada"
+    finally:
+        await ada.aclose()
+        await bob.aclose()
         served.server.stop()
