@@ -50,6 +50,7 @@ def _progress(step: str) -> None:
 
 def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
     cycles, sizes, rounds, concurrent = (6, (2, 5), 3, 10) if smoke else (60, (10, 100, 1000), 15, 200)
+    long_thread = 12 if smoke else 200
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
@@ -62,6 +63,8 @@ def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
     results["cycle_bytes"] = sizes_bytes
     results["gate_time_ratio"] = times["template"] / times["builtin"]
     results["gate_bytes_ratio"] = sizes_bytes["template"] / sizes_bytes["builtin"]
+    _progress(f"storage per cycle over a {long_thread}-cycle thread")
+    results["bytes_per_cycle_growth"] = inprocess.storage_growth(long_thread, window=min(10, long_thread // 2))
     _progress(f"reload time at {', '.join(map(str, sizes))} cycles of history (the longest step)")
     results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes)
     if with_postgres:

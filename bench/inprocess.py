@@ -73,3 +73,31 @@ def reload_ms_by_history(sizes: tuple[int, ...], reads: int = 20) -> dict[str, d
             approve(gate, graph, thread_id)
             done += 1
     return result
+
+
+GATE_KEYS = ("pending_hitl", "hitl_history", "__interrupt__", "__resume__", "hitl_edited_tool_calls")
+"""Channels the gates themselves write (the rest is the agent's own: messages, files, ...)."""
+
+
+def storage_growth(cycles: int, window: int = 10) -> dict[str, dict[str, dict[str, int]]]:
+    """Bytes per cycle on one long thread, at its start and its end: all channels, and the gate's."""
+    result: dict[str, dict[str, dict[str, int]]] = {}
+    for gate in GATES:
+        saver = InMemorySaver()
+        graph = build(gate, saver)
+        thread_id, per_cycle, before = uuid.uuid4().hex, [], bytes_by_channel(saver, "")
+        for _ in range(cycles):
+            cycle(gate, graph, thread_id)
+            after = bytes_by_channel(saver, thread_id)
+            per_cycle.append(after - before)
+            before = after
+        result[gate] = {}
+        for label, chunk in (
+            (f"cycles 1-{window}", per_cycle[:window]),
+            (f"cycles {cycles - window + 1}-{cycles}", per_cycle[-window:]),
+        ):
+            result[gate][label] = {
+                "total": sum(sum(c.values()) for c in chunk) // len(chunk),
+                "gate": sum(c[k] for c in chunk for k in GATE_KEYS) // len(chunk),
+            }
+    return result
