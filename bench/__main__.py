@@ -66,7 +66,7 @@ def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
     _progress(f"storage per cycle over a {long_thread}-cycle thread")
     results["bytes_per_cycle_growth"] = inprocess.storage_growth(long_thread, window=min(10, long_thread // 2))
     _progress(f"reload time at {', '.join(map(str, sizes))} cycles of history (the longest step)")
-    results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes)
+    results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes, progress=_progress)
     if with_postgres:
         _progress("cycles on PostgreSQL")
         pg = _postgres_cycle_times(max(cycles // 3, 4))

@@ -53,7 +53,9 @@ def cycle_bytes() -> dict[str, int]:
     return result
 
 
-def reload_ms_by_history(sizes: tuple[int, ...], reads: int = 20) -> dict[str, dict[str, float]]:
+def reload_ms_by_history(
+    sizes: tuple[int, ...], reads: int = 20, progress: Callable[[str], None] = lambda _: None
+) -> dict[str, dict[str, float]]:
     """Median ms to read the pending request back, on a thread with N answered cycles."""
     result: dict[str, dict[str, float]] = {gate: {} for gate in GATES}
     for gate in GATES:
@@ -70,6 +72,7 @@ def reload_ms_by_history(sizes: tuple[int, ...], reads: int = 20) -> dict[str, d
                 read_request(gate, graph, thread_id)
                 samples.append((time.perf_counter() - started) * 1000)
             result[gate][str(size)] = statistics.median(samples)
+            progress(f"  {gate}: {size} cycles of history, {result[gate][str(size)]:.1f} ms")
             approve(gate, graph, thread_id)
             done += 1
     return result
