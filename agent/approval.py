@@ -83,8 +83,8 @@ class ApprovalState(AgentState[Any]):
     """The approval keys this middleware adds to the agent's state."""
 
     pending_hitl: Annotated[NotRequired[PendingRequest | None], OmitFromInput]
-    # A delta channel stores each checkpoint's new entries only, so a long thread's
-    # checkpoints stay flat instead of copying the whole history every step.
+    # A delta channel: each checkpoint stores only the entries it adds (plus a full
+    # snapshot every 50), not the whole history again, as deepagents does for messages.
     hitl_history: Annotated[
         NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_append_history, snapshot_frequency=50)
     ]
