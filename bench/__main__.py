@@ -48,7 +48,10 @@ def _progress(step: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {step}", file=sys.stderr, flush=True)
 
 
-def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
+STAGES = ("inprocess", "postgres", "server")
+
+
+def run(smoke: bool, stages: tuple[str, ...], out: Path) -> dict[str, Any]:
     cycles, sizes, rounds, concurrent = (6, (2, 5), 3, 10) if smoke else (60, (10, 100, 1000), 15, 200)
     long_thread = 12 if smoke else 200
     results: dict[str, Any] = {
@@ -56,6 +59,27 @@ def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
         "smoke": smoke,
     }
+
+    def save() -> None:  # after every stage, so a failure later loses nothing measured
+        out.write_text(json.dumps(results, indent=2) + "\n")
+
+    if "inprocess" in stages:
+        _inprocess(results, cycles, sizes, long_thread)
+        save()
+    if "postgres" in stages:
+        _progress("cycles on PostgreSQL")
+        pg = _postgres_cycle_times(max(cycles // 3, 4))
+        results["postgres_cycle_ms"] = pg
+        if "template" in pg:
+            results["postgres_gate_time_ratio"] = pg["template"] / pg["builtin"]
+        save()
+    if "server" in stages:
+        _server(results, rounds, concurrent)
+        save()
+    return results
+
+
+def _inprocess(results: dict[str, Any], cycles: int, sizes: tuple[int, ...], long_thread: int) -> None:
     _progress(f"in-process cycles ({cycles} per gate)")
     times = inprocess.cycle_times(cycles)
     sizes_bytes = inprocess.cycle_bytes()
@@ -67,28 +91,25 @@ def run(smoke: bool, with_server: bool, with_postgres: bool) -> dict[str, Any]:
     results["bytes_per_cycle_growth"] = inprocess.storage_growth(long_thread, window=min(10, long_thread // 2))
     _progress(f"reload time at {', '.join(map(str, sizes))} cycles of history (the longest step)")
     results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes, progress=_progress)
-    if with_postgres:
-        _progress("cycles on PostgreSQL")
-        pg = _postgres_cycle_times(max(cycles // 3, 4))
-        results["postgres_cycle_ms"] = pg
-        if "template" in pg:
-            results["postgres_gate_time_ratio"] = pg["template"] / pg["builtin"]
-    if with_server:
-        _progress(f"through langgraph dev: {rounds} pause/resume rounds, {concurrent} concurrent approvals per gate")
-        with tempfile.TemporaryDirectory() as workdir:
-            dev = DevServer(workdir=Path(workdir), extra_graphs=server.EXTRA_GRAPHS).start()
-            try:
-                latency = asyncio.run(server.pause_and_resume(dev.url, rounds))
-                template_rate = asyncio.run(server.approvals_per_second(dev.url, "agent", concurrent))
-                builtin_rate = asyncio.run(server.approvals_per_second(dev.url, server.BUILTIN, concurrent))
-            finally:
-                dev.stop()
-        results["server_ms"] = latency
-        results["pause_ratio"] = latency["pause_ms"] / latency["floor_ms"]
-        results["resume_ratio"] = latency["resume_ms"] / latency["floor_ms"]
-        results["approvals_per_s"] = {"template": template_rate, "builtin": builtin_rate, "threads": concurrent}
-        results["approvals_per_s_ratio"] = template_rate / builtin_rate
-    return results
+    curves = results["reload_ms_by_history"]
+    results["reload_ratio_by_history"] = {n: curves["template"][n] / curves["builtin"][n] for n in curves["template"]}
+
+
+def _server(results: dict[str, Any], rounds: int, concurrent: int) -> None:
+    _progress(f"through langgraph dev: {rounds} pause/resume rounds, {concurrent} concurrent approvals per gate")
+    with tempfile.TemporaryDirectory() as workdir:
+        dev = DevServer(workdir=Path(workdir), extra_graphs=server.EXTRA_GRAPHS).start()
+        try:
+            latency = asyncio.run(server.pause_and_resume(dev.url, rounds))
+            template_rate = asyncio.run(server.approvals_per_second(dev.url, "agent", concurrent))
+            builtin_rate = asyncio.run(server.approvals_per_second(dev.url, server.BUILTIN, concurrent))
+        finally:
+            dev.stop()
+    results["server_ms"] = latency
+    results["pause_ratio"] = latency["pause_ms"] / latency["floor_ms"]
+    results["resume_ratio"] = latency["resume_ms"] / latency["floor_ms"]
+    results["approvals_per_s"] = {"template": template_rate, "builtin": builtin_rate, "threads": concurrent}
+    results["approvals_per_s_ratio"] = template_rate / builtin_rate
 
 
 TARGETS = {"gate_time_ratio": "≤ 1.0", "gate_bytes_ratio": "≤ 1.1", "postgres_gate_time_ratio": "≤ 1.0"}
@@ -107,7 +128,9 @@ def table(results: dict[str, Any]) -> str:
         if key in results:
             rows.append((key, f"{results[key]:.3f}", TARGETS.get(key, "(reported)")))
     for gate, curve in results.get("reload_ms_by_history", {}).items():
-        rows.append((f"reload_ms_by_history[{gate}]", ", ".join(f"{n}: {ms:.1f}" for n, ms in curve.items()), "flat"))
+        rows.append(
+            (f"reload_ms_by_history[{gate}]", ", ".join(f"{n}: {ms:.1f}" for n, ms in curve.items()), "(curve)")
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
 
@@ -115,12 +138,12 @@ def table(results: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmarks run, measures nothing")
-    parser.add_argument("--no-server", action="store_true", help="skip the langgraph dev measures")
-    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL measure")
+    parser.add_argument("--only", nargs="+", choices=STAGES, default=list(STAGES), help="run these stages only")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL stage")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    results = run(args.smoke, with_server=not args.no_server, with_postgres=not args.no_postgres)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    stages = tuple(stage for stage in args.only if not (args.no_postgres and stage == "postgres"))
+    results = run(args.smoke, stages, args.out)
     print(table(results))
     print(f"\nwritten to {args.out}")
     return 0

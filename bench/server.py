@@ -91,7 +91,8 @@ async def _resume_value(client: LangGraphClient, graph_id: str, thread_id: str) 
 
 async def approvals_per_second(url: str, graph_id: str, threads: int) -> float:
     """Pause `threads` threads, then approve them all at once: approvals per second."""
-    client = connect(url, LOCAL_TOKEN)
+    # More requests in flight than the SDK's 100 connections: let them wait for one.
+    client = connect(url, LOCAL_TOKEN, timeout=(10, 600, 60, 600))
     try:
         ids = [str((await client.threads.create())["thread_id"]) for _ in range(threads)]
         await asyncio.gather(*(client.runs.wait(t, graph_id, input=user_input(script(email()))) for t in ids))

@@ -13,7 +13,7 @@ from tests.support.server import REPO, server_env
 def test_bench_smoke_run_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     run = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--no-postgres", "--out", str(out)],
+        [sys.executable, "-m", "bench", "--smoke", "--only", "inprocess", "server", "--out", str(out)],
         cwd=REPO,
         env=server_env(),
         capture_output=True,
