@@ -247,7 +247,9 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
             answer_id=answer_id,
         )
         # Rejected and answered calls get their tool message now; the rest go to tools.
-        update: dict[str, Any] = {"messages": answers, PENDING_HITL: None, HITL_HISTORY: [entry]}
+        update: dict[str, Any] = {PENDING_HITL: None, HITL_HISTORY: [entry]}
+        if answers:  # an empty write would still cost the messages channel a new version
+            update["messages"] = answers
         # Edits reach the tool through this key (read by the parent's wrap_tool_call);
         # written only when there are edits now or left over from an earlier turn.
         if edited or state.get(EDITED_TOOL_CALLS):

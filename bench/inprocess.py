@@ -27,18 +27,34 @@ def _abba(rounds: int) -> Iterator[Gate]:
         yield from GATES if index % 2 == 0 else reversed(GATES)
 
 
-def cycle_times(cycles: int, saver: SaverFactory = lambda: nullcontext(InMemorySaver())) -> dict[str, float]:
-    """Median ms of a pause-and-approve cycle on a new thread, per gate."""
-    times: dict[Gate, list[float]] = {gate: [] for gate in GATES}
-    with saver() as first, saver() as second:
-        graphs = {"template": build("template", first), "builtin": build("builtin", second)}
-        for gate in GATES:  # warm up: imports, caches, first checkpoints
-            cycle(gate, graphs[gate])
-        for gate in _abba(cycles):
-            started = time.perf_counter()
-            cycle(gate, graphs[gate])
-            times[gate].append((time.perf_counter() - started) * 1000)
-    return {gate: statistics.median(values) for gate, values in times.items()}
+def cycle_times(
+    cycles: int, blocks: int = 1, saver: SaverFactory = lambda: nullcontext(InMemorySaver())
+) -> dict[str, Any]:
+    """Median ms of a pause-and-approve cycle on a new thread, per gate, in `blocks` blocks.
+
+    Each block builds both graphs afresh and alternates their cycles (ABBA); the
+    ratio is taken per block and the median of those is reported with its range,
+    which says more about this machine's noise than one long run would.
+    """
+    per_block: list[dict[Gate, float]] = []
+    for _ in range(blocks):
+        times: dict[Gate, list[float]] = {gate: [] for gate in GATES}
+        with saver() as first, saver() as second:
+            graphs = {"template": build("template", first), "builtin": build("builtin", second)}
+            for gate in GATES:  # warm up: imports, caches, first checkpoints
+                cycle(gate, graphs[gate])
+            for gate in _abba(cycles):
+                started = time.perf_counter()
+                cycle(gate, graphs[gate])
+                times[gate].append((time.perf_counter() - started) * 1000)
+        per_block.append({gate: statistics.median(values) for gate, values in times.items()})
+    ratios = sorted(block["template"] / block["builtin"] for block in per_block)
+    return {
+        "template": statistics.median(block["template"] for block in per_block),
+        "builtin": statistics.median(block["builtin"] for block in per_block),
+        "ratio": statistics.median(ratios),
+        "ratio_range": [ratios[0], ratios[-1]],
+    }
 
 
 def cycle_bytes() -> dict[str, int]:
