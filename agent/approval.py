@@ -3,27 +3,31 @@
 Why not a plain `interrupt()`: LangGraph keeps only the interrupt and resume
 writes of an interrupted task, so whatever a node writes before it calls
 `interrupt()` is lost, under every durability mode. Here the request is written
-by a step that *completes*; only then does the next node, the approval node,
-pause the graph:
+by a step that *completes*, the model's own, and only the next step, the
+approval node, pauses:
 
-    model ─▶ request_approval ─┬─(no gated call: jump)─────────────▶ tools / end
-                               └─▶ review_tool_calls ‖ ─▶ tools ─▶ model …
-                                                     ‖ the pause
+    model (+ pending_hitl) ─▶ review_tool_calls ‖ ─▶ tools ─▶ model …
+                                                ‖ the pause: interrupt(request)
 
-- `RequestApproval` (after the model) writes `pending_hitl` when the model's
-  message holds gated calls, and its step completes, so the request is in the
-  checkpoint under every durability mode. Turns without a gated call jump past
-  the approval node and never pause.
-- `ReviewToolCalls` (the approval node, a `HumanInTheLoopMiddleware` subclass)
-  pauses on a regular `interrupt()` whose value is the request, which every
-  LangGraph server and HITL UI understands. (Compiled with `interrupt_before`
-  on this node, the graph pauses at a static breakpoint instead; resuming then
-  hands the answer to the same `interrupt()`.) It checks the answer
-  (`agent.decisions`), applies approve / edit / reject / respond per call,
-  clears `pending_hitl` and appends to `hitl_history`. A refused answer changes
-  nothing: the node pauses again, the interrupt's value now carrying `error`.
-- As a last line of defence, a gated tool only runs when the request just
-  decided approved or edited that very call.
+- `ApprovalGate` has no node of its own. Around the model call it turns the
+  gated calls of the model's reply into `pending_hitl`, written in the model's
+  step, so the request is in the checkpoint under every durability mode. Around
+  every tool call it is the last line of defence: a gated tool only runs when the
+  request decided last approved (or edited) that very call.
+- `ReviewToolCalls` is the approval node, right after the model. When a request
+  is pending it pauses on a regular `interrupt()` whose value is the request,
+  which every LangGraph server and HITL UI understands; otherwise it does
+  nothing, so turns without a gated call never pause. On resume it checks the
+  answer (`agent.decisions`), applies approve / edit / reject / respond per call
+  (with `HumanInTheLoopMiddleware`'s own logic), clears `pending_hitl` and appends
+  to `hitl_history`. A refused answer changes nothing: the node pauses again, the
+  interrupt's value now carrying `error`.
+- `Planning` is langchain's `TodoListMiddleware` (`write_todos`) whose after-model
+  check runs inside the approval node rather than in a step of its own, so the
+  gate costs no extra superstep (see BENCHMARKS.md).
+- With `breakpoint=True` the graph pauses at a static `interrupt_before` on the
+  approval node instead, and `RouteToReview` runs first to send turns without a
+  pending request past it (a breakpoint alone would pause after every turn).
 - `RefuseGatedTools` is for subagents: they cannot pause the parent for review,
   so gated tools are refused there and the main agent has to make the call.
 """
@@ -38,8 +42,12 @@ from typing import Annotated, Any, NotRequired
 from langchain.agents.middleware import (
     AgentMiddleware,
     AgentState,
+    ExtendedModelResponse,
     HumanInTheLoopMiddleware,
     InterruptOnConfig,
+    ModelCallResult,
+    ModelRequest,
+    ModelResponse,
     TodoListMiddleware,
     ToolCallRequest,
     hook_config,
@@ -57,7 +65,6 @@ from pydantic import BaseModel
 from agent.contract import (
     HITL_HISTORY,
     PENDING_HITL,
-    REQUEST_APPROVAL,
     REVIEW_TOOL_CALLS,
     ActionRequest,
     HistoryEntry,
@@ -66,6 +73,10 @@ from agent.contract import (
     ReviewConfig,
 )
 from agent.decisions import DecisionRefused, check_answer
+
+APPROVAL_GATE = "approval_gate"
+ROUTE_TO_REVIEW = "route_to_review"
+_UNSET = object()
 
 EDITED_TOOL_CALLS = "hitl_edited_tool_calls"
 """The parent middleware's private key for reviewer edits, applied when the tool runs."""
@@ -141,19 +152,26 @@ def _deciding_user() -> str | None:
     return str(identity) if identity else None
 
 
-class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
-    """The approval node: applies a checked decision to each gated call (see module doc)."""
+class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
+    """Writes the pending request in the model's step and guards every gated tool call."""
 
     state_schema = ApprovalState
 
     def __init__(self, interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> None:
-        super().__init__(interrupt_on=dict(interrupt_on), description_prefix="Tool call awaiting approval")
+        super().__init__()
+        # langchain's own HITL middleware supplies the policy parsing, the request and
+        # decision shapes, and applies edits when the tool runs. Held, not inherited:
+        # as a subclass, the gate would get an after-model node of its own.
+        self.hitl: HumanInTheLoopMiddleware[Any, Any, Any] = HumanInTheLoopMiddleware(
+            interrupt_on=dict(interrupt_on), description_prefix="Tool call awaiting approval"
+        )
+        self.interrupt_on = self.hitl.interrupt_on
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
 
     @property
     def name(self) -> str:
-        return REVIEW_TOOL_CALLS
+        return APPROVAL_GATE
 
     def register_tools(self, tools: Iterable[BaseTool]) -> None:
         """Give the gate the agent's tools: edits are checked against their schemas, and
@@ -163,9 +181,11 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
             name: _compact_schema(tool) for name, tool in self.tools_by_name.items() if name in self.interrupt_on
         }
 
+    # --- the request, written in the model's step -------------------------------------
+
     def needs_review(self, tool_call: Any, state: Any, runtime: Runtime[Any]) -> bool:
         config = self.interrupt_on.get(tool_call["name"])
-        return config is not None and self._should_interrupt(tool_call, config, state, runtime)
+        return config is not None and self.hitl._should_interrupt(tool_call, config, state, runtime)
 
     def build_request(self, message: AIMessage, state: Any, runtime: Runtime[Any]) -> PendingRequest | None:
         """The pending request for the gated calls in `message`, or `None` if it has none."""
@@ -175,7 +195,7 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
             if not self.needs_review(call, state, runtime):
                 continue
             config = self.interrupt_on[call["name"]]
-            action, review = self._create_action_and_config(call, config, state, runtime)
+            action, review = self.hitl._create_action_and_config(call, config, state, runtime)
             actions.append(
                 ActionRequest(
                     tool_call_id=call["id"] or "",
@@ -200,11 +220,35 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
             review_configs=list(configs.values()),
         )
 
-    def after_model(self, state: AgentState[Any], runtime: Runtime[Any]) -> dict[str, Any] | None:
-        pending: PendingRequest | None = state.get(PENDING_HITL)  # type: ignore[assignment]
+    def _with_request(self, request: ModelRequest[Any], response: ModelResponse[Any]) -> ModelCallResult[Any]:
+        message = next((m for m in reversed(response.result) if isinstance(m, AIMessage)), None)
+        if message is not None and message.id is None:
+            message.id = f"run-{uuid.uuid4()}"  # the request names the message by id
+        pending = self.build_request(message, request.state, request.runtime) if message else None
+        if pending is None and request.state.get(PENDING_HITL, _UNSET) is None:
+            return response  # nothing to review, and `pending_hitl` is already null
+        # `null` from the first turn on; a request that a new message left unanswered
+        # is dropped here (its calls never ran).
+        return ExtendedModelResponse(model_response=response, command=Command(update={PENDING_HITL: pending}))
+
+    def wrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
+    ) -> ModelCallResult[Any]:
+        return self._with_request(request, handler(request))
+
+    async def awrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
+    ) -> ModelCallResult[Any]:
+        return self._with_request(request, await handler(request))
+
+    # --- the review, run by the approval node ------------------------------------------
+
+    def review(self, state: Any) -> dict[str, Any] | None:
+        """Pause for the pending request, if any; apply the answer once it is valid."""
+        pending: PendingRequest | None = state.get(PENDING_HITL)
         if not pending:
             return None
-        # The pause. The request is already saved (the previous step completed), so
+        # The pause. The request is already saved (the model's step completed), so
         # nothing is lost here. On resume, the answer is what interrupt() returns.
         answer = interrupt(pending)
         while True:
@@ -215,11 +259,8 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
                 answer = interrupt(RefusedRequest(**pending, error=str(refused)))
         return self._apply(state, pending, decisions, answer.get("answer_id"))
 
-    async def aafter_model(self, state: AgentState[Any], runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return self.after_model(state, runtime)
-
     def _apply(
-        self, state: AgentState[Any], pending: PendingRequest, decisions: list[Any], answer_id: str | None
+        self, state: Any, pending: PendingRequest, decisions: list[Any], answer_id: str | None
     ) -> dict[str, Any]:
         by_call = {req["tool_call_id"]: (req, d) for req, d in zip(pending["action_requests"], decisions, strict=True)}
         message = next(
@@ -233,7 +274,7 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
                 continue
             request, decision = by_call[call["id"]]
             config = self.interrupt_on.get(request["name"]) or InterruptOnConfig(allowed_decisions=[decision["type"]])
-            _, answer = self._process_decision(decision, call, config)
+            _, answer = self.hitl._process_decision(decision, call, config)
             if answer is not None:
                 answers.append(answer)
             if decision["type"] == "edit":
@@ -250,11 +291,13 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
         update: dict[str, Any] = {PENDING_HITL: None, HITL_HISTORY: [entry]}
         if answers:  # an empty write would still cost the messages channel a new version
             update["messages"] = answers
-        # Edits reach the tool through this key (read by the parent's wrap_tool_call);
+        # Edits reach the tool through this key (read by the HITL wrap_tool_call);
         # written only when there are edits now or left over from an earlier turn.
         if edited or state.get(EDITED_TOOL_CALLS):
             update[EDITED_TOOL_CALLS] = edited
         return update
+
+    # --- every tool call ---------------------------------------------------------------
 
     def _authorized(self, request: ToolCallRequest) -> bool:
         """Whether the request decided last approved (or edited) exactly this call."""
@@ -282,7 +325,7 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
     ) -> ToolMessage | Command[Any]:
         if not self._authorized(request):
             return self._unauthorized(request)
-        return super().wrap_tool_call(request, handler)
+        return self.hitl.wrap_tool_call(request, handler)
 
     async def awrap_tool_call(
         self,
@@ -291,71 +334,75 @@ class ReviewToolCalls(HumanInTheLoopMiddleware[ApprovalState, Any, Any]):
     ) -> ToolMessage | Command[Any]:
         if not self._authorized(request):
             return self._unauthorized(request)
-        return await super().awrap_tool_call(request, handler)
+        return await self.hitl.awrap_tool_call(request, handler)
 
 
-def request_or_route(gate: ReviewToolCalls, state: Any, runtime: Runtime[Any]) -> dict[str, Any]:
-    """The after-model update: a new pending request, or a jump past the approval node."""
-    message = _last_ai_message(state["messages"])
-    request = gate.build_request(message, state, runtime) if message else None
-    if request is not None:
-        # This step completes, so the request is checkpointed before the pause.
-        return {PENDING_HITL: request}
-    # Nothing to review: skip the approval node, so this turn never pauses.
-    update: dict[str, Any] = {"jump_to": "tools" if message is not None and message.tool_calls else "end"}
-    # `null` from the first turn on; after that only written to drop a request that a
-    # new message left unanswered (its calls never ran).
-    if PENDING_HITL not in state or state[PENDING_HITL] is not None:
-        update[PENDING_HITL] = None
-    return update
+class Planning(TodoListMiddleware):
+    """Planning (`write_todos`) whose after-model check runs inside the approval node.
+
+    Setting the hooks back to the base class's tells `create_agent` this middleware
+    has no after-model step; `check` is the same check, called by the approval node.
+    """
+
+    after_model = AgentMiddleware.after_model
+    aafter_model = AgentMiddleware.aafter_model
+
+    def check(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        """Refuse parallel `write_todos` calls (langchain's own check)."""
+        return TodoListMiddleware.after_model(self, state, runtime)
 
 
-class RequestApproval(AgentMiddleware[ApprovalState, Any, Any]):
-    """Right after the model: write `pending_hitl`, or route past the approval node."""
+def _merge(first: dict[str, Any] | None, second: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not first or not second:
+        return first or second
+    messages = [*first.get("messages", []), *second.get("messages", [])]
+    return {**first, **second, **({"messages": messages} if messages else {})}
+
+
+class ReviewToolCalls(AgentMiddleware[ApprovalState, Any, Any]):
+    """The approval node: pauses when a request is pending, then applies the decisions."""
 
     state_schema = ApprovalState
 
-    def __init__(self, gate: ReviewToolCalls) -> None:
+    def __init__(self, gate: ApprovalGate, planning: Planning | None) -> None:
         super().__init__()
         self.gate = gate
+        self.planning = planning
 
     @property
     def name(self) -> str:
-        return REQUEST_APPROVAL
+        return REVIEW_TOOL_CALLS
 
-    @hook_config(can_jump_to=["tools", "end"])
     def after_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return request_or_route(self.gate, state, runtime)
+        plan = self.planning.check(state, runtime) if self.planning else None
+        return _merge(plan, self.gate.review(state))
 
     async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)
 
 
-class PlanAndRequestApproval(TodoListMiddleware):
-    """Planning (`write_todos`) and `RequestApproval` in one after-model step.
+class RouteToReview(AgentMiddleware[ApprovalState, Any, Any]):
+    """With `breakpoint=True` only: runs first, and sends turns with nothing to review past
+    the approval node, whose static breakpoint would otherwise pause every turn."""
 
-    Planning already has an after-model step (it refuses parallel `write_todos`
-    calls); writing the request there too means the gate adds no superstep to a
-    turn, which keeps it as cheap as deepagents' built-in `interrupt_on` (see
-    BENCHMARKS.md). Without planning, use `RequestApproval` on its own.
-    """
+    state_schema = ApprovalState
 
-    def __init__(self, gate: ReviewToolCalls) -> None:
+    def __init__(self, planning: Planning | None) -> None:
         super().__init__()
-        self.gate = gate
+        self.planning = planning
 
     @property
     def name(self) -> str:
-        return REQUEST_APPROVAL
+        return ROUTE_TO_REVIEW
 
     @hook_config(can_jump_to=["tools", "end"])
-    def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        update = request_or_route(self.gate, state, runtime)
-        if "jump_to" in update:
-            return update  # no review: the turn goes straight on, as in RequestApproval
-        return {**(super().after_model(state, runtime) or {}), **update}
+    def after_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        if state.get(PENDING_HITL):
+            return self.planning.check(state, runtime) if self.planning else None
+        message = _last_ai_message(state["messages"])
+        return {"jump_to": "tools" if message is not None and message.tool_calls else "end"}
 
-    async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+    async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)
 
 
@@ -391,13 +438,20 @@ class RefuseGatedTools(AgentMiddleware[AgentState[Any], Any, Any]):
 
 
 def approval_middleware(
-    interrupt_on: Mapping[str, bool | InterruptOnConfig], *, planning: bool = True
-) -> tuple[ReviewToolCalls, AgentMiddleware[Any, Any, Any]]:
-    """The gate and the request step, in the order `create_deep_agent(middleware=...)` needs.
+    interrupt_on: Mapping[str, bool | InterruptOnConfig], *, planning: bool = True, breakpoint: bool = False
+) -> tuple[ApprovalGate, list[AgentMiddleware[Any, Any, Any]]]:
+    """The gate, and the middleware to pass to `create_deep_agent(middleware=...)`.
 
-    After-model hooks run in reverse list order, so the request step runs first and
-    the approval node right after it. With `planning`, the request step is also the
-    planning middleware (`write_todos`); don't add `TodoListMiddleware` separately.
+    With `planning`, the list brings `write_todos` too (don't add `TodoListMiddleware`
+    again). With `breakpoint`, compile the graph with `interrupt_before` on
+    `APPROVAL_NODE` (see `agent.graph.make_graph`).
     """
-    gate = ReviewToolCalls(interrupt_on)
-    return gate, (PlanAndRequestApproval(gate) if planning else RequestApproval(gate))
+    gate = ApprovalGate(interrupt_on)
+    plan = Planning() if planning else None
+    middleware: list[AgentMiddleware[Any, Any, Any]] = [gate, *([plan] if plan else [])]
+    if breakpoint:
+        # After-model hooks run in reverse list order: the router, then the approval node.
+        middleware += [ReviewToolCalls(gate, planning=None), RouteToReview(plan)]
+    else:
+        middleware.append(ReviewToolCalls(gate, plan))
+    return gate, middleware

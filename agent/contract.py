@@ -12,13 +12,9 @@ from typing import Any, Final, Literal, NotRequired, TypedDict
 GRAPH_ID: Final = "agent"
 """The id `langgraph.json` serves the graph under."""
 
-REQUEST_APPROVAL: Final = "request_approval"
-"""Middleware that writes the pending request right after the model."""
-
 REVIEW_TOOL_CALLS: Final = "review_tool_calls"
 """Middleware whose after-model step is the approval node."""
 
-REQUEST_NODE: Final = f"{REQUEST_APPROVAL}.after_model"
 APPROVAL_NODE: Final = f"{REVIEW_TOOL_CALLS}.after_model"
 """The node a thread waits before while a request is pending (`next` in `get_state`)."""
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from deepagents import create_deep_agent
 from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT, SubAgent
-from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
@@ -42,7 +41,7 @@ def make_graph(
     """Build the agent. What is not given comes from `settings` (default: the environment).
 
     The graph pauses on a regular interrupt in the approval node, right after the
-    step that saved `pending_hitl`. With `breakpoint=True` it pauses at a static
+    model's step, which saved `pending_hitl`. With `breakpoint=True` it pauses at a static
     `interrupt_before` on that node instead: same contract on `langgraph dev`, but
     the pause then has no interrupt value, which some servers (aegra) and HITL UIs
     do not recognise as a pause (see README, "Other servers").
@@ -52,16 +51,13 @@ def make_graph(
     provider = email_provider or (
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
-    gate, request_approval = approval_middleware(INTERRUPT_ON)
+    gate, middleware = approval_middleware(INTERRUPT_ON, breakpoint=breakpoint)
     # Subagents cannot pause the parent for review, so gated tools are refused there.
     general_purpose: SubAgent = {
         **GENERAL_PURPOSE_SUBAGENT,
         "system_prompt": SUBAGENT_PROMPT,
         "middleware": [RefuseGatedTools(INTERRUPT_ON)],
     }
-    # request_approval also brings planning (write_todos), which deepagents 0.7 no
-    # longer has by default. After-model hooks run in reverse: request, then the gate.
-    middleware: list[AgentMiddleware[Any, Any, Any]] = [gate, request_approval]
     agent = create_deep_agent(
         model=model,
         tools=make_tools(provider),

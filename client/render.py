@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, REQUEST_NODE
+from agent.contract import HITL_HISTORY, PENDING_HITL
 from client.approvals import InboxItem, Pending, Update
 
 PREVIEW = 100
@@ -55,15 +55,15 @@ def update(step: Update) -> list[str]:
     """Progress lines for one step of a run."""
     if step.node == "__interrupt__":
         return []
-    if step.node == REQUEST_NODE and step.values.get(PENDING_HITL):
-        count = len(step.values[PENDING_HITL]["action_requests"])
-        return [f"approval requested for {count} call(s); the run pauses here"]
-    if step.node == APPROVAL_NODE:
-        history = step.values.get(HITL_HISTORY) or []
-        kinds = [d.get("type") for entry in history for d in entry.get("decisions", [])]
-        return [f"decision recorded: {', '.join(str(k) for k in kinds)}"] if kinds else []
+    history = step.values.get(HITL_HISTORY) or []
+    kinds = [d.get("type") for entry in history for d in entry.get("decisions", [])]
+    lines = [f"decision recorded: {', '.join(str(k) for k in kinds)}"] if kinds else []
     messages = step.values.get("messages") or []
-    return [line for m in messages if isinstance(m, dict) and (line := _message_line(m))]
+    lines += [line for m in messages if isinstance(m, dict) and (line := _message_line(m))]
+    if step.values.get(PENDING_HITL):
+        count = len(step.values[PENDING_HITL]["action_requests"])
+        lines.append(f"approval requested for {count} call(s); the run pauses here")
+    return lines
 
 
 def final_answer(messages: list[dict[str, Any]]) -> str | None:

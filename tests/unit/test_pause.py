@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, TypedDict
 
 import pytest
 from deepagents import create_deep_agent
-from langchain.agents.middleware import AgentMiddleware
 from langchain_core.runnables import RunnableConfig
 from langgraph._internal._constants import CONFIG_KEY_SEND
 from langgraph.checkpoint.memory import InMemorySaver
@@ -18,8 +16,10 @@ from langgraph.types import Command, Durability, interrupt
 from agent.approval import approval_middleware
 from agent.contract import APPROVAL_NODE, PENDING_HITL
 from agent.email import NullEmailProvider
+from agent.graph import make_graph
 from agent.models.offline import OfflineChatModel
 from agent.policy import INTERRUPT_ON
+from agent.settings import Settings
 from agent.tools import EMAIL_PATTERN, make_tools
 from tests.support.scripts import call, email, script, user_input
 from tests.unit.conftest import Harness
@@ -127,28 +127,32 @@ def test_gated_and_free_calls_wait_together(harness: Harness) -> None:
     assert sorted(tools) == ["ls", "write_file"]
 
 
-def test_parallel_plans_are_refused_while_the_gated_call_waits(harness: Harness) -> None:
+def test_parallel_plans_are_refused_and_the_gated_call_still_waits(harness: Harness) -> None:
     plan = call("write_todos", todos=[{"content": "a", "status": "pending"}])
     thread = harness.start(script(plan, plan, email()))
-    errors = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
-    assert [m.status for m in errors] == ["error", "error"]
-    assert "write_todos" in errors[0].text
+    assert [a["name"] for a in harness.pending(thread)["action_requests"]] == ["send_email"]
     harness.answer(thread, {"type": "approve"})
-    tools = [m.name or m.tool_call_id for m in harness.state(thread).values["messages"] if m.type == "tool"]
-    assert len(tools) == 3
+    tools = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    refused = [m for m in tools if m.status == "error"]
+    assert len(refused) == 2
+    assert all("write_todos" in m.text for m in refused)
+    assert len(tools) == 3  # each call answered once: two refusals and the email
     assert len(harness.sent()) == 1
 
 
-def test_request_step_without_planning(tmp_path: Path) -> None:
-    """`RequestApproval` on its own, for agents without the planning middleware."""
-    gate, request_approval = approval_middleware(INTERRUPT_ON, planning=False)
-    middleware: list[AgentMiddleware[Any, Any, Any]] = [gate, request_approval]
+@pytest.mark.parametrize("breakpoint", [False, True], ids=["interrupt", "breakpoint"])
+def test_approval_without_planning(breakpoint: bool) -> None:
+    """`approval_middleware(planning=False)`, for agents without `write_todos`."""
+    gate, middleware = approval_middleware(INTERRUPT_ON, planning=False, breakpoint=breakpoint)
     agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
         model=OfflineChatModel(),
         tools=make_tools(NullEmailProvider()),
         middleware=middleware,
         checkpointer=InMemorySaver(),
-    ).copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
+    )
+    if breakpoint:
+        agent = agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
+    gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
     assert "write_todos" not in agent.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]
     config: RunnableConfig = {"configurable": {"thread_id": "plain"}}
     agent.invoke(user_input("list files"), config)
@@ -159,3 +163,12 @@ def test_request_step_without_planning(tmp_path: Path) -> None:
     request_id = state.values[PENDING_HITL]["request_id"]
     agent.invoke(Command(resume={"request_id": request_id, "decisions": [{"type": "reject"}]}), config)
     assert agent.get_state(config).values[PENDING_HITL] is None
+    assert agent.get_state(config).next == ()
+
+
+def test_the_gate_adds_no_superstep() -> None:
+    """Planning's check runs in the approval node: the graph has no node of the gate's own."""
+    graph = make_graph(settings=Settings())
+    after_model = sorted(node for node in graph.nodes if node.endswith(".after_model"))
+    assert after_model == [APPROVAL_NODE]
+    assert "write_todos" in graph.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]

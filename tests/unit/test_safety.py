@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage
 
-from agent.contract import HITL_HISTORY, PENDING_HITL, REQUEST_NODE
+from agent.contract import HITL_HISTORY, PENDING_HITL
 from tests.support.scripts import email, script
 from tests.unit.conftest import Harness
 
@@ -58,10 +58,10 @@ def test_a_new_message_cancels_the_pending_request(harness: Harness) -> None:
 
 
 def test_a_gated_call_that_skipped_the_request_step_is_not_run(harness: Harness) -> None:
-    """Defence in depth: state written as if no request were needed still cannot send."""
+    """Defence in depth: a gated call written into state past the model's step still cannot run."""
     thread = harness.start("hello")
     sneaky = AIMessage(content="", tool_calls=[{"name": "send_email", "args": email()["args"], "id": "sneaky"}])
-    harness.graph.update_state(harness.config(thread), {"messages": [sneaky]}, as_node=REQUEST_NODE)
+    harness.graph.update_state(harness.config(thread), {"messages": [sneaky]}, as_node="model")
     harness.graph.invoke(None, harness.config(thread))
     messages = harness.state(thread).values["messages"]
     (refusal,) = [m for m in messages if m.type == "tool"]

@@ -154,9 +154,6 @@ function progressLines(update) {
   const lines = [];
   for (const [node, values] of Object.entries(update)) {
     if (node === "__interrupt__" || !values) continue;
-    if (values.pending_hitl) {
-      lines.push(`approval requested for ${values.pending_hitl.action_requests.length} call(s)`);
-    }
     for (const entry of values.hitl_history || []) {
       lines.push(`decision recorded: ${entry.decisions.map((d) => d.type).join(", ")}`);
     }
@@ -168,6 +165,9 @@ function progressLines(update) {
       } else if (message.type === "ai") {
         lines.push(`agent: ${short(messageText(message), 200)}`);
       }
+    }
+    if (values.pending_hitl) {
+      lines.push(`approval requested for ${values.pending_hitl.action_requests.length} call(s)`);
     }
   }
   return lines;
