@@ -24,6 +24,7 @@ def test_langgraph_dockerfile_accepts_the_config(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stdout + made.stderr
     text = dockerfile.read_text()
     graphs = json.loads(text.split("ENV LANGSERVE_GRAPHS='", 1)[1].split("'", 1)[0])
-    assert graphs == {"agent": "/deps/main/agent/graph.py:graph"}
+    # The CLI names the package directory after the checkout's folder.
+    assert graphs == {"agent": f"/deps/{REPO.name}/agent/graph.py:graph"}
     assert "pip install" in text
-    assert "ADD . /deps/main" in text
+    assert f"ADD . /deps/{REPO.name}" in text
