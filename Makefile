@@ -5,7 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PORT   ?= 2024
+# `make dev` serves on PORT, or on 2024, or, if 2024 is taken, on the next free port.
+PORT   ?=
+FIRST_FREE_PORT = $(shell $(PYTHON) -c "import socket; print(next(p for p in range(2024, 2124) \
+	if socket.socket().connect_ex(('127.0.0.1', p)) != 0))")
 # Postgres tests use this server and skip (one line) when it is not reachable.
 export DATABASE_URI ?= postgresql://postgres@127.0.0.1:5432/test
 
@@ -41,8 +44,13 @@ $(AEGRA_STAMP): pyproject.toml
 
 aegra: $(AEGRA_STAMP)  ## a venv with aegra and the template, for the multi-instance tests
 
-dev: install  ## serve the agent on http://127.0.0.1:$(PORT) (PORT=8123 make dev if 2024 is taken)
-	$(BIN)/langgraph dev --no-browser --port $(PORT)
+dev: install  ## serve the agent on http://127.0.0.1:2024 (or PORT, or the next free port)
+	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
+	if [ "$$port" != 2024 ]; then \
+		echo "Serving on port $$port (2024 is taken). For the client: export LANGGRAPH_URL=http://127.0.0.1:$$port"; \
+	fi; \
+	echo "The inbox: http://127.0.0.1:$$port/inbox (token: demo-token)"; \
+	exec $(BIN)/langgraph dev --no-browser --port $$port
 
 demo: install  ## against a running `make dev`: the whole approval story
 	$(BIN)/python -m client demo
