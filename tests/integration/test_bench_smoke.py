@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support.server import REPO, server_env
+from tests.support.server import run_in_repo
 
 
 def test_bench_smoke_run_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--only", "inprocess", "server", "--out", str(out)],
-        cwd=REPO,
-        env=server_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    run = run_in_repo(
+        "python", "-m", "bench", "--smoke", "--only", "inprocess", "server", "--out", str(out), timeout=600
     )
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads(out.read_text())

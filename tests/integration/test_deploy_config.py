@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support.server import REPO, server_env
+from tests.support.server import REPO, run_in_repo
 
 
 def test_langgraph_dockerfile_accepts_the_config(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
-    made = subprocess.run(
-        [str(Path(sys.executable).parent / "langgraph"), "dockerfile", str(dockerfile), "-c", "langgraph.json"],
-        cwd=REPO,
-        env=server_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    made = run_in_repo("langgraph", "dockerfile", str(dockerfile), "-c", "langgraph.json")
     assert made.returncode == 0, made.stdout + made.stderr
     text = dockerfile.read_text()
     graphs = json.loads(text.split("ENV LANGSERVE_GRAPHS='", 1)[1].split("'", 1)[0])

@@ -53,6 +53,20 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def run_in_repo(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run a command of this repo's venv from the repo's root, offline, output captured."""
+    command = argv[0] if "/" in argv[0] else str(BIN / argv[0])
+    return subprocess.run(
+        [command, *argv[1:]],
+        cwd=REPO,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def write_config(workdir: Path, extra_graphs: dict[str, str] | None = None) -> Path:
     """This repo's `langgraph.json` in `workdir`, `./` paths made absolute, plus `extra_graphs`."""
 
