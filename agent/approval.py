@@ -37,7 +37,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, NotRequired
+from typing import Annotated, Any, Final, NotRequired
 
 from langchain.agents.middleware import (
     AgentMiddleware,
@@ -52,9 +52,10 @@ from langchain.agents.middleware import (
     ToolCallRequest,
     hook_config,
 )
-from langchain.agents.middleware.human_in_the_loop import Action
-from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
-from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from langchain.agents.middleware.human_in_the_loop import _EDITED_TOOL_CALLS_KEY, Action
+from langchain.agents.middleware.human_in_the_loop import _HumanInTheLoopState as HumanInTheLoopState
+from langchain.agents.middleware.types import OmitFromInput
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.channels.delta import DeltaChannel
 from langgraph.config import get_config
@@ -78,8 +79,8 @@ APPROVAL_GATE = "approval_gate"
 ROUTE_TO_REVIEW = "route_to_review"
 _UNSET = object()
 
-EDITED_TOOL_CALLS = "hitl_edited_tool_calls"
-"""The parent middleware's private key for reviewer edits, applied when the tool runs."""
+EDITED_TOOL_CALLS: Final = _EDITED_TOOL_CALLS_KEY
+"""The held HITL middleware's private state key for reviewer edits, read when the tool runs."""
 
 AUTH_USER_KEY = "langgraph_auth_user"
 AUTH_USER_ID_KEY = "langgraph_auth_user_id"
@@ -90,8 +91,12 @@ def _append_history(state: list[HistoryEntry] | None, writes: Sequence[list[Hist
     return [*(state or []), *(entry for batch in writes for entry in batch)]
 
 
-class ApprovalState(AgentState[Any]):
-    """The approval keys this middleware adds to the agent's state."""
+class ApprovalState(HumanInTheLoopState[Any]):
+    """The approval keys this middleware adds to the agent's state.
+
+    Built on the held `HumanInTheLoopMiddleware`'s state, whose private
+    `hitl_edited_tool_calls` (`EDITED_TOOL_CALLS`) carries reviewer edits to the tool call.
+    """
 
     pending_hitl: Annotated[NotRequired[PendingRequest | None], OmitFromInput]
     # A delta channel: each checkpoint stores only the entries it adds (plus a full
@@ -99,7 +104,6 @@ class ApprovalState(AgentState[Any]):
     hitl_history: Annotated[
         NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_append_history, snapshot_frequency=50)
     ]
-    hitl_edited_tool_calls: NotRequired[Annotated[dict[str, Action], PrivateStateAttr]]  # EDITED_TOOL_CALLS
 
 
 def _compact_schema(tool: BaseTool) -> dict[str, Any]:
@@ -121,7 +125,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _last_ai_message(messages: Sequence[AnyMessage]) -> AIMessage | None:
+def _last_ai_message(messages: Sequence[BaseMessage]) -> AIMessage | None:
     return next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
 
 
@@ -221,7 +225,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         )
 
     def _with_request(self, request: ModelRequest[Any], response: ModelResponse[Any]) -> ModelCallResult[Any]:
-        message = next((m for m in reversed(response.result) if isinstance(m, AIMessage)), None)
+        message = _last_ai_message(response.result)
         if message is not None and message.id is None:
             message.id = f"run-{uuid.uuid4()}"  # the request names the message by id
         pending = self.build_request(message, request.state, request.runtime) if message else None

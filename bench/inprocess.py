@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from langgraph._internal._constants import INTERRUPT, RESUME
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.approval import EDITED_TOOL_CALLS
+from agent.contract import HITL_HISTORY, PENDING_HITL
 from bench.cycles import GATES, Gate, Graph, approve, build, cycle, pause, read_request
 from bench.storage import bytes_by_channel
 
@@ -94,7 +97,7 @@ def reload_ms_by_history(
     return result
 
 
-GATE_KEYS = ("pending_hitl", "hitl_history", "__interrupt__", "__resume__", "hitl_edited_tool_calls")
+GATE_KEYS = (PENDING_HITL, HITL_HISTORY, INTERRUPT, RESUME, EDITED_TOOL_CALLS)
 """Channels the gates themselves write (the rest is the agent's own: messages, files, ...)."""
 
 
