@@ -59,16 +59,25 @@ def identify(token: str, settings: Settings) -> str | None:
     return str(claims["sub"])
 
 
-# `headers` is the parameter both LangGraph's server (by name, bytes keys) and
-# aegra (positionally, str keys) can give.
-@auth.authenticate
-async def authenticate(headers: Mapping[Any, Any]) -> Auth.types.MinimalUserDict:
+def signed_in_user(headers: Mapping[Any, Any]) -> str:
+    """The user whose bearer token `headers` carry.
+
+    Raises:
+        Auth.exceptions.HTTPException: 401, no token or an unknown one.
+    """
     token = bearer_token(headers)
     user = identify(token, _settings()) if token else None
     if user is None:
         detail = "Missing bearer token" if token is None else "Unknown or expired token"
         raise Auth.exceptions.HTTPException(status_code=401, detail=detail)
-    return {"identity": user}
+    return user
+
+
+# `headers` is the parameter both LangGraph's server (by name, bytes keys) and
+# aegra (positionally, str keys) can give.
+@auth.authenticate
+async def authenticate(headers: Mapping[Any, Any]) -> Auth.types.MinimalUserDict:
+    return {"identity": signed_in_user(headers)}
 
 
 @auth.on

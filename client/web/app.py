@@ -14,9 +14,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from langgraph_sdk import Auth
 
-from agent.auth import bearer_token, identify
-from agent.settings import Settings
+from agent.auth import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -31,12 +31,11 @@ async def to_inbox(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
-    """Who the bearer token belongs to (the page shows it); 401 when nobody."""
-    token = bearer_token(request.headers)
-    user = identify(token, Settings.from_env()) if token else None
-    if user is None:
-        return JSONResponse({"detail": "Missing or unknown token"}, status_code=401)
-    return JSONResponse({"user": user})
+    """Who the bearer token belongs to (the page shows it); 401 when nobody, as for the API."""
+    try:
+        return JSONResponse({"user": signed_in_user(request.headers)})
+    except Auth.exceptions.HTTPException as refused:
+        return JSONResponse({"detail": refused.detail}, status_code=refused.status_code)
 
 
 # A FastAPI app (not just Starlette): langgraph-api takes either, aegra only FastAPI.
