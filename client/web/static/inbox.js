@@ -33,7 +33,8 @@ function token() {
   return localStorage.getItem(TOKEN_KEY);
 }
 
-async function api(method, path, body) {
+// Every API call: JSON, with the signed-in token. Throws ApiError unless 2xx.
+async function request(method, path, body) {
   const response = await fetch(path, {
     method,
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` },
@@ -47,26 +48,22 @@ async function api(method, path, body) {
     } catch (_) { /* not JSON: keep the status text */ }
     throw new ApiError(response.status, detail);
   }
+  return response;
+}
+
+async function api(method, path, body) {
+  const response = await request(method, path, body);
   return response.status === 204 ? null : response.json();
 }
 
 // Run the agent on a thread and call onUpdate for each completed step (SSE).
 async function streamRun(threadId, payload, onUpdate) {
-  const response = await fetch(`/threads/${threadId}/runs/stream`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token()}` },
-    body: JSON.stringify({
-      assistant_id: GRAPH_ID,
-      stream_mode: ["updates"],
-      multitask_strategy: "reject", // a second answer while the first runs gets 409
-      ...payload,
-    }),
+  const response = await request("POST", `/threads/${threadId}/runs/stream`, {
+    assistant_id: GRAPH_ID,
+    stream_mode: ["updates"],
+    multitask_strategy: "reject", // a second answer while the first runs gets 409
+    ...payload,
   });
-  if (!response.ok) {
-    let detail = response.statusText;
-    try { detail = (await response.json()).detail || detail; } catch (_) { /* keep it */ }
-    throw new ApiError(response.status, detail);
-  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -331,6 +328,7 @@ function renderRequest(threadId, request, refusal) {
   current = { threadId, request, readers };
 }
 
+// Show the thread as the server has it now; returns its state.
 async function showThread(threadId) {
   $("thread").hidden = false;
   $("thread-id").textContent = threadId;
@@ -342,6 +340,7 @@ async function showThread(threadId) {
   for (const button of document.querySelectorAll(".inbox button")) {
     button.setAttribute("aria-current", String(button.dataset.thread === threadId));
   }
+  return state;
 }
 
 async function pendingOf(thread) {
@@ -410,15 +409,24 @@ async function guarded(action) {
   }
 }
 
+// Run the agent, streaming its progress; returns the thread's state once it stops.
 async function run(threadId, payload) {
   $("progress").replaceChildren();
   await streamRun(threadId, payload, (update) => progressLines(update).forEach((line) => progress(line)));
-  await showThread(threadId);
-  const state = await getState(threadId);
-  const messages = (state.values || {}).messages || [];
+  const state = await showThread(threadId);
+  const values = state.values || {};
+  const messages = values.messages || [];
   const last = messages[messages.length - 1];
-  if ((state.values || {}).pending_hitl) progress("waiting for your decision", true);
+  if (values.pending_hitl) progress("waiting for your decision", true);
   else if (last && last.type === "ai") progress(`final answer: ${messageText(last)}`, true);
+  await loadInbox();
+  return state;
+}
+
+// Someone else's answer won: say so and show what the server has now.
+async function alreadyAnswered(threadId) {
+  notice(ALREADY_ANSWERED);
+  await showThread(threadId);
   await loadInbox();
 }
 
@@ -438,31 +446,25 @@ async function submitDecisions(event) {
     // Answered elsewhere meanwhile (another tab, another client)? Say so, send nothing.
     const latest = ((await getState(threadId)).values || {}).pending_hitl;
     if (!latest || latest.request_id !== request.request_id) {
-      notice(ALREADY_ANSWERED);
-      await showThread(threadId);
-      await loadInbox();
+      await alreadyAnswered(threadId);
       return;
     }
     const answerId = newAnswerId();
+    let state;
     try {
-      await run(threadId, { command: { resume: { request_id: request.request_id, decisions, answer_id: answerId } } });
+      state = await run(threadId, { command: { resume: { request_id: request.request_id, decisions, answer_id: answerId } } });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409)) throw error;
       // 409: another answer to this thread is running right now. Show its outcome once done.
       notice(ALREADY_ANSWERED);
       await untilSettled(threadId);
-      await showThread(threadId);
-      await loadInbox();
+      await alreadyAnswered(threadId);
       return;
     }
     // An answer that arrives after another finished changes nothing; the history says whose won.
-    const history = ((await getState(threadId)).values || {}).hitl_history || [];
+    const history = (state.values || {}).hitl_history || [];
     const entry = [...history].reverse().find((e) => e.request_id === request.request_id);
-    if (entry && entry.answer_id !== answerId) {
-      notice(ALREADY_ANSWERED);
-      await showThread(threadId);
-      await loadInbox();
-    }
+    if (entry && entry.answer_id !== answerId) await alreadyAnswered(threadId);
   } finally {
     button.disabled = false;
   }
@@ -482,9 +484,7 @@ async function startConversation(event) {
 // --- signing in ------------------------------------------------------------------
 
 async function whoAmI() {
-  const response = await fetch("/inbox/api/me", { headers: { Authorization: `Bearer ${token()}` } });
-  if (response.status === 401) throw new ApiError(401, "not signed in");
-  return (await response.json()).user;
+  return (await api("GET", "/inbox/api/me")).user;
 }
 
 function signOut(message) {
