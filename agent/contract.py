@@ -7,6 +7,7 @@ building the graph. The README restates the contract in prose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
 GRAPH_ID: Final = "agent"
@@ -88,3 +89,11 @@ class Resume(TypedDict):
     decisions: list[dict[str, Any]]
     answer_id: NotRequired[str]
     """Optional, chosen by the client: recorded in the history entry (see HistoryEntry)."""
+
+
+def resume_for(request: PendingRequest, decisions: Sequence[Mapping[str, Any]], answer_id: str | None = None) -> Resume:
+    """The resume value answering `request`: one decision per action request, in order."""
+    resume = Resume(request_id=request["request_id"], decisions=[dict(d) for d in decisions])
+    if answer_id is not None:
+        resume["answer_id"] = answer_id
+    return resume

@@ -103,8 +103,8 @@ def _server(results: dict[str, Any], rounds: int, concurrent: int) -> None:
         dev = DevServer(workdir=Path(workdir), extra_graphs=server.EXTRA_GRAPHS).start()
         try:
             latency = asyncio.run(server.pause_and_resume(dev.url, rounds))
-            template_rate = asyncio.run(server.approvals_per_second(dev.url, "agent", concurrent))
-            builtin_rate = asyncio.run(server.approvals_per_second(dev.url, server.BUILTIN, concurrent))
+            template_rate = asyncio.run(server.approvals_per_second(dev.url, "template", concurrent))
+            builtin_rate = asyncio.run(server.approvals_per_second(dev.url, "builtin", concurrent))
         finally:
             dev.stop()
     results["server_ms"] = latency

@@ -15,12 +15,13 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, Command
 
-from agent.contract import PENDING_HITL
+from agent.contract import PENDING_HITL, resume_for
 from agent.email import NullEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings
 from bench.graphs import make_builtin
-from tests.support.scripts import email, script, user_input
+from client.approvals import user_message
+from tests.support.scripts import email, script
 
 Gate = Literal["template", "builtin"]
 GATES: tuple[Gate, ...] = ("template", "builtin")
@@ -46,17 +47,17 @@ def read_request(gate: Gate, graph: Graph, thread_id: str) -> Any:
 
 
 def pause(graph: Graph, thread_id: str) -> None:
-    graph.invoke(user_input(script(email())), config(thread_id))
+    graph.invoke(user_message(script(email())), config(thread_id))
+
+
+def approval(gate: Gate, request: Any) -> dict[str, Any]:
+    """The resume value approving `request`'s one call, as each gate takes it."""
+    decisions = [{"type": "approve"}]
+    return dict(resume_for(request, decisions)) if gate == "template" else {"decisions": decisions}
 
 
 def approve(gate: Gate, graph: Graph, thread_id: str) -> None:
-    request = read_request(gate, graph, thread_id)
-    decisions = [{"type": "approve"}]
-    resume = (
-        {"request_id": request["request_id"], "decisions": decisions}
-        if gate == "template"
-        else {"decisions": decisions}
-    )
+    resume = approval(gate, read_request(gate, graph, thread_id))
     graph.invoke(Command(resume=resume), config(thread_id))
 
 

@@ -22,7 +22,7 @@ from typing import Any, cast
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_ID, HITL_HISTORY, PENDING_HITL, PendingRequest, Resume
+from agent.contract import GRAPH_ID, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
 
 Timeouts = tuple[float, float, float, float]
 
@@ -76,6 +76,12 @@ def user_message(text: str) -> dict[str, Any]:
 async def create_thread(client: LangGraphClient) -> str:
     thread = await client.threads.create(graph_id=GRAPH_ID)
     return str(thread["thread_id"])
+
+
+async def thread_values(client: LangGraphClient, thread_id: str) -> dict[str, Any]:
+    """The thread's state values as the server has them now (empty before its first run)."""
+    values = (await client.threads.get_state(thread_id))["values"]
+    return values if isinstance(values, dict) else {}
 
 
 def _refusal(state: Mapping[str, Any]) -> str | None:
@@ -176,13 +182,12 @@ async def answer(
             f"request {pending.request['request_id']} on thread {pending.thread_id} was already answered"
         )
     answer_id = uuid.uuid4().hex
-    resume = Resume(request_id=pending.request["request_id"], decisions=list(decisions), answer_id=answer_id)
+    resume = resume_for(pending.request, decisions, answer_id)
     async for update in stream_run(client, pending.thread_id, command={"resume": resume}):
         yield update
     # A second answer that arrives once the first has finished changes nothing and
     # raises nothing: only the history tells whose answer was applied.
-    state = cast("dict[str, Any]", await client.threads.get_state(pending.thread_id))
-    history = (state.get("values") or {}).get(HITL_HISTORY) or []
+    history = (await thread_values(client, pending.thread_id)).get(HITL_HISTORY) or []
     entry = next((e for e in reversed(history) if e.get("request_id") == pending.request["request_id"]), None)
     if entry is not None and entry.get("answer_id") != answer_id:
         raise AlreadyAnswered(f"request {pending.request['request_id']} was answered by someone else first")

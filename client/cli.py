@@ -46,6 +46,7 @@ from client.approvals import (
     get_pending,
     inbox,
     stream_run,
+    thread_values,
     user_message,
 )
 
@@ -76,9 +77,7 @@ async def _report_outcome(client: LangGraphClient, thread_id: str) -> int:
             return 1
         say(f"Answer it with: python -m client approve {thread_id}   (or edit / reject / respond)")
         return 0
-    state = await client.threads.get_state(thread_id)
-    values = state["values"] if isinstance(state["values"], dict) else {}
-    final = render.final_answer(values.get("messages") or [])
+    final = render.final_answer((await thread_values(client, thread_id)).get("messages") or [])
     if final is not None:
         say(f"Final answer: {final}")
     return 0
@@ -167,9 +166,8 @@ async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
     for argv in (["inbox"], ["show", thread_id], ["approve", thread_id]):
         if _run_child(args.url, *argv) != 0:
             raise ApprovalError(f"`python -m client {' '.join(argv)}` failed")
-    state = await client.threads.get_state(thread_id)
-    values = state["values"] if isinstance(state["values"], dict) else {}
-    sent = {path: data for path, data in (values.get("files") or {}).items() if path.startswith(OUTBOX_DIR)}
+    files = (await thread_values(client, thread_id)).get("files") or {}
+    sent = {path: data for path, data in files.items() if path.startswith(OUTBOX_DIR)}
     say(f"\n3. The outbox now holds {len(sent)} email(s):")
     for path, data in sent.items():
         say(f"   {path}\n" + "\n".join(f"     {line}" for line in str(data.get("content", "")).splitlines()))

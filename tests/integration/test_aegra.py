@@ -14,15 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Durability
 
-from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
-from client.approvals import create_thread, get_pending, inbox
+from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL
+from client.approvals import get_pending, inbox
 from tests.integration.test_load import load_round
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
-from tests.support.scripts import email, script, user_input
+from tests.support.runs import answer, pause
 from tests.support.served import Served
 
 
@@ -46,30 +45,17 @@ def aegra(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[S
     served.server.stop()
 
 
-async def _pause(client: LangGraphClient, durability: Durability = "sync") -> str:
-    thread_id = await create_thread(client)
-    await client.runs.wait(thread_id, GRAPH_ID, input=user_input(script(email())), durability=durability)
-    return thread_id
-
-
-async def _approve(client: LangGraphClient, thread_id: str) -> None:
-    pending = await get_pending(client, thread_id)
-    assert pending is not None
-    resume = {"request_id": pending.request["request_id"], "decisions": [{"type": "approve"}]}
-    await client.runs.wait(thread_id, GRAPH_ID, command={"resume": resume})
-
-
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
 async def test_runs_wait_pauses_and_resumes(aegra: Served, durability: Durability) -> None:
     client = aegra.client()
     try:
-        thread_id = await _pause(client, durability)
+        thread_id = await pause(client, durability=durability)
         assert (await client.threads.get(thread_id))["status"] == "interrupted"
         state = await client.threads.get_state(thread_id)
         assert state["next"] == [APPROVAL_NODE]
         assert state["values"][PENDING_HITL]["action_requests"][0]["name"] == "send_email"  # type: ignore[call-overload]
         assert thread_id in [t.thread_id async for t in inbox(client)]
-        await _approve(client, thread_id)
+        await answer(client, thread_id)
         state = await client.threads.get_state(thread_id)
         assert state["values"][PENDING_HITL] is None  # type: ignore[call-overload]
         assert len(state["values"][HITL_HISTORY]) == 1  # type: ignore[call-overload]
@@ -80,9 +66,7 @@ async def test_runs_wait_pauses_and_resumes(aegra: Served, durability: Durabilit
 
 
 def test_the_command_line_client_works_on_aegra(aegra: Served) -> None:
-    started = aegra.cli("start", "email ada@example.com about the launch")
-    assert started.returncode == 0, started.stderr
-    thread_id = started.stdout.split()[1]
+    thread_id = aegra.cli_start("email ada@example.com about the launch")
     assert thread_id in aegra.cli("inbox").stdout
     assert "waits for approval" in aegra.cli("show", thread_id).stdout
     approved = aegra.cli("approve", thread_id)
@@ -94,8 +78,8 @@ def test_the_command_line_client_works_on_aegra(aegra: Served) -> None:
 async def test_two_answers_at_once_send_one_email(aegra: Served) -> None:
     client = aegra.client()
     try:
-        thread_id = await _pause(client)
-        results = await asyncio.gather(_approve(client, thread_id), _approve(client, thread_id), return_exceptions=True)
+        thread_id = await pause(client)
+        results = await asyncio.gather(answer(client, thread_id), answer(client, thread_id), return_exceptions=True)
         # aegra refuses a resume to a busy thread with 400; the other one runs.
         assert any(r is None for r in results), results
         assert len(aegra.sent(thread_id)) == 1
@@ -112,16 +96,16 @@ async def test_paused_on_one_instance_answered_on_another_after_a_kill(
     doomed = _start(tmp_path / "doomed", database, "c")
     client_c = doomed.client()
     try:
-        first = await _pause(client_a)
+        first = await pause(client_a)
         pending = await get_pending(client_b, first)
         assert pending is not None
         assert first in [t.thread_id async for t in inbox(client_b)]
-        await _approve(client_b, first)
+        await answer(client_b, first)
 
-        waiting = [await _pause(client_c) for _ in range(5)]
+        waiting = [await pause(client_c) for _ in range(5)]
         doomed.server.stop(graceful=False)  # SIGKILL with five requests pending
         for thread_id in waiting:
-            await _approve(client_b, thread_id)
+            await answer(client_b, thread_id)
         for thread_id in [first, *waiting]:
             assert (await client_b.threads.get(thread_id))["status"] == "idle"
         assert [len(aegra.sent(t)) + len(other.sent(t)) for t in [first, *waiting]] == [1] * 6
@@ -149,7 +133,7 @@ async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> 
     )
     ada, bob = served.client("ada-token"), served.client("bob-token")
     try:
-        thread_id = await _pause(ada)
+        thread_id = await pause(ada)
         assert await get_pending(ada, thread_id) is not None
         for attempt in (bob.threads.get(thread_id), bob.threads.get_state(thread_id)):
             with pytest.raises(httpx.HTTPStatusError) as refused:
@@ -158,7 +142,7 @@ async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> 
         assert thread_id not in [t.thread_id async for t in inbox(bob)]
         async with httpx.AsyncClient() as anonymous:
             assert (await anonymous.post(f"{served.server.url}/threads/search", json={})).status_code == 401
-        await _approve(ada, thread_id)
+        await answer(ada, thread_id)
         history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
         assert history[-1]["decided_by"] == "ada"
     finally:

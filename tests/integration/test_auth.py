@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.schema import Command
 
 from agent.contract import GRAPH_ID, HITL_HISTORY
-from client.approvals import create_thread, get_pending, inbox
-from tests.support.scripts import email, script, user_input
+from client.approvals import get_pending, inbox, user_message
+from tests.support.runs import pause, resume_command
+from tests.support.scripts import email, script
 from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token"}
@@ -55,15 +55,14 @@ def test_no_or_bad_token_gets_401(users_server: Served, headers: dict[str, str])
 async def test_another_user_cannot_see_or_touch_a_thread(
     users_server: Served, ada: LangGraphClient, bob: LangGraphClient
 ) -> None:
-    thread_id = await create_thread(ada)
-    await ada.runs.wait(thread_id, GRAPH_ID, input=user_input(script(email())))
+    thread_id = await pause(ada)
     pending = await get_pending(ada, thread_id)
     assert pending is not None
     assert ((await ada.threads.get(thread_id))["metadata"] or {})["owner"] == "ada"
 
     assert thread_id not in [t.thread_id async for t in inbox(bob)]
     assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
-    resume: Command = {"resume": {"request_id": pending.request["request_id"], "decisions": [{"type": "approve"}]}}
+    resume = resume_command(pending.request)
     attempts = {
         "read": bob.threads.get(thread_id),
         "read state": bob.threads.get_state(thread_id),
@@ -77,7 +76,7 @@ async def test_another_user_cannot_see_or_touch_a_thread(
             await attempt
         assert _status(refused.value) == 404, action
     with pytest.raises(httpx.HTTPStatusError) as refused:
-        async for _ in bob.runs.stream(thread_id, GRAPH_ID, input=user_input("hello")):
+        async for _ in bob.runs.stream(thread_id, GRAPH_ID, input=user_message("hello")):
             pass
     assert _status(refused.value) == 404
 
@@ -90,9 +89,7 @@ async def test_another_user_cannot_see_or_touch_a_thread(
 
 
 def test_the_command_line_client_sends_the_token(users_server: Served) -> None:
-    started = users_server.cli("start", script(email()), token=USERS["ada"])
-    assert started.returncode == 0, started.stderr
-    thread_id = started.stdout.split()[1]
+    thread_id = users_server.cli_start(script(email()), token=USERS["ada"])
     assert thread_id in users_server.cli("inbox", token=USERS["ada"]).stdout
     assert thread_id not in users_server.cli("inbox", token=USERS["bob"]).stdout
     shown = users_server.cli("show", thread_id, token=USERS["bob"])

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from tests.support.scripts import email, script
 from tests.support.served import Served
 from tests.support.server import free_port
 
-THREAD = re.compile(r"^Thread ([0-9a-f-]{36})", re.M)
-
-
-def _start(served: Served, text: str) -> str:
-    started = served.cli("start", text)
-    assert started.returncode == 0, started.stderr
-    match = THREAD.search(started.stdout)
-    assert match, started.stdout
-    return match[1]
-
 
 def test_reload_in_a_new_process_then_approve(served: Served) -> None:
-    thread_id = _start(served, "email ada@example.com about the launch")
+    thread_id = served.cli_start("email ada@example.com about the launch")
 
     shown = served.cli("show", thread_id)  # a new process: nothing but the thread id carries over
     assert shown.returncode == 0, shown.stderr
@@ -39,7 +27,7 @@ def test_reload_in_a_new_process_then_approve(served: Served) -> None:
 
 
 def test_edit_reject_and_respond_from_the_command_line(served: Served) -> None:
-    edited = _start(served, script(email()))
+    edited = served.cli_start(script(email()))
     bad = served.cli("edit", edited, "--args", '{"to": "not an address"}')
     assert bad.returncode == 1
     assert "Last answer refused" in bad.stdout
@@ -48,13 +36,13 @@ def test_edit_reject_and_respond_from_the_command_line(served: Served) -> None:
     assert good.returncode == 0, good.stderr
     assert [r["to"] for r in served.sent(edited)] == ["grace@example.com"]
 
-    rejected = _start(served, script(email()))
+    rejected = served.cli_start(script(email()))
     result = served.cli("reject", rejected, "--message", "not today")
     assert result.returncode == 0, result.stderr
     assert "not today" in result.stdout
     assert served.sent(rejected) == []
 
-    responded = _start(served, script(email()))
+    responded = served.cli_start(script(email()))
     result = served.cli("respond", responded, "--message", "told her in person")
     assert result.returncode == 0, result.stderr
     assert "told her in person" in result.stdout
@@ -62,7 +50,7 @@ def test_edit_reject_and_respond_from_the_command_line(served: Served) -> None:
 
 
 def test_answering_an_answered_request_says_so(served: Served) -> None:
-    thread_id = _start(served, script(email()))
+    thread_id = served.cli_start(script(email()))
     assert served.cli("approve", thread_id).returncode == 0
     again = served.cli("approve", thread_id)
     assert again.returncode == 1
@@ -81,7 +69,7 @@ def test_errors_are_one_line_not_tracebacks(served: Served) -> None:
     assert "cannot reach the LangGraph server" in down.stderr
     assert "Traceback" not in down.stderr
 
-    malformed = served.cli("decide", _start(served, script(email())), "--decisions", "[oops")
+    malformed = served.cli("decide", served.cli_start(script(email())), "--decisions", "[oops")
     assert malformed.returncode == 2
     assert "--decisions is not valid JSON" in malformed.stderr
 

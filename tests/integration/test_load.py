@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_ID
-from client.approvals import create_thread, get_pending, inbox
-from tests.support.scripts import email, script, user_input
+from client.approvals import inbox
+from tests.support.runs import answer, pause
+from tests.support.scripts import email, script
 from tests.support.served import Served, serve
 
 THREADS = 200
@@ -28,21 +28,12 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 async def _pause_all(client: LangGraphClient) -> list[str]:
-    ids = [await create_thread(client) for _ in range(THREADS)]
-    runs = [
-        client.runs.wait(t, GRAPH_ID, input=user_input(script(email(to=f"u{i}@example.com"))))
-        for i, t in enumerate(ids)
-    ]
-    await asyncio.gather(*runs)
-    return ids
+    return list(await asyncio.gather(*(pause(client, script(email(to=f"u{i}@example.com"))) for i in range(THREADS))))
 
 
 async def _answer(client: LangGraphClient, thread_id: str, approve: bool) -> None:
-    pending = await get_pending(client, thread_id)
-    assert pending is not None
     decision = {"type": "approve"} if approve else {"type": "reject", "message": "load test"}
-    resume = {"request_id": pending.request["request_id"], "decisions": [decision]}
-    await client.runs.wait(thread_id, GRAPH_ID, command={"resume": resume})
+    await answer(client, thread_id, decision)
 
 
 async def load_round(fresh: Served) -> None:

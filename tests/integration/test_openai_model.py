@@ -11,12 +11,13 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.contract import PENDING_HITL
+from agent.contract import PENDING_HITL, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings
+from client.approvals import user_message
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.scripts import email, script, user_input
+from tests.support.scripts import email, script
 from tests.support.served import serve
 
 
@@ -39,12 +40,12 @@ def test_the_graph_pauses_and_resumes_on_the_openai_client(fake_openai: FakeOpen
     graph = make_graph(checkpointer=InMemorySaver(), settings=settings)
     config: RunnableConfig = {"configurable": {"thread_id": "openai"}}
     # Streaming tokens makes the client use the server's SSE path.
-    chunks = list(graph.stream(user_input(script(email())), config, stream_mode="messages"))
+    chunks = list(graph.stream(user_message(script(email())), config, stream_mode="messages"))
     assert chunks
     pending = graph.get_state(config).values[PENDING_HITL]
     assert pending["action_requests"][0]["args"] == email()["args"]
 
-    graph.invoke(Command(resume={"request_id": pending["request_id"], "decisions": [{"type": "approve"}]}), config)
+    graph.invoke(Command(resume=resume_for(pending, [{"type": "approve"}])), config)
     final = graph.get_state(config).values["messages"][-1]
     assert "Email sent to ada@example.com" in final.text
     assert [r["to"] for r in read_log(tmp_path / "emails.jsonl")] == ["ada@example.com"]
@@ -61,7 +62,7 @@ def test_a_wrong_key_surfaces_as_an_error(fake_openai: FakeOpenAI) -> None:
     settings = Settings(model="openai:fake-gpt", openai_api_key="wrong", openai_base_url=fake_openai.base_url)
     graph = make_graph(checkpointer=InMemorySaver(), settings=settings)
     with pytest.raises(openai.AuthenticationError, match="bad key"):
-        graph.invoke(user_input("hello"), {"configurable": {"thread_id": "bad-key"}})
+        graph.invoke(user_message("hello"), {"configurable": {"thread_id": "bad-key"}})
 
 
 def test_langgraph_dev_serves_the_openai_model(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
@@ -70,9 +71,7 @@ def test_langgraph_dev_serves_the_openai_model(fake_openai: FakeOpenAI, tmp_path
         {"MODEL": "openai:fake-gpt", "OPENAI_API_KEY": fake_openai.api_key, "OPENAI_BASE_URL": fake_openai.base_url},
     )
     try:
-        started = served.cli("start", "email ada@example.com about the launch")
-        assert started.returncode == 0, started.stderr
-        thread_id = started.stdout.split()[1]
+        thread_id = served.cli_start("email ada@example.com about the launch")
         approved = served.cli("approve", thread_id)
         assert approved.returncode == 0, approved.stderr
         assert "Email sent to ada@example.com" in approved.stdout

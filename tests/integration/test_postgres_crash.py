@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from agent.email import read_log
 from tests.support.pg_worker import READY
 from tests.support.postgres import postgres_for_tests
-from tests.support.server import REPO, server_env
+from tests.support.served import attempts_in, sent_in
+from tests.support.server import REPO, run_in_repo, server_env
 
 MODES = ["sync", "async", "exit"]
 WORKER_TIMEOUT_S = 120
@@ -32,20 +32,12 @@ def _worker(*argv: str) -> list[str]:
 
 
 def _env(database_uri: str, log: Path) -> dict[str, str]:
-    return server_env({"DATABASE_URI": database_uri, "EMAIL_LOG": str(log)})
+    return {"DATABASE_URI": database_uri, "EMAIL_LOG": str(log)}
 
 
 def _run(database_uri: str, log: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _worker(*argv),
-        cwd=REPO,
-        env=_env(database_uri, log),
-        stdin=subprocess.DEVNULL,  # a paused worker reads stdin; end of file lets it exit
-        capture_output=True,
-        text=True,
-        timeout=WORKER_TIMEOUT_S,
-        check=False,
-    )
+    # A paused worker reads stdin; run_in_repo gives it an empty one, so it exits.
+    return run_in_repo(*_worker(*argv), env=_env(database_uri, log), timeout=WORKER_TIMEOUT_S)
 
 
 def _finish(database_uri: str, log: Path, thread_id: str) -> dict[str, Any]:
@@ -54,17 +46,13 @@ def _finish(database_uri: str, log: Path, thread_id: str) -> dict[str, Any]:
     return json.loads(finished.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _sent(log: Path, thread_id: str) -> list[dict[str, Any]]:
-    return [r for r in read_log(log) if str(r["idempotency_key"]).startswith(thread_id) and r["sent"]]
-
-
 @pytest.mark.parametrize("durability", MODES)
 def test_killed_while_paused_then_answered_by_a_new_process(database_uri: str, tmp_path: Path, durability: str) -> None:
     log, thread_id = tmp_path / "emails.jsonl", uuid.uuid4().hex
     with subprocess.Popen(
         _worker("pause", thread_id, durability),
         cwd=REPO,
-        env=_env(database_uri, log),
+        env=server_env(_env(database_uri, log)),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -83,7 +71,7 @@ def test_killed_while_paused_then_answered_by_a_new_process(database_uri: str, t
     assert summary["next"] == []
     assert summary["history"] == 1
     assert len(summary["outbox"]) == 1
-    (email,) = _sent(log, thread_id)
+    (email,) = sent_in(log, thread_id)
     assert email["to"] == "ada@example.com"
     assert request_id
 
@@ -95,13 +83,13 @@ def test_killed_after_the_decision_never_sends_twice(database_uri: str, tmp_path
     assert paused.returncode == 0, paused.stderr
     crashed = _run(database_uri, log, "approve", thread_id, durability, "--die-after-send")
     assert crashed.returncode == -9, crashed.stderr  # killed itself right after the send
-    assert len(_sent(log, thread_id)) == 1
+    assert len(sent_in(log, thread_id)) == 1
 
     summary = _finish(database_uri, log, thread_id)
     assert summary["pending"] is None
     assert summary["next"] == []
     assert len(summary["outbox"]) == 1
-    assert len(_sent(log, thread_id)) == 1  # the replayed call was refused by its idempotency key
-    attempts = [r for r in read_log(log) if str(r["idempotency_key"]).startswith(thread_id)]
+    assert len(sent_in(log, thread_id)) == 1  # the replayed call was refused by its idempotency key
+    attempts = attempts_in(log, thread_id)
     assert len(attempts) == 2
     assert attempts[1]["idempotency_key"] == attempts[0]["idempotency_key"]

@@ -13,9 +13,7 @@ from tests.support.served import serve
 async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path) -> None:
     first = serve(tmp_path)
     try:
-        started = first.cli("start", script(email()))
-        assert started.returncode == 0, started.stderr
-        thread_id = started.stdout.split()[1]
+        thread_id = first.cli_start(script(email()))
     finally:
         first.server.stop()  # Ctrl-C: the dev server saves its state on the way out
 

@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
 
 import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.schema import Command, Durability
+from langgraph_sdk.schema import Durability
 
 from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
-from client.approvals import create_thread, get_pending, inbox
-from tests.support.scripts import email, script, user_input
+from client.approvals import get_pending, inbox
+from tests.support.runs import pause, resume_command
+from tests.support.scripts import email, script
 from tests.support.served import Served
-
-
-async def _pause(client: LangGraphClient, text: str, durability: Durability = "sync") -> str:
-    thread_id = await create_thread(client)
-    await client.runs.wait(thread_id, GRAPH_ID, input=user_input(text), durability=durability)
-    return thread_id
-
-
-def _resume_value(pending: Mapping[str, Any], *decisions: dict[str, Any]) -> Command:
-    return {"resume": {"request_id": pending["request_id"], "decisions": list(decisions)}}
 
 
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
 async def test_pause_and_approve_under_each_durability_mode(
     served: Served, client: LangGraphClient, durability: Durability
 ) -> None:
-    thread_id = await _pause(client, script(email()), durability)
+    thread_id = await pause(client, script(email()), durability)
     thread = await client.threads.get(thread_id)
     assert thread["status"] == "interrupted"
     state = await client.threads.get_state(thread_id)
@@ -43,7 +32,7 @@ async def test_pause_and_approve_under_each_durability_mode(
     assert served.sent(thread_id) == []
 
     await client.runs.wait(
-        thread_id, GRAPH_ID, command=_resume_value(pending, {"type": "approve"}), durability=durability
+        thread_id, GRAPH_ID, command=resume_command(pending, {"type": "approve"}), durability=durability
     )
     state = await client.threads.get_state(thread_id)
     assert state["values"][PENDING_HITL] is None  # type: ignore[call-overload]
@@ -53,13 +42,13 @@ async def test_pause_and_approve_under_each_durability_mode(
 
 
 async def test_a_turn_without_gated_calls_ends_idle(client: LangGraphClient) -> None:
-    thread_id = await _pause(client, "list files")
+    thread_id = await pause(client, "list files")
     assert (await client.threads.get(thread_id))["status"] == "idle"
     assert (await client.threads.get_state(thread_id))["values"][PENDING_HITL] is None  # type: ignore[call-overload]
 
 
 async def test_refused_answer_keeps_the_thread_waiting(served: Served, client: LangGraphClient) -> None:
-    thread_id = await _pause(client, script(email()))
+    thread_id = await pause(client, script(email()))
     pending = await get_pending(client, thread_id)
     assert pending is not None
     await client.runs.wait(thread_id, GRAPH_ID, command={"resume": {"request_id": "stale", "decisions": []}})
@@ -72,14 +61,14 @@ async def test_refused_answer_keeps_the_thread_waiting(served: Served, client: L
     assert (await client.threads.get_state(thread_id))["next"] == [APPROVAL_NODE]
     assert thread_id in [t.thread_id async for t in inbox(client)]
 
-    await client.runs.wait(thread_id, GRAPH_ID, command=_resume_value(pending.request, {"type": "approve"}))
+    await client.runs.wait(thread_id, GRAPH_ID, command=resume_command(pending.request, {"type": "approve"}))
     assert len(served.sent(thread_id)) == 1
 
 
 async def test_two_answers_at_once_send_the_email_once(served: Served, client: LangGraphClient) -> None:
-    thread_id = await _pause(client, script(email()))
+    thread_id = await pause(client, script(email()))
     pending = (await get_pending(client, thread_id)).request  # type: ignore[union-attr]
-    command = _resume_value(pending, {"type": "approve"})
+    command = resume_command(pending, {"type": "approve"})
 
     async def submit() -> object:
         return await client.runs.wait(thread_id, GRAPH_ID, command=command, multitask_strategy="reject")
@@ -97,9 +86,9 @@ async def test_two_answers_at_once_send_the_email_once(served: Served, client: L
 
 
 async def test_answering_again_later_sends_nothing_more(served: Served, client: LangGraphClient) -> None:
-    thread_id = await _pause(client, script(email()))
+    thread_id = await pause(client, script(email()))
     pending = (await get_pending(client, thread_id)).request  # type: ignore[union-attr]
-    command = _resume_value(pending, {"type": "approve"})
+    command = resume_command(pending, {"type": "approve"})
     await client.runs.wait(thread_id, GRAPH_ID, command=command)
     await client.runs.wait(thread_id, GRAPH_ID, command=command)
     assert len(served.attempts(thread_id)) == 1
@@ -107,8 +96,8 @@ async def test_answering_again_later_sends_nothing_more(served: Served, client: 
 
 
 async def test_inbox_pages_through_every_waiting_thread(client: LangGraphClient) -> None:
-    waiting = {await _pause(client, script(email(to=f"p{i}@example.com"))) for i in range(3)}
-    idle = await _pause(client, "hello")
+    waiting = {await pause(client, script(email(to=f"p{i}@example.com"))) for i in range(3)}
+    idle = await pause(client, "hello")
     listed = [t.thread_id async for t in inbox(client, page_size=2)]
     assert waiting <= set(listed)
     assert idle not in listed

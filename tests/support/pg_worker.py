@@ -23,11 +23,12 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.types import Command
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import Email, LoggingEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings
-from tests.support.scripts import email, script, user_input
+from client.approvals import user_message
+from tests.support.scripts import email, script
 
 READY = "PAUSED"
 
@@ -58,11 +59,10 @@ def main(argv: list[str]) -> int:
 
         def approve() -> None:
             pending = graph.get_state(config).values[PENDING_HITL]
-            answer = {"request_id": pending["request_id"], "decisions": [{"type": "approve"}]}
-            graph.invoke(Command(resume=answer), config, durability=args.durability)
+            graph.invoke(Command(resume=resume_for(pending, [{"type": "approve"}])), config, durability=args.durability)
 
         if args.action == "pause":
-            graph.invoke(user_input(script(email())), config, durability=args.durability)
+            graph.invoke(user_message(script(email())), config, durability=args.durability)
             print(READY, graph.get_state(config).values[PENDING_HITL]["request_id"], flush=True)
             sys.stdin.read()  # wait here until the test kills this process
         elif args.action == "approve":

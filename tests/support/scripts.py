@@ -17,7 +17,3 @@ def email(to: str = "ada@example.com", subject: str = "Launch", body: str = "We 
 def script(*calls: dict[str, Any]) -> str:
     """A human message that makes the offline model reply with exactly `calls`."""
     return json.dumps({"tool_calls": list(calls)})
-
-
-def user_input(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,9 +15,21 @@ from agent.email import read_log
 from agent.settings import LOCAL_TOKEN
 from client.approvals import Timeouts, connect
 from tests.support.aegra import AegraServer
-from tests.support.server import REPO, DevServer, server_env
+from tests.support.server import DevServer, run_in_repo
 
 CLI_TIMEOUT_S = 120
+STARTED = re.compile(r"^Thread ([0-9a-f-]{36})", re.M)
+"""The line `python -m client start` opens with."""
+
+
+def attempts_in(email_log: Path, thread_id: str) -> list[dict[str, Any]]:
+    """Every send attempt from one thread in a provider's log, duplicates included."""
+    return [r for r in read_log(email_log) if str(r["idempotency_key"]).startswith(thread_id)]
+
+
+def sent_in(email_log: Path, thread_id: str) -> list[dict[str, Any]]:
+    """Emails really sent from one thread (a log may be shared by many threads)."""
+    return [r for r in attempts_in(email_log, thread_id) if r["sent"]]
 
 
 @dataclass
@@ -27,12 +40,10 @@ class Served:
     email_log: Path
 
     def sent(self, thread_id: str) -> list[dict[str, Any]]:
-        """Emails really sent from one thread (the log is shared by the whole session)."""
-        return [r for r in read_log(self.email_log) if r["sent"] and str(r["idempotency_key"]).startswith(thread_id)]
+        return sent_in(self.email_log, thread_id)
 
     def attempts(self, thread_id: str) -> list[dict[str, Any]]:
-        """Every send attempt from one thread, duplicates included."""
-        return [r for r in read_log(self.email_log) if str(r["idempotency_key"]).startswith(thread_id)]
+        return attempts_in(self.email_log, thread_id)
 
     def client(self, token: str = LOCAL_TOKEN, timeout: Timeouts | None = None) -> LangGraphClient:
         """An SDK client signed in as `token` (the local user by default)."""
@@ -40,15 +51,16 @@ class Served:
 
     def cli(self, *argv: str, url: str | None = None, token: str = LOCAL_TOKEN) -> subprocess.CompletedProcess[str]:
         """Run `python -m client` in a new process, as a user would."""
-        return subprocess.run(
-            [sys.executable, "-m", "client", *argv],
-            cwd=REPO,
-            env=server_env({"LANGGRAPH_URL": url or self.server.url, "LANGGRAPH_TOKEN": token}),
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT_S,
-            check=False,
-        )
+        env = {"LANGGRAPH_URL": url or self.server.url, "LANGGRAPH_TOKEN": token}
+        return run_in_repo(sys.executable, "-m", "client", *argv, env=env, timeout=CLI_TIMEOUT_S)
+
+    def cli_start(self, text: str, token: str = LOCAL_TOKEN) -> str:
+        """`python -m client start text`, which must succeed; the new thread's id."""
+        started = self.cli("start", text, token=token)
+        assert started.returncode == 0, started.stderr
+        match = STARTED.search(started.stdout)
+        assert match, started.stdout
+        return match[1]
 
 
 def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Served:

@@ -2,7 +2,7 @@
 
 Each server gets its own working directory (where the in-memory runtime keeps
 its `.langgraph_api` persistence) and a `langgraph.json` pointing at this repo,
-so tests never touch the developer's own `make dev` state or port 2024.
+so tests never touch the developer's own `make dev` state or its port.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ STOP_TIMEOUT_S = 30.0
 
 
 def free_port() -> int:
-    """A port nothing listens on right now (the OS picks it; 2024 is never assumed)."""
+    """A port nothing listens on right now (the OS picks it; no fixed port is assumed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -53,13 +53,20 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_in_repo(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run a command of this repo's venv from the repo's root, offline, output captured."""
+def run_in_repo(
+    *argv: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a command of this repo's venv from the repo's root, offline, output captured.
+
+    `env` is added to the offline environment. Standard input is empty, so a
+    command that would wait for input ends instead.
+    """
     command = argv[0] if "/" in argv[0] else str(BIN / argv[0])
     return subprocess.run(
         [command, *argv[1:]],
         cwd=REPO,
-        env=server_env(),
+        env=server_env(env),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -15,11 +15,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, StateSnapshot
 
-from agent.contract import PENDING_HITL, PendingRequest
+from agent.contract import PENDING_HITL, PendingRequest, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings
-from tests.support.scripts import user_input
+from client.approvals import user_message
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +43,7 @@ class Harness:
 
     def start(self, text: str, durability: Durability = "sync", thread_id: str | None = None) -> str:
         thread_id = thread_id or uuid.uuid4().hex
-        self.graph.invoke(user_input(text), self.config(thread_id), durability=durability)
+        self.graph.invoke(user_message(text), self.config(thread_id), durability=durability)
         return thread_id
 
     def resume(self, thread_id: str, value: Any, durability: Durability = "sync") -> None:
@@ -58,8 +58,7 @@ class Harness:
         return pending  # type: ignore[no-any-return]
 
     def answer(self, thread_id: str, *decisions: dict[str, Any], durability: Durability = "sync") -> None:
-        request_id = self.pending(thread_id)["request_id"]
-        self.resume(thread_id, {"request_id": request_id, "decisions": list(decisions)}, durability)
+        self.resume(thread_id, resume_for(self.pending(thread_id), decisions), durability)
 
     def refusal(self, thread_id: str) -> str | None:
         """The error of the interrupt the thread is paused on, if any."""

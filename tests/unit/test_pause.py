@@ -21,7 +21,8 @@ from agent.models.offline import OfflineChatModel
 from agent.policy import INTERRUPT_ON
 from agent.settings import Settings
 from agent.tools import EMAIL_PATTERN, make_tools
-from tests.support.scripts import call, email, script, user_input
+from client.approvals import user_message
+from tests.support.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 MODES: list[Durability] = ["sync", "async", "exit"]
@@ -155,9 +156,9 @@ def test_approval_without_planning(breakpoint: bool) -> None:
     gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
     assert "write_todos" not in agent.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]
     config: RunnableConfig = {"configurable": {"thread_id": "plain"}}
-    agent.invoke(user_input("list files"), config)
+    agent.invoke(user_message("list files"), config)
     assert agent.get_state(config).next == ()
-    agent.invoke(user_input(script(email())), config)
+    agent.invoke(user_message(script(email())), config)
     state = agent.get_state(config)
     assert state.next == (APPROVAL_NODE,)
     request_id = state.values[PENDING_HITL]["request_id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from tests.support.scripts import email, script
 from tests.unit.conftest import Harness
 
@@ -29,7 +29,7 @@ def test_a_subagent_still_runs_free_tools(harness: Harness) -> None:
 
 def test_answering_twice_in_a_row_runs_the_call_once(harness: Harness) -> None:
     thread = harness.start(script(email()))
-    answer = {"request_id": harness.pending(thread)["request_id"], "decisions": [{"type": "approve"}]}
+    answer = resume_for(harness.pending(thread), [{"type": "approve"}])
     harness.resume(thread, answer)
     harness.resume(thread, answer)
     assert len(harness.sent()) == 1
@@ -39,7 +39,7 @@ def test_answering_twice_in_a_row_runs_the_call_once(harness: Harness) -> None:
 
 def test_a_stale_answer_cannot_approve_the_next_request(harness: Harness) -> None:
     thread = harness.start(script(email(to="a@example.com")))
-    stale = {"request_id": harness.pending(thread)["request_id"], "decisions": [{"type": "approve"}]}
+    stale = resume_for(harness.pending(thread), [{"type": "approve"}])
     harness.resume(thread, stale)
     harness.start(script(email(to="b@example.com")), thread_id=thread)
     harness.resume(thread, stale)
