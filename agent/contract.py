@@ -1,8 +1,8 @@
-"""The approval contract (v1) as code: the names and shapes every client relies on.
+"""The approval contract (v2) as code: the names and shapes every client relies on.
 
-This module is the single source of truth for the contract's field names. It has
-no heavy imports, so clients (the SDK script, tests, forks) can use it without
-building the graph. The README restates the contract in prose.
+The single source of truth for the contract's field names; `docs/contract.md`
+states the contract in prose. No heavy imports, so clients (the SDK scripts,
+tests, forks) can use it without building the graph.
 """
 
 from __future__ import annotations
@@ -11,10 +11,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
 GRAPH_ID: Final = "agent"
-"""The id `langgraph.json` serves the graph under."""
+"""The default graph: pauses at a static breakpoint (`interrupt_before`) on the approval node."""
+
+INTERRUPT_GRAPH_ID: Final = "agent_interrupt"
+"""The same agent, pausing with `interrupt(<the pending request>)` in the approval node,
+for servers and HITL UIs that only understand interrupt values."""
+
+GRAPH_IDS: Final = (GRAPH_ID, INTERRUPT_GRAPH_ID)
+
+Pause = Literal["breakpoint", "interrupt"]
+"""How a graph pauses for a pending request: `agent` at a breakpoint, `agent_interrupt` on an interrupt."""
+
+PAUSE_BY_GRAPH: Final[Mapping[str, Pause]] = {GRAPH_ID: "breakpoint", INTERRUPT_GRAPH_ID: "interrupt"}
 
 REVIEW_TOOL_CALLS: Final = "review_tool_calls"
-"""Middleware whose after-model step is the approval node."""
+"""The approval gate middleware; its after-model step is the approval node."""
 
 APPROVAL_NODE: Final = f"{REVIEW_TOOL_CALLS}.after_model"
 """The node a thread waits before while a request is pending (`next` in `get_state`)."""
@@ -58,12 +69,8 @@ class PendingRequest(TypedDict):
     created_at: str
     action_requests: list[ActionRequest]
     review_configs: list[ReviewConfig]
-
-
-class RefusedRequest(PendingRequest):
-    """The interrupt value a thread pauses on after a refused decision."""
-
-    error: str
+    error: NotRequired[str]
+    """Only after a refused answer: what was wrong with it. The next valid answer clears it."""
 
 
 class HistoryEntry(TypedDict):
@@ -83,9 +90,14 @@ ANSWER_ID_MAX = 200
 
 
 class Resume(TypedDict):
-    """The value a client sends with `Command(resume=...)`."""
+    """The value a client sends with `Command(resume=...)`.
 
-    request_id: str
+    `{"decisions": [...]}` alone is langchain's `HITLResponse` (what HITL UIs send):
+    it answers whatever request is pending. With `request_id` it answers only that
+    request, so a stale tab or a late retry can never answer a newer one.
+    """
+
+    request_id: NotRequired[str]
     decisions: list[dict[str, Any]]
     answer_id: NotRequired[str]
     """Optional, chosen by the client: recorded in the history entry (see HistoryEntry)."""

@@ -44,6 +44,13 @@ def _check_edit(decision: Mapping[str, Any], request: ActionRequest, tool: BaseT
         raise DecisionRefused(f"{label}: `edited_action.args` must be an object.")
     schema = tool.tool_call_schema if tool is not None else None
     if isinstance(schema, type) and issubclass(schema, BaseModel):
+        # The tool would silently drop an argument it does not take, and the record
+        # would claim it ran with it: refuse it instead.
+        if unknown := sorted(set(args) - set(schema.model_fields)):
+            raise DecisionRefused(
+                f"{label}: `{request['name']}` takes no argument {', '.join(map(repr, unknown))}; "
+                f"it takes {', '.join(schema.model_fields)}."
+            )
         try:
             schema.model_validate(dict(args))
         except ValidationError as error:
@@ -93,12 +100,14 @@ def check_answer(
     """
     if not isinstance(answer, Mapping):
         raise DecisionRefused(
-            f"The resume value must be an object with `request_id` and `decisions`, got {type(answer).__name__}."
+            f"The resume value must be an object with `decisions` (and `request_id`), got {type(answer).__name__}."
         )
     answer_id = answer.get("answer_id")
     if answer_id is not None and not (isinstance(answer_id, str) and 0 < len(answer_id) <= ANSWER_ID_MAX):
         raise DecisionRefused(f"`answer_id` must be a string of 1 to {ANSWER_ID_MAX} characters.")
-    if answer.get("request_id") != pending["request_id"]:
+    # Without `request_id` (langchain's HITLResponse, what HITL UIs send) the answer is
+    # for whatever request is pending; with one, only for that request.
+    if "request_id" in answer and answer["request_id"] != pending["request_id"]:
         raise DecisionRefused(
             f"request_id {answer.get('request_id')!r} is not the pending request "
             f"{pending['request_id']!r}; it may have been answered already."

@@ -1,7 +1,11 @@
 """The graph: a deep agent whose gated tool calls wait for a human, reload-safe.
 
-`graph` is what `langgraph.json` serves under the id `agent`; `make_graph` builds
-the same graph with an injected model and checkpointer (tests, benchmarks, forks).
+`langgraph.json` serves one agent under two ids, both built by `make_graph`:
+`graph` as `agent` (the default: it pauses at a static breakpoint before the
+approval node) and `graph_interrupt` as `agent_interrupt` (the approval node
+pauses with `interrupt(<the pending request>)`, for servers and HITL UIs that
+only understand interrupt values). `make_graph` also builds either with an
+injected model and checkpointer (tests, benchmarks, forks).
 
     make dev                     # serve it with `langgraph dev`
     python -m client demo        # walk through an approval against the server
@@ -9,23 +13,27 @@ the same graph with an injected model and checkpointer (tests, benchmarks, forks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from deepagents import create_deep_agent
 from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT, SubAgent
+from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 from langgraph.store.base import BaseStore
 from langgraph.types import Checkpointer
 
-from agent.approval import RefuseGatedTools, approval_middleware
-from agent.contract import APPROVAL_NODE
+from agent.approval import ApprovalGate
+from agent.contract import APPROVAL_NODE, Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
+from agent.planning import Planning
 from agent.policy import INTERRUPT_ON
 from agent.prompts import SUBAGENT_PROMPT, SYSTEM_PROMPT
 from agent.settings import Settings
+from agent.subagents import RefuseGatedTools
 from agent.tools import make_tools
 
 
@@ -36,22 +44,23 @@ def make_graph(
     store: BaseStore | None = None,
     settings: Settings | None = None,
     email_provider: EmailProvider | None = None,
-    breakpoint: bool = False,
+    pause: Pause = "breakpoint",
+    middleware: Sequence[AgentMiddleware[Any, Any, Any]] = (),
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the agent. What is not given comes from `settings` (default: the environment).
 
-    The graph pauses on a regular interrupt in the approval node, right after the
-    model's step, which saved `pending_hitl`. With `breakpoint=True` it pauses at a static
-    `interrupt_before` on that node instead: same contract on `langgraph dev`, but
-    the pause then has no interrupt value, which some servers (aegra) and HITL UIs
-    do not recognise as a pause (see README, "Other servers").
+    The model's step saves the pending request in `pending_hitl`; the graph then
+    pauses before the approval node (`pause="breakpoint"`, a static
+    `interrupt_before`) or in it (`pause="interrupt"`, an interrupt whose value
+    is the request). Everything else is the same. `middleware` is added after the
+    gate's and planning's (their after-model steps run before theirs).
     """
     settings = settings or Settings.from_env()
     model = model or make_model(settings)
     provider = email_provider or (
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
-    gate, middleware = approval_middleware(INTERRUPT_ON, breakpoint=breakpoint)
+    gate = ApprovalGate(INTERRUPT_ON, pause=pause)
     # Subagents cannot pause the parent for review, so gated tools are refused there.
     general_purpose: SubAgent = {
         **GENERAL_PURPOSE_SUBAGENT,
@@ -62,7 +71,9 @@ def make_graph(
         model=model,
         tools=make_tools(provider),
         system_prompt=SYSTEM_PROMPT,
-        middleware=middleware,
+        # The gate first: its after-model step (the approval node) then runs last,
+        # after planning's, which routes turns with nothing pending past it.
+        middleware=[gate, Planning(), *middleware],  # type: ignore[list-item]  # deepagents types its own state
         subagents=[general_purpose],
         checkpointer=checkpointer,
         store=store,
@@ -71,7 +82,8 @@ def make_graph(
     if not isinstance(tool_node, ToolNode):
         raise TypeError("create_deep_agent no longer builds a ToolNode named 'tools'; update agent/graph.py")
     gate.register_tools(tool_node.tools_by_name.values())
-    return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]}) if breakpoint else agent
+    return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]}) if pause == "breakpoint" else agent
 
 
 graph = make_graph()
+graph_interrupt = make_graph(pause="interrupt")

@@ -43,11 +43,11 @@ from langchain_core.messages.utils import MessageLikeRepresentation
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 
+from agent.approval import RESULT_MARKER
+
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PATH = r"/?[\w.-]+(?:/[\w.-]+)*"
 RESULT_PREVIEW_CHARS = 160
-EDIT_RESULT_MARKER = "Tool response:"
-"""What langchain's HITL middleware puts between its edit notice and the tool's result."""
 
 CallSpec = tuple[str, dict[str, Any]]
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], list[CallSpec]]]
@@ -169,7 +169,7 @@ def _summarize_results(conversation: Sequence[BaseMessage]) -> AIMessage:
             continue
         text = _text(result)
         # A reviewer's edit prefixes the result with a long notice; keep the result itself.
-        edited, _, after = text.rpartition(EDIT_RESULT_MARKER)
+        edited, _, after = text.rpartition(RESULT_MARKER)
         preview = ("(edited by the reviewer) " if edited else "") + " ".join((after if edited else text).split())
         if len(preview) > RESULT_PREVIEW_CHARS:
             preview = preview[: RESULT_PREVIEW_CHARS - 1] + "…"

@@ -15,7 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, StateSnapshot
 
-from agent.contract import PENDING_HITL, PendingRequest, resume_for
+from agent.contract import APPROVAL_NODE, PENDING_HITL, Pause, PendingRequest, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings
@@ -37,6 +37,7 @@ class Harness:
     graph: CompiledStateGraph[Any, Any, Any, Any]
     checkpointer: InMemorySaver
     email_log: Path
+    pause: Pause
 
     def config(self, thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
@@ -60,20 +61,29 @@ class Harness:
     def answer(self, thread_id: str, *decisions: dict[str, Any], durability: Durability = "sync") -> None:
         self.resume(thread_id, resume_for(self.pending(thread_id), decisions), durability)
 
+    def assert_paused(self, thread_id: str) -> PendingRequest:
+        """The thread waits at the approval node, in its graph's kind of pause; its request."""
+        state = self.state(thread_id)
+        assert state.next == (APPROVAL_NODE,)
+        pending: PendingRequest = state.values[PENDING_HITL]
+        interrupts = [i.value for t in state.tasks for i in t.interrupts]
+        # `agent`: a static breakpoint, no interrupt value. `agent_interrupt`: the request is the value.
+        assert interrupts == ([] if self.pause == "breakpoint" else [pending])
+        return pending
+
     def refusal(self, thread_id: str) -> str | None:
-        """The error of the interrupt the thread is paused on, if any."""
-        errors = [i.value.get("error") for t in self.state(thread_id).tasks for i in t.interrupts]
-        return errors[-1] if errors else None
+        """Why the last answer was refused (`pending_hitl.error`), checking the pause is unchanged."""
+        return self.assert_paused(thread_id).get("error")
 
     def sent(self) -> list[dict[str, Any]]:
         """Emails the provider actually sent (not refused duplicates)."""
         return [record for record in read_log(self.email_log) if record["sent"]]
 
 
-@pytest.fixture(params=[False, True], ids=["interrupt", "breakpoint"])
+@pytest.fixture(params=["breakpoint", "interrupt"], ids=["agent", "agent_interrupt"])
 def harness(tmp_path: Path, request: pytest.FixtureRequest) -> Harness:
-    """Every graph test runs twice: pausing on a regular interrupt, and at a static breakpoint."""
+    """Every graph test runs on both graphs: paused at a static breakpoint, and on an interrupt."""
     checkpointer = InMemorySaver()
     log = tmp_path / "emails.jsonl"
-    graph = make_graph(checkpointer=checkpointer, settings=Settings(email_log=log), breakpoint=request.param)
-    return Harness(graph=graph, checkpointer=checkpointer, email_log=log)
+    graph = make_graph(checkpointer=checkpointer, settings=Settings(email_log=log), pause=request.param)
+    return Harness(graph=graph, checkpointer=checkpointer, email_log=log, pause=request.param)

@@ -13,19 +13,19 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, interrupt
 
-from agent.approval import approval_middleware
-from agent.contract import APPROVAL_NODE, PENDING_HITL
+from agent.approval import ApprovalGate
+from agent.contract import APPROVAL_NODE, PENDING_HITL, Pause
 from agent.email import NullEmailProvider
-from agent.graph import make_graph
 from agent.models.offline import OfflineChatModel
+from agent.planning import PLANNING, RouteTurns
 from agent.policy import INTERRUPT_ON
-from agent.settings import Settings
 from agent.tools import EMAIL_PATTERN, make_tools
 from client.approvals import user_message
 from tests.support.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 MODES: list[Durability] = ["sync", "async", "exit"]
+PLANNING_NODE = f"{PLANNING}.after_model"
 
 
 def _latest_checkpoint_values(harness: Harness, thread_id: str) -> dict[str, Any]:
@@ -141,17 +141,41 @@ def test_parallel_plans_are_refused_and_the_gated_call_still_waits(harness: Harn
     assert len(harness.sent()) == 1
 
 
-@pytest.mark.parametrize("breakpoint", [False, True], ids=["interrupt", "breakpoint"])
-def test_approval_without_planning(breakpoint: bool) -> None:
-    """`approval_middleware(planning=False)`, for agents without `write_todos`."""
-    gate, middleware = approval_middleware(INTERRUPT_ON, planning=False, breakpoint=breakpoint)
+def test_parallel_plans_alone_are_refused_and_the_run_ends(harness: Harness) -> None:
+    """Planning's own check, with no gated call in the turn: an error per call, no crash."""
+    plan = call("write_todos", todos=[{"content": "a", "status": "pending"}])
+    thread = harness.start(script(plan, plan))
+    state = harness.state(thread)
+    assert state.next == ()
+    tools = [m for m in state.values["messages"] if m.type == "tool"]
+    assert [m.status for m in tools] == ["error", "error"]
+    assert all("write_todos" in m.text for m in tools)
+    assert not state.values.get("todos")
+    assert "write_todos (failed or rejected)" in state.values["messages"][-1].text
+
+
+def test_a_plan_and_a_gated_call_wait_together_and_both_run(harness: Harness) -> None:
+    plan = call("write_todos", todos=[{"content": "send it", "status": "in_progress"}])
+    thread = harness.start(script(plan, email()))
+    assert [a["name"] for a in harness.assert_paused(thread)["action_requests"]] == ["send_email"]
+    assert not harness.state(thread).values.get("todos")
+    harness.answer(thread, {"type": "approve"})
+    values = harness.state(thread).values
+    assert values["todos"] == [{"content": "send it", "status": "in_progress"}]
+    assert len(harness.sent()) == 1
+
+
+@pytest.mark.parametrize("pause", ["breakpoint", "interrupt"])
+def test_the_router_alone_for_an_agent_without_planning(pause: Pause) -> None:
+    """`RouteTurns`: the gate in an agent without `write_todos`."""
+    gate = ApprovalGate(INTERRUPT_ON, pause=pause)
     agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
         model=OfflineChatModel(),
         tools=make_tools(NullEmailProvider()),
-        middleware=middleware,
+        middleware=[gate, RouteTurns()],
         checkpointer=InMemorySaver(),
     )
-    if breakpoint:
+    if pause == "breakpoint":
         agent = agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
     gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
     assert "write_todos" not in agent.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]
@@ -167,9 +191,21 @@ def test_approval_without_planning(breakpoint: bool) -> None:
     assert agent.get_state(config).next == ()
 
 
-def test_the_gate_adds_no_superstep() -> None:
-    """Planning's check runs in the approval node: the graph has no node of the gate's own."""
-    graph = make_graph(settings=Settings())
-    after_model = sorted(node for node in graph.nodes if node.endswith(".after_model"))
-    assert after_model == [APPROVAL_NODE]
-    assert "write_todos" in graph.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]
+def test_turns_without_a_request_never_run_the_approval_node(harness: Harness) -> None:
+    """Planning's step routes them past it: the gate adds no superstep to such a turn."""
+    config = harness.config("quiet")
+    steps = [
+        node
+        for update in harness.graph.stream(user_message(script(call("ls", path="/"))), config, stream_mode="updates")
+        for node in update
+    ]
+    assert steps == [
+        "PatchToolCallsMiddleware.before_agent",
+        "model",
+        PLANNING_NODE,
+        "tools",
+        "model",
+        PLANNING_NODE,
+        "_ParentNotifierMiddleware.after_agent",
+    ]
+    assert APPROVAL_NODE not in steps

@@ -21,7 +21,6 @@ def _bad_answers(request_id: str) -> dict[str, tuple[Any, str]]:
 
     return {
         "another request": ({"request_id": "stale", "decisions": [{"type": "approve"}]}, "is not the pending request"),
-        "no request id": ({"decisions": [{"type": "approve"}]}, "is not the pending request"),
         "too few": (with_decisions(), "Expected 1 decision(s)"),
         "too many": (with_decisions({"type": "approve"}, {"type": "approve"}), "Expected 1 decision(s)"),
         "decisions not a list": ({"request_id": request_id, "decisions": {"type": "approve"}}, "must be a list"),
@@ -34,6 +33,12 @@ def _bad_answers(request_id: str) -> dict[str, tuple[Any, str]]:
         "edit args fail the schema": (
             with_decisions({"type": "edit", "edited_action": {"name": "send_email", "args": {**GOOD_ARGS, "to": 7}}}),
             "do not fit `send_email`",
+        ),
+        "edit adds an argument": (
+            with_decisions(
+                {"type": "edit", "edited_action": {"name": "send_email", "args": {**GOOD_ARGS, "bcc": "x@example.com"}}}
+            ),
+            "takes no argument 'bcc'",
         ),
         "edit without args": (with_decisions({"type": "edit", "edited_action": {"name": "send_email"}}), "args"),
         "respond without text": (with_decisions({"type": "respond"}), "needs a `message`"),
@@ -94,6 +99,42 @@ def test_many_refusals_in_a_row_do_not_wedge_the_thread(harness: Harness) -> Non
     assert "do not fit" in (harness.refusal(thread) or "")
     harness.answer(thread, {"type": "respond", "message": "done by hand"})
     assert harness.state(thread).next == ()
+    assert harness.state(thread).values["pending_hitl"] is None
     history = harness.state(thread).values[HITL_HISTORY]
     assert history[0]["decisions"] == [{"type": "respond", "message": "done by hand"}]
     assert harness.sent() == []
+
+
+def test_a_second_refusal_replaces_the_error_and_a_valid_answer_clears_it(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    harness.resume(thread, "approve")
+    assert "got str" in (harness.refusal(thread) or "")
+    harness.resume(thread, {"decisions": []})
+    error = harness.refusal(thread) or ""
+    assert "Expected 1 decision(s)" in error
+    assert "got str" not in error
+    harness.answer(thread, {"type": "approve"})
+    state = harness.state(thread)
+    assert state.values["pending_hitl"] is None
+    assert len(harness.sent()) == 1
+    assert "error" not in state.values["hitl_history"][0]
+
+
+def test_decisions_alone_answer_the_pending_request(harness: Harness) -> None:
+    """langchain's HITLResponse, `{"decisions": [...]}`, is what HITL UIs send."""
+    thread = harness.start(script(email()))
+    harness.resume(thread, {"decisions": [{"type": "approve"}]})
+    assert harness.state(thread).next == ()
+    assert len(harness.sent()) == 1
+
+
+def test_continuing_without_an_answer_is_refused_and_pauses_again(harness: Harness) -> None:
+    """A run with no resume value on a paused thread answers nothing."""
+    thread = harness.start(script(email()))
+    request_id = harness.pending(thread)["request_id"]
+    harness.graph.invoke(None, harness.config(thread))
+    pending = harness.assert_paused(thread)
+    assert pending["request_id"] == request_id
+    assert harness.sent() == []
+    if harness.pause == "breakpoint":  # an interrupt simply stays in place
+        assert "No answer was given" in pending.get("error", "")

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage
+from typing import Any
 
-from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
-from tests.support.scripts import email, script
+from deepagents import create_deep_agent
+from langchain.agents.middleware import AgentMiddleware, hook_config
+from langchain_core.messages import AIMessage
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.approval import ApprovalGate
+from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.email import LoggingEmailProvider
+from agent.graph import make_graph
+from agent.models.offline import OfflineChatModel
+from agent.planning import Planning
+from agent.policy import INTERRUPT_ON
+from agent.settings import Settings
+from agent.tools import make_tools
+from tests.support.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 
@@ -68,3 +81,58 @@ def test_a_gated_call_that_skipped_the_request_step_is_not_run(harness: Harness)
     assert refusal.status == "error"
     assert "needs a human's approval" in refusal.text
     assert harness.sent() == []
+
+
+class SkipsReview(AgentMiddleware[Any, Any, Any]):
+    """Another after-model step that routes every turn with tool calls straight to the tools,
+    as `jump_to="tools"` allows (langchain#40492: this bypasses langchain's built-in gate)."""
+
+    @hook_config(can_jump_to=["tools"])
+    def after_model(self, state: Any, runtime: Any) -> dict[str, Any] | None:
+        message = next((m for m in reversed(state["messages"]) if m.type == "ai"), None)
+        return {"jump_to": "tools"} if message is not None and message.tool_calls else None
+
+
+def _with_skipper(harness: Harness, *, before_the_gate: bool) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The harness's agent with `SkipsReview` running before the approval node, or after it."""
+    if not before_the_gate:
+        return make_graph(
+            checkpointer=harness.checkpointer,
+            settings=Settings(email_log=harness.email_log),
+            pause=harness.pause,
+            middleware=[SkipsReview()],
+        )
+    gate = ApprovalGate(INTERRUPT_ON, pause=harness.pause)
+    agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
+        model=OfflineChatModel(),
+        tools=make_tools(LoggingEmailProvider(harness.email_log)),
+        middleware=[SkipsReview(), gate, Planning()],  # after-model steps run last to first
+        checkpointer=harness.checkpointer,
+    )
+    gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
+    if harness.pause == "breakpoint":
+        agent = agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
+    return agent
+
+
+def test_a_step_that_jumps_to_the_tools_before_review_runs_nothing_gated(harness: Harness) -> None:
+    harness.graph = _with_skipper(harness, before_the_gate=False)
+    thread = harness.start(script(email(), call("ls", path="/")))
+    state = harness.state(thread)
+    assert state.next == ()
+    assert harness.sent() == []
+    results = {m.name: m for m in state.values["messages"] if m.type == "tool"}
+    assert results["send_email"].status == "error"
+    assert "needs a human's approval" in results["send_email"].text
+    assert results["ls"].status == "success"
+    assert not state.values.get(HITL_HISTORY)
+
+
+def test_a_step_that_jumps_to_the_tools_after_review_runs_no_rejected_call(harness: Harness) -> None:
+    harness.graph = _with_skipper(harness, before_the_gate=True)
+    thread = harness.start(script(email(to="a@example.com"), email(to="b@example.com")))
+    harness.answer(thread, {"type": "reject", "message": "no"}, {"type": "approve"})
+    assert [r["to"] for r in harness.sent()] == ["b@example.com"]
+    results = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    assert len(results) == 2  # one result per call: the rejection was not replaced or repeated
+    assert "rejected" in results[0].text
