@@ -73,8 +73,8 @@ def user_message(text: str) -> dict[str, Any]:
     return {"messages": [{"role": "user", "content": text}]}
 
 
-async def create_thread(client: LangGraphClient) -> str:
-    thread = await client.threads.create(graph_id=GRAPH_ID)
+async def create_thread(client: LangGraphClient, graph_id: str = GRAPH_ID) -> str:
+    thread = await client.threads.create(graph_id=graph_id)
     return str(thread["thread_id"])
 
 
@@ -82,16 +82,6 @@ async def thread_values(client: LangGraphClient, thread_id: str) -> dict[str, An
     """The thread's state values as the server has them now (empty before its first run)."""
     values = (await client.threads.get_state(thread_id))["values"]
     return values if isinstance(values, dict) else {}
-
-
-def _refusal(state: Mapping[str, Any]) -> str | None:
-    """The error of a refused answer: the interrupt the approval node re-paused on."""
-    for task in state.get("tasks") or []:
-        for item in task.get("interrupts") or []:
-            value = item.get("value")
-            if isinstance(value, dict) and value.get("error"):
-                return str(value["error"])
-    return None
 
 
 async def get_pending(client: LangGraphClient, thread_id: str) -> Pending | None:
@@ -104,7 +94,7 @@ async def get_pending(client: LangGraphClient, thread_id: str) -> Pending | None
     return Pending(
         thread_id=thread_id,
         request=cast("PendingRequest", request),
-        error=_refusal(state),
+        error=request.get("error"),
         messages=list(values.get("messages") or []),
     )
 
@@ -147,11 +137,12 @@ async def stream_run(
     *,
     input: dict[str, Any] | None = None,
     command: dict[str, Any] | None = None,
+    graph_id: str = GRAPH_ID,
 ) -> AsyncIterator[Update]:
-    """Run the agent on the thread and yield each step as it completes."""
+    """Run the agent (`graph_id`: `agent`, or its twin `agent_interrupt`) and yield each step as it completes."""
     async for part in client.runs.stream(
         thread_id,
-        GRAPH_ID,
+        graph_id,
         input=input,
         command=cast("Any", command),
         stream_mode="updates",
@@ -168,7 +159,7 @@ async def stream_run(
 
 
 async def answer(
-    client: LangGraphClient, pending: Pending, decisions: Sequence[dict[str, Any]]
+    client: LangGraphClient, pending: Pending, decisions: Sequence[dict[str, Any]], graph_id: str = GRAPH_ID
 ) -> AsyncIterator[Update]:
     """Answer `pending` and stream the run.
 
@@ -183,7 +174,7 @@ async def answer(
         )
     answer_id = uuid.uuid4().hex
     resume = resume_for(pending.request, decisions, answer_id)
-    async for update in stream_run(client, pending.thread_id, command={"resume": resume}):
+    async for update in stream_run(client, pending.thread_id, command={"resume": resume}, graph_id=graph_id):
         yield update
     # A second answer that arrives once the first has finished changes nothing and
     # raises nothing: only the history tells whose answer was applied.

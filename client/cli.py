@@ -10,8 +10,9 @@
     python -m client decide THREAD_ID --decisions '[{"type": "approve"}, {"type": "reject"}]'
     python -m client demo                        # the whole story, reload included
 
-The server comes from --url or LANGGRAPH_URL (default http://127.0.0.1:2024); the
-bearer token from LANGGRAPH_TOKEN (default: `demo-token`, the local user a server
+The server comes from --url or LANGGRAPH_URL (default http://127.0.0.1:2024), the
+graph from --graph or LANGGRAPH_GRAPH (default `agent`; `agent_interrupt` is its
+twin that pauses on an interrupt); the bearer token from LANGGRAPH_TOKEN (default: `demo-token`, the local user a server
 without AUTH_USERS knows). Errors are one line on stderr;
 exit status 1 means the server refused (or someone answered first), 2 means the
 server could not be reached or the command was malformed.
@@ -32,7 +33,7 @@ import httpx
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import APIStatusError
 
-from agent.contract import OUTBOX_DIR
+from agent.contract import GRAPH_ID, GRAPH_IDS, OUTBOX_DIR
 from agent.settings import LOCAL_TOKEN
 from client import render
 from client.approvals import (
@@ -84,9 +85,9 @@ async def _report_outcome(client: LangGraphClient, thread_id: str) -> int:
 
 
 async def cmd_start(client: LangGraphClient, args: argparse.Namespace) -> int:
-    thread_id = await create_thread(client)
+    thread_id = await create_thread(client, args.graph)
     say(f"Thread {thread_id}")
-    await _show_progress(stream_run(client, thread_id, input=user_message(args.message)))
+    await _show_progress(stream_run(client, thread_id, input=user_message(args.message), graph_id=args.graph))
     return await _report_outcome(client, thread_id)
 
 
@@ -144,27 +145,27 @@ async def cmd_decide(client: LangGraphClient, args: argparse.Namespace) -> int:
     pending = await _require_pending(client, args.thread_id)
     decisions = _decisions(args, pending)
     say(f"Answering request {pending.request['request_id']} on thread {args.thread_id}: {json.dumps(decisions)}")
-    await _show_progress(answer(client, pending, decisions))
+    await _show_progress(answer(client, pending, decisions, args.graph))
     return await _report_outcome(client, args.thread_id)
 
 
-def _run_child(url: str, *argv: str) -> int:
+def _run_child(args: argparse.Namespace, *argv: str) -> int:
     """Run this CLI in a new process: nothing survives from this one but the thread id."""
     say(f"$ python -m client {' '.join(argv)}")
-    return subprocess.call([sys.executable, "-m", "client", "--url", url, *argv])
+    return subprocess.call([sys.executable, "-m", "client", "--url", args.url, "--graph", args.graph, *argv])
 
 
 async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
     say(f"1. Ask the agent: {DEMO_REQUEST!r}")
-    thread_id = await create_thread(client)
+    thread_id = await create_thread(client, args.graph)
     say(f"   thread {thread_id}")
-    await _show_progress(stream_run(client, thread_id, input=user_message(DEMO_REQUEST)))
+    await _show_progress(stream_run(client, thread_id, input=user_message(DEMO_REQUEST), graph_id=args.graph))
     if await get_pending(client, thread_id) is None:
         raise ApprovalError("the agent did not ask for approval; is the server running the offline model?")
     say("\n2. Simulated reload: this process forgets everything but the thread id.")
     say("   New processes find the request in the inbox and fetch it with threads.get_state:")
     for argv in (["inbox"], ["show", thread_id], ["approve", thread_id]):
-        if _run_child(args.url, *argv) != 0:
+        if _run_child(args, *argv) != 0:
             raise ApprovalError(f"`python -m client {' '.join(argv)}` failed")
     files = (await thread_values(client, thread_id)).get("files") or {}
     sent = {path: data for path, data in files.items() if path.startswith(OUTBOX_DIR)}
@@ -177,6 +178,12 @@ async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m client", description=__doc__.split("\n\n")[0])
     top.add_argument("--url", default=os.environ.get("LANGGRAPH_URL") or DEFAULT_URL, help="LangGraph server URL")
+    top.add_argument(
+        "--graph",
+        choices=GRAPH_IDS,
+        default=os.environ.get("LANGGRAPH_GRAPH") or GRAPH_ID,
+        help="graph id: agent (pauses at a breakpoint, the default) or agent_interrupt (pauses on an interrupt)",
+    )
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("start", help="start a thread with a request").add_argument("message")
     sub.add_parser("inbox", help="list every thread awaiting approval")

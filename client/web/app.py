@@ -19,11 +19,19 @@ from langgraph_sdk import Auth
 from agent.auth import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
+CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 async def inbox_page(request: Request) -> Response:
     return FileResponse(STATIC / "inbox.html", headers=NO_CACHE)
+
+
+async def contract(request: Request) -> Response:
+    """The approval contract the page follows (the repo's `docs/contract.md`)."""
+    if not CONTRACT.is_file():
+        return JSONResponse({"detail": "docs/contract.md is not deployed with this server"}, status_code=404)
+    return FileResponse(CONTRACT, media_type="text/markdown; charset=utf-8", headers=NO_CACHE)
 
 
 async def to_inbox(request: Request) -> Response:
@@ -44,4 +52,5 @@ app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)
+app.add_api_route("/inbox/contract.md", contract, methods=["GET"], include_in_schema=False)
 app.mount("/inbox/static", StaticFiles(directory=STATIC), name="static")

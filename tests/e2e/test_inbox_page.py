@@ -89,7 +89,7 @@ def test_reject_with_a_reason(browser: Browser, site: Served, shot: Shot) -> Non
     page.click("#submit-decisions")
     _final(page)
     expect(page.locator("#progress")).to_contain_text("not before the board meeting")
-    expect(page.locator("#conversation")).to_contain_text("User rejected the tool call")
+    expect(page.locator("#conversation")).to_contain_text("The reviewer rejected the call to `send_email`")
     shot(page, "rejected")
     assert site.sent(thread_id) == []
     assert _values(site, thread_id)[PENDING_HITL] is None

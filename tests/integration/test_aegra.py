@@ -1,9 +1,10 @@
 """The same langgraph.json on aegra: Postgres-backed, several instances on one database.
 
-aegra runs from its own venv (`make aegra`). These tests use `runs.wait`, what a
-new user of the SDK would write, so they also prove the pause is a regular
-interrupt that aegra sees (a static breakpoint would leave the thread "idle"
-there and its resume refused with 400).
+aegra runs from its own venv (`make aegra`). It only understands pauses with an
+interrupt value, so these tests run the twin graph, `agent_interrupt` (on the
+default `agent`, paused at a static breakpoint, aegra leaves the thread "idle"
+after `runs.wait` and refuses its resume with 400: see the last test). They use
+`runs.wait`, what a new user of the SDK would write.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import httpx
 import pytest
 from langgraph_sdk.schema import Durability
 
-from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL
+from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from client.approvals import get_pending, inbox
 from tests.integration.test_load import load_round
 from tests.support.aegra import AegraServer, aegra_bin
@@ -35,7 +36,7 @@ def database() -> Iterator[str]:
 def _start(workdir: Path, database: str, name: str) -> Served:
     log = workdir / "emails.jsonl"
     server = AegraServer(workdir=workdir, database_url=database, name=name, env={"EMAIL_LOG": str(log)})
-    return Served(server=server.start(), email_log=log)
+    return Served(server=server.start(), email_log=log, graph_id=INTERRUPT_GRAPH_ID)
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +50,13 @@ def aegra(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[S
 async def test_runs_wait_pauses_and_resumes(aegra: Served, durability: Durability) -> None:
     client = aegra.client()
     try:
-        thread_id = await pause(client, durability=durability)
+        thread_id = await pause(client, durability=durability, graph_id=INTERRUPT_GRAPH_ID)
         assert (await client.threads.get(thread_id))["status"] == "interrupted"
         state = await client.threads.get_state(thread_id)
         assert state["next"] == [APPROVAL_NODE]
         assert state["values"][PENDING_HITL]["action_requests"][0]["name"] == "send_email"  # type: ignore[call-overload]
         assert thread_id in [t.thread_id async for t in inbox(client)]
-        await answer(client, thread_id)
+        await answer(client, thread_id, graph_id=INTERRUPT_GRAPH_ID)
         state = await client.threads.get_state(thread_id)
         assert state["values"][PENDING_HITL] is None  # type: ignore[call-overload]
         assert len(state["values"][HITL_HISTORY]) == 1  # type: ignore[call-overload]
@@ -78,8 +79,12 @@ def test_the_command_line_client_works_on_aegra(aegra: Served) -> None:
 async def test_two_answers_at_once_send_one_email(aegra: Served) -> None:
     client = aegra.client()
     try:
-        thread_id = await pause(client)
-        results = await asyncio.gather(answer(client, thread_id), answer(client, thread_id), return_exceptions=True)
+        thread_id = await pause(client, graph_id=INTERRUPT_GRAPH_ID)
+        results = await asyncio.gather(
+            answer(client, thread_id, graph_id=INTERRUPT_GRAPH_ID),
+            answer(client, thread_id, graph_id=INTERRUPT_GRAPH_ID),
+            return_exceptions=True,
+        )
         # aegra lets both resumes run, one after the other (the second finds nothing
         # pending), or refuses one with 400; either way, one email.
         assert any(r is None for r in results), results
@@ -97,16 +102,16 @@ async def test_paused_on_one_instance_answered_on_another_after_a_kill(
     doomed = _start(tmp_path / "doomed", database, "c")
     client_c = doomed.client()
     try:
-        first = await pause(client_a)
+        first = await pause(client_a, graph_id=INTERRUPT_GRAPH_ID)
         pending = await get_pending(client_b, first)
         assert pending is not None
         assert first in [t.thread_id async for t in inbox(client_b)]
-        await answer(client_b, first)
+        await answer(client_b, first, graph_id=INTERRUPT_GRAPH_ID)
 
-        waiting = [await pause(client_c) for _ in range(5)]
+        waiting = [await pause(client_c, graph_id=INTERRUPT_GRAPH_ID) for _ in range(5)]
         doomed.server.stop(graceful=False)  # SIGKILL with five requests pending
         for thread_id in waiting:
-            await answer(client_b, thread_id)
+            await answer(client_b, thread_id, graph_id=INTERRUPT_GRAPH_ID)
         for thread_id in [first, *waiting]:
             assert (await client_b.threads.get(thread_id))["status"] == "idle"
         assert [len(aegra.sent(t)) + len(other.sent(t)) for t in [first, *waiting]] == [1] * 6
@@ -132,12 +137,11 @@ async def test_200_pending_then_200_answers_on_aegra(tmp_path: Path) -> None:
 async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> None:
     log = tmp_path / "emails.jsonl"
     env = {"EMAIL_LOG": str(log), "AUTH_USERS": "ada:ada-token,bob:bob-token"}
-    served = Served(
-        server=AegraServer(workdir=tmp_path, database_url=database, name="auth", env=env).start(), email_log=log
-    )
+    server = AegraServer(workdir=tmp_path, database_url=database, name="auth", env=env)
+    served = Served(server=server.start(), email_log=log, graph_id=INTERRUPT_GRAPH_ID)
     ada, bob = served.client("ada-token"), served.client("bob-token")
     try:
-        thread_id = await pause(ada)
+        thread_id = await pause(ada, graph_id=INTERRUPT_GRAPH_ID)
         assert await get_pending(ada, thread_id) is not None
         for attempt in (bob.threads.get(thread_id), bob.threads.get_state(thread_id)):
             with pytest.raises(httpx.HTTPStatusError) as refused:
@@ -146,10 +150,33 @@ async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> 
         assert thread_id not in [t.thread_id async for t in inbox(bob)]
         async with httpx.AsyncClient() as anonymous:
             assert (await anonymous.post(f"{served.server.url}/threads/search", json={})).status_code == 401
-        await answer(ada, thread_id)
+        await answer(ada, thread_id, graph_id=INTERRUPT_GRAPH_ID)
         history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
         assert history[-1]["decided_by"] == "ada"
     finally:
         await ada.aclose()
         await bob.aclose()
         served.server.stop()
+
+
+async def test_the_breakpoint_graph_on_aegra(aegra: Served) -> None:
+    """What aegra 0.11 does with `agent`, paused at a static breakpoint (README, "Other servers").
+
+    The request is saved and readable, but aegra records the thread as idle rather
+    than interrupted, and refuses to resume it, so `agent_interrupt` is the graph to
+    serve there. If this test fails, an aegra release handles breakpoints: serve
+    `agent` there too, and update the README.
+    """
+    client = aegra.client()
+    try:
+        thread_id = await pause(client, graph_id=GRAPH_ID)
+        state = await client.threads.get_state(thread_id)
+        assert state["next"] == [APPROVAL_NODE]
+        assert state["values"][PENDING_HITL]["action_requests"][0]["name"] == "send_email"  # type: ignore[call-overload]
+        assert (await client.threads.get(thread_id))["status"] == "idle"
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            await answer(client, thread_id, graph_id=GRAPH_ID)
+        assert refused.value.response.status_code == 400
+        assert aegra.sent(thread_id) == []
+    finally:
+        await client.aclose()

@@ -15,6 +15,7 @@ def test_langgraph_dockerfile_accepts_the_config(tmp_path: Path) -> None:
     text = dockerfile.read_text()
     graphs = json.loads(text.split("ENV LANGSERVE_GRAPHS='", 1)[1].split("'", 1)[0])
     # The CLI names the package directory after the checkout's folder.
-    assert graphs == {"agent": f"/deps/{REPO.name}/agent/graph.py:graph"}
+    module = f"/deps/{REPO.name}/agent/graph.py"
+    assert graphs == {"agent": f"{module}:graph", "agent_interrupt": f"{module}:graph_interrupt"}
     assert "pip install" in text
     assert f"ADD . /deps/{REPO.name}" in text

@@ -27,13 +27,14 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     running.server.stop()
 
 
-async def _pause_all(client: LangGraphClient) -> list[str]:
-    return list(await asyncio.gather(*(pause(client, script(email(to=f"u{i}@example.com"))) for i in range(THREADS))))
+async def _pause_all(client: LangGraphClient, graph_id: str) -> list[str]:
+    texts = [script(email(to=f"u{i}@example.com")) for i in range(THREADS)]
+    return list(await asyncio.gather(*(pause(client, text, graph_id=graph_id) for text in texts)))
 
 
-async def _answer(client: LangGraphClient, thread_id: str, approve: bool) -> None:
+async def _answer(client: LangGraphClient, thread_id: str, approve: bool, graph_id: str) -> None:
     decision = {"type": "approve"} if approve else {"type": "reject", "message": "load test"}
-    await answer(client, thread_id, decision)
+    await answer(client, thread_id, decision, graph_id=graph_id)
 
 
 async def load_round(fresh: Served) -> None:
@@ -41,12 +42,12 @@ async def load_round(fresh: Served) -> None:
     # 200 requests in flight: more than the SDK's 100 connections, so allow waiting for one.
     client = fresh.client(timeout=(10, 600, 60, 600))
     try:
-        ids = await _pause_all(client)
+        ids = await _pause_all(client, fresh.graph_id)
         listed = [t.thread_id async for t in inbox(client, page_size=PAGE)]
         assert sorted(listed) == sorted(ids)  # every pending thread, each once, across pages
 
         approved = set(ids[::2])
-        await asyncio.gather(*(_answer(client, t, t in approved) for t in ids))
+        await asyncio.gather(*(_answer(client, t, t in approved, fresh.graph_id) for t in ids))
 
         for thread_id in ids:
             sent = fresh.sent(thread_id)

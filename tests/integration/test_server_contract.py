@@ -1,38 +1,56 @@
-"""The contract, through a real `langgraph dev` and the SDK."""
+"""The contract, through a real `langgraph dev` and the SDK, on both graph ids.
+
+`agent` pauses at a static breakpoint (no interrupt value); `agent_interrupt`
+pauses on an interrupt whose value is the request. Everything else is the same.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Durability
 
-from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, PENDING_HITL
+from agent.contract import APPROVAL_NODE, GRAPH_ID, GRAPH_IDS, HITL_HISTORY, PENDING_HITL
 from client.approvals import get_pending, inbox
 from tests.support.runs import pause, resume_command
 from tests.support.scripts import email, script
 from tests.support.served import Served
 
 
+@pytest.fixture(params=GRAPH_IDS)
+def graph_id(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def _assert_paused(client: LangGraphClient, thread_id: str, graph_id: str) -> dict[str, Any]:
+    """The thread waits at the approval node, in its graph's kind of pause; its request."""
+    assert (await client.threads.get(thread_id))["status"] == "interrupted"
+    state = cast("dict[str, Any]", await client.threads.get_state(thread_id))
+    assert state["next"] == [APPROVAL_NODE]
+    pending: dict[str, Any] = state["values"][PENDING_HITL]
+    interrupts = [i["value"] for task in state["tasks"] for i in task["interrupts"]]
+    assert interrupts == ([] if graph_id == GRAPH_ID else [pending])
+    return pending
+
+
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
 async def test_pause_and_approve_under_each_durability_mode(
-    served: Served, client: LangGraphClient, durability: Durability
+    served: Served, client: LangGraphClient, graph_id: str, durability: Durability
 ) -> None:
-    thread_id = await pause(client, script(email()), durability)
-    thread = await client.threads.get(thread_id)
-    assert thread["status"] == "interrupted"
-    state = await client.threads.get_state(thread_id)
-    assert state["next"] == [APPROVAL_NODE]
-    pending = state["values"][PENDING_HITL]  # type: ignore[call-overload]
+    thread_id = await pause(client, script(email()), durability, graph_id)
+    pending = await _assert_paused(client, thread_id, graph_id)
     assert pending["action_requests"][0]["args"] == email()["args"]
+    assert "error" not in pending
     interrupted = [t.thread_id async for t in inbox(client)]
     assert thread_id in interrupted
     assert served.sent(thread_id) == []
 
     await client.runs.wait(
-        thread_id, GRAPH_ID, command=resume_command(pending, {"type": "approve"}), durability=durability
+        thread_id, graph_id, command=resume_command(pending, {"type": "approve"}), durability=durability
     )
     state = await client.threads.get_state(thread_id)
     assert state["values"][PENDING_HITL] is None  # type: ignore[call-overload]
@@ -41,37 +59,53 @@ async def test_pause_and_approve_under_each_durability_mode(
     assert len(served.sent(thread_id)) == 1
 
 
-async def test_a_turn_without_gated_calls_ends_idle(client: LangGraphClient) -> None:
-    thread_id = await pause(client, "list files")
+async def test_a_turn_without_gated_calls_ends_idle(client: LangGraphClient, graph_id: str) -> None:
+    thread_id = await pause(client, "list files", graph_id=graph_id)
     assert (await client.threads.get(thread_id))["status"] == "idle"
     assert (await client.threads.get_state(thread_id))["values"][PENDING_HITL] is None  # type: ignore[call-overload]
 
 
-async def test_refused_answer_keeps_the_thread_waiting(served: Served, client: LangGraphClient) -> None:
-    thread_id = await pause(client, script(email()))
-    pending = await get_pending(client, thread_id)
-    assert pending is not None
-    await client.runs.wait(thread_id, GRAPH_ID, command={"resume": {"request_id": "stale", "decisions": []}})
-    after = await get_pending(client, thread_id)
-    assert after is not None
-    assert after.request["request_id"] == pending.request["request_id"]
-    assert after.error is not None
-    assert "is not the pending request" in after.error
-    assert (await client.threads.get(thread_id))["status"] == "interrupted"
-    assert (await client.threads.get_state(thread_id))["next"] == [APPROVAL_NODE]
-    assert thread_id in [t.thread_id async for t in inbox(client)]
+async def test_refused_answers_keep_the_same_pause_until_a_valid_one(
+    served: Served, client: LangGraphClient, graph_id: str
+) -> None:
+    thread_id = await pause(client, script(email()), graph_id=graph_id)
+    first = await _assert_paused(client, thread_id, graph_id)
+    refusals = [
+        ({"request_id": "stale", "decisions": [{"type": "approve"}]}, "is not the pending request"),
+        ({"request_id": first["request_id"], "decisions": []}, "Expected 1 decision(s)"),
+    ]
+    for bad, phrase in refusals:
+        await client.runs.wait(thread_id, graph_id, command={"resume": bad})
+        after = await _assert_paused(client, thread_id, graph_id)  # same node, same kind of pause
+        assert after["request_id"] == first["request_id"]
+        assert phrase in after["error"]  # each refusal replaces the last one's error
+        assert (await client.threads.get_state(thread_id))["values"][HITL_HISTORY] == []  # type: ignore[call-overload]
+        assert thread_id in [t.thread_id async for t in inbox(client)]
+    assert served.attempts(thread_id) == []
 
-    await client.runs.wait(thread_id, GRAPH_ID, command=resume_command(pending.request, {"type": "approve"}))
+    await client.runs.wait(thread_id, graph_id, command=resume_command(first, {"type": "approve"}))
+    values = (await client.threads.get_state(thread_id))["values"]
+    assert values[PENDING_HITL] is None  # type: ignore[call-overload]
     assert len(served.sent(thread_id)) == 1
 
 
-async def test_two_answers_at_once_send_the_email_once(served: Served, client: LangGraphClient) -> None:
-    thread_id = await pause(client, script(email()))
+async def test_decisions_alone_answer_the_pending_request(
+    served: Served, client: LangGraphClient, graph_id: str
+) -> None:
+    """langchain's HITLResponse, `{"decisions": [...]}`, what HITL UIs send."""
+    thread_id = await pause(client, script(email()), graph_id=graph_id)
+    await client.runs.wait(thread_id, graph_id, command={"resume": {"decisions": [{"type": "approve"}]}})
+    assert (await client.threads.get(thread_id))["status"] == "idle"
+    assert len(served.sent(thread_id)) == 1
+
+
+async def test_two_answers_at_once_send_the_email_once(served: Served, client: LangGraphClient, graph_id: str) -> None:
+    thread_id = await pause(client, script(email()), graph_id=graph_id)
     pending = (await get_pending(client, thread_id)).request  # type: ignore[union-attr]
     command = resume_command(pending, {"type": "approve"})
 
     async def submit() -> object:
-        return await client.runs.wait(thread_id, GRAPH_ID, command=command, multitask_strategy="reject")
+        return await client.runs.wait(thread_id, graph_id, command=command, multitask_strategy="reject")
 
     results = await asyncio.gather(submit(), submit(), return_exceptions=True)
     # The server refuses a second run on a busy thread (409); one that comes late finds no request.
@@ -85,19 +119,20 @@ async def test_two_answers_at_once_send_the_email_once(served: Served, client: L
     assert len(served.attempts(thread_id)) == 1
 
 
-async def test_answering_again_later_sends_nothing_more(served: Served, client: LangGraphClient) -> None:
-    thread_id = await pause(client, script(email()))
+async def test_answering_again_later_sends_nothing_more(served: Served, client: LangGraphClient, graph_id: str) -> None:
+    thread_id = await pause(client, script(email()), graph_id=graph_id)
     pending = (await get_pending(client, thread_id)).request  # type: ignore[union-attr]
     command = resume_command(pending, {"type": "approve"})
-    await client.runs.wait(thread_id, GRAPH_ID, command=command)
-    await client.runs.wait(thread_id, GRAPH_ID, command=command)
+    await client.runs.wait(thread_id, graph_id, command=command)
+    await client.runs.wait(thread_id, graph_id, command=command)
     assert len(served.attempts(thread_id)) == 1
     assert len((await client.threads.get_state(thread_id))["values"][HITL_HISTORY]) == 1  # type: ignore[call-overload]
+    assert (await client.threads.get(thread_id))["status"] == "idle"
 
 
-async def test_inbox_pages_through_every_waiting_thread(client: LangGraphClient) -> None:
-    waiting = {await pause(client, script(email(to=f"p{i}@example.com"))) for i in range(3)}
-    idle = await pause(client, "hello")
+async def test_inbox_pages_through_every_waiting_thread(client: LangGraphClient, graph_id: str) -> None:
+    waiting = {await pause(client, script(email(to=f"p{i}@example.com")), graph_id=graph_id) for i in range(3)}
+    idle = await pause(client, "hello", graph_id=graph_id)
     listed = [t.thread_id async for t in inbox(client, page_size=2)]
     assert waiting <= set(listed)
     assert idle not in listed

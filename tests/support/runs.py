@@ -14,11 +14,13 @@ from tests.support.scripts import email, script
 APPROVE: dict[str, Any] = {"type": "approve"}
 
 
-async def pause(client: LangGraphClient, text: str | None = None, durability: Durability = "sync") -> str:
+async def pause(
+    client: LangGraphClient, text: str | None = None, durability: Durability = "sync", graph_id: str = GRAPH_ID
+) -> str:
     """A new thread, run on `text` (default: one scripted email) until it waits or ends; its id."""
-    thread_id = await create_thread(client)
+    thread_id = await create_thread(client, graph_id)
     message = user_message(text or script(email()))
-    await client.runs.wait(thread_id, GRAPH_ID, input=message, durability=durability)
+    await client.runs.wait(thread_id, graph_id, input=message, durability=durability)
     return thread_id
 
 
@@ -28,10 +30,14 @@ def resume_command(request: PendingRequest, *decisions: dict[str, Any]) -> Comma
 
 
 async def answer(
-    client: LangGraphClient, thread_id: str, *decisions: dict[str, Any], durability: Durability | None = None
+    client: LangGraphClient,
+    thread_id: str,
+    *decisions: dict[str, Any],
+    durability: Durability | None = None,
+    graph_id: str = GRAPH_ID,
 ) -> None:
     """Answer the thread's pending request, which it must have, and wait for the run."""
     pending = await get_pending(client, thread_id)
     assert pending is not None, f"thread {thread_id} has no pending request"
     command = resume_command(pending.request, *decisions)
-    await client.runs.wait(thread_id, GRAPH_ID, command=command, durability=durability)
+    await client.runs.wait(thread_id, graph_id, command=command, durability=durability)

@@ -11,6 +11,7 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient
 
+from agent.contract import GRAPH_ID
 from agent.email import read_log
 from agent.settings import LOCAL_TOKEN
 from client.approvals import Timeouts, connect
@@ -38,6 +39,8 @@ class Served:
 
     server: DevServer | AegraServer
     email_log: Path
+    graph_id: str = GRAPH_ID
+    """The graph clients run: `agent`, or on servers that only understand interrupt values, `agent_interrupt`."""
 
     def sent(self, thread_id: str) -> list[dict[str, Any]]:
         return sent_in(self.email_log, thread_id)
@@ -51,7 +54,7 @@ class Served:
 
     def cli(self, *argv: str, url: str | None = None, token: str = LOCAL_TOKEN) -> subprocess.CompletedProcess[str]:
         """Run `python -m client` in a new process, as a user would."""
-        env = {"LANGGRAPH_URL": url or self.server.url, "LANGGRAPH_TOKEN": token}
+        env = {"LANGGRAPH_URL": url or self.server.url, "LANGGRAPH_TOKEN": token, "LANGGRAPH_GRAPH": self.graph_id}
         return run_in_repo(sys.executable, "-m", "client", *argv, env=env, timeout=CLI_TIMEOUT_S)
 
     def cli_start(self, text: str, token: str = LOCAL_TOKEN) -> str:

@@ -3,8 +3,10 @@
 // It keeps no state of its own: the signed-in token (localStorage) and the open
 // thread (the URL's #thread=...) are all it remembers; everything shown comes
 // from the LangGraph API of the server that serves this page, so a reload at any
-// moment shows what the server says. The contract it reads is ../shared/CONTRACT.md:
-// values.pending_hitl, values.hitl_history, and resume {request_id, decisions}.
+// moment shows what the server says. The contract it reads is docs/contract.md in the
+// repo (served at /inbox/contract.md): values.pending_hitl, values.hitl_history, and
+// resume {request_id, decisions}. It runs the default graph, `agent`, which pauses at
+// a static breakpoint: the request is read from state, never from an interrupt.
 "use strict";
 
 const GRAPH_ID = "agent";
@@ -94,15 +96,6 @@ async function getState(threadId) {
   return api("GET", `/threads/${threadId}/state`);
 }
 
-// The refusal message, if the last answer was refused: the interrupt's `error`.
-function refusalOf(state) {
-  for (const task of state.tasks || []) {
-    for (const item of task.interrupts || []) {
-      if (item.value && item.value.error) return item.value.error;
-    }
-  }
-  return null;
-}
 
 // --- rendering -------------------------------------------------------------------
 
@@ -336,7 +329,8 @@ async function showThread(threadId) {
   $("thread-status").textContent = thread.status;
   const values = state.values || {};
   renderConversation(values.messages || []);
-  renderRequest(threadId, values.pending_hitl || null, refusalOf(state));
+  const request = values.pending_hitl || null;
+  renderRequest(threadId, request, request && request.error);
   for (const button of document.querySelectorAll(".inbox button")) {
     button.setAttribute("aria-current", String(button.dataset.thread === threadId));
   }
