@@ -1,7 +1,8 @@
-"""In-process measures: the gate against deepagents' built-in `interrupt_on`.
+"""In-process measures: the template's two graphs against deepagents' built-in `interrupt_on`.
 
-Every figure is taken side by side in one run: the two gates' cycles alternate
-(ABBA order) so that machine noise falls on both alike, and each is a median.
+Every figure is taken side by side in one run: the gates' cycles alternate (in an
+order reversed every round) so that machine noise falls on all alike, and each is
+a median.
 """
 
 from __future__ import annotations
@@ -13,19 +14,17 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from langgraph._internal._constants import INTERRUPT, RESUME
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.approval import EDITED_TOOL_CALLS
 from agent.contract import HITL_HISTORY, PENDING_HITL
-from bench.cycles import GATES, Gate, Graph, approve, build, cycle, pause, read_request
-from bench.storage import bytes_by_channel
+from bench.cycles import BUILTIN, GATES, TEMPLATE_GATES, Gate, Graph, approve, build, cycle, pause, read_request
+from harness.storage import bytes_by_channel
 
 SaverFactory = Callable[[], AbstractContextManager[BaseCheckpointSaver[Any]]]
 
 
-def _abba(rounds: int) -> Iterator[Gate]:
+def _alternating(rounds: int) -> Iterator[Gate]:
     for index in range(rounds):
         yield from GATES if index % 2 == 0 else reversed(GATES)
 
@@ -35,29 +34,29 @@ def cycle_times(
 ) -> dict[str, Any]:
     """Median ms of a pause-and-approve cycle on a new thread, per gate, in `blocks` blocks.
 
-    Each block builds both graphs afresh and alternates their cycles (ABBA); the
-    ratio is taken per block and the median of those is reported with its range,
-    which says more about this machine's noise than one long run would.
+    Each block builds every graph afresh and alternates their cycles; each template
+    graph's ratio to the built-in is taken per block, and the median of those is
+    reported with its range, which says more about this machine's noise than one
+    long run would.
     """
     per_block: list[dict[Gate, float]] = []
     for _ in range(blocks):
         times: dict[Gate, list[float]] = {gate: [] for gate in GATES}
-        with saver() as first, saver() as second:
-            graphs = {"template": build("template", first), "builtin": build("builtin", second)}
+        with saver() as first, saver() as second, saver() as third:
+            graphs = {gate: build(gate, store) for gate, store in zip(GATES, (first, second, third), strict=True)}
             for gate in GATES:  # warm up: imports, caches, first checkpoints
                 cycle(gate, graphs[gate])
-            for gate in _abba(cycles):
+            for gate in _alternating(cycles):
                 started = time.perf_counter()
                 cycle(gate, graphs[gate])
                 times[gate].append((time.perf_counter() - started) * 1000)
         per_block.append({gate: statistics.median(values) for gate, values in times.items()})
-    ratios = sorted(block["template"] / block["builtin"] for block in per_block)
-    return {
-        "template": statistics.median(block["template"] for block in per_block),
-        "builtin": statistics.median(block["builtin"] for block in per_block),
-        "ratio": statistics.median(ratios),
-        "ratio_range": [ratios[0], ratios[-1]],
-    }
+    result: dict[str, Any] = {gate: statistics.median(block[gate] for block in per_block) for gate in GATES}
+    for gate in TEMPLATE_GATES:
+        ratios = sorted(block[gate] / block[BUILTIN] for block in per_block)
+        result[f"ratio[{gate}]"] = statistics.median(ratios)
+        result[f"ratio_range[{gate}]"] = [ratios[0], ratios[-1]]
+    return result
 
 
 def cycle_bytes() -> dict[str, int]:
@@ -97,7 +96,7 @@ def reload_ms_by_history(
     return result
 
 
-GATE_KEYS = (PENDING_HITL, HITL_HISTORY, INTERRUPT, RESUME, EDITED_TOOL_CALLS)
+GATE_KEYS = (PENDING_HITL, HITL_HISTORY, "__interrupt__", "__resume__", "hitl_edited_tool_calls")
 """Channels the gates themselves write (the rest is the agent's own: messages, files, ...)."""
 
 

@@ -1,8 +1,9 @@
 """Measures through a real `langgraph dev`: pause, resume and concurrent approvals.
 
-The server serves three graphs side by side (`bench/graphs.py`): the template's
-`agent`, the same agent with deepagents' built-in gate (`builtin`), and a
-one-node `floor`, the server's own cost of a run. Ratios divide by one of them.
+The server serves four graphs side by side: the template's `agent` and
+`agent_interrupt`, the same agent with deepagents' built-in gate (`builtin`,
+`bench/graphs.py`), and a one-node `floor`, the server's own cost of a run.
+Ratios divide by one of them.
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from collections.abc import Awaitable, Callable
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Command
 
-from agent.contract import GRAPH_ID, PENDING_HITL
+from agent.contract import PENDING_HITL
 from agent.settings import LOCAL_TOKEN
-from bench.cycles import Gate, approval
+from bench.cycles import BUILTIN, TEMPLATE_GATES, Gate, approval
 from client.approvals import connect, user_message
-from tests.support.scripts import email, script
+from harness.scripts import email, script
 
 POLL_S = 0.005
 WAIT_S = 60.0
-BUILTIN, FLOOR = "builtin", "floor"
+FLOOR = "floor"
 EXTRA_GRAPHS = {BUILTIN: "bench/graphs.py:builtin", FLOOR: "bench/graphs.py:floor"}
-GRAPH_IDS: dict[Gate, str] = {"template": GRAPH_ID, "builtin": BUILTIN}
 
 
 async def _until(check: Callable[[], Awaitable[bool]]) -> None:
@@ -47,15 +47,17 @@ async def _pending(client: LangGraphClient, thread_id: str) -> bool:
 
 async def _approval(client: LangGraphClient, gate: Gate, thread_id: str) -> Command:
     """The command approving the thread's pending call; the template's names its request."""
-    state = await client.threads.get_state(thread_id) if gate == "template" else None
+    state = await client.threads.get_state(thread_id) if gate != BUILTIN else None
     request = state["values"][PENDING_HITL] if state and isinstance(state["values"], dict) else None
     return {"resume": approval(gate, request)}
 
 
 async def pause_and_resume(url: str, rounds: int) -> dict[str, float]:
-    """Median ms: a floor run; until a fresh client sees the request; resume until idle."""
+    """Median ms: a floor run; per template graph, until a fresh client sees the request, and resume until idle."""
     writer, fresh = connect(url, LOCAL_TOKEN), connect(url, LOCAL_TOKEN)
-    floor, paused, resumed = [], [], []
+    floor: list[float] = []
+    paused: dict[Gate, list[float]] = {gate: [] for gate in TEMPLATE_GATES}
+    resumed: dict[Gate, list[float]] = {gate: [] for gate in TEMPLATE_GATES}
     try:
         for _ in range(rounds):
             thread_id = (await writer.threads.create())["thread_id"]
@@ -64,31 +66,32 @@ async def pause_and_resume(url: str, rounds: int) -> dict[str, float]:
             await _until(functools.partial(_status_is, fresh, thread_id, "idle"))
             floor.append(time.perf_counter() - started)
 
-            thread_id = (await writer.threads.create())["thread_id"]
-            started = time.perf_counter()
-            await writer.runs.create(thread_id, GRAPH_ID, input=user_message(script(email())))
-            await _until(functools.partial(_pending, fresh, thread_id))
-            paused.append(time.perf_counter() - started)
-            await _until(functools.partial(_status_is, fresh, thread_id, "interrupted"))
+            for gate in TEMPLATE_GATES:
+                thread_id = (await writer.threads.create())["thread_id"]
+                started = time.perf_counter()
+                await writer.runs.create(thread_id, gate, input=user_message(script(email())))
+                await _until(functools.partial(_pending, fresh, thread_id))
+                paused[gate].append(time.perf_counter() - started)
+                await _until(functools.partial(_status_is, fresh, thread_id, "interrupted"))
 
-            command = await _approval(fresh, "template", thread_id)
-            started = time.perf_counter()
-            await writer.runs.create(thread_id, GRAPH_ID, command=command)
-            await _until(functools.partial(_status_is, fresh, thread_id, "idle"))
-            resumed.append(time.perf_counter() - started)
+                command = await _approval(fresh, gate, thread_id)
+                started = time.perf_counter()
+                await writer.runs.create(thread_id, gate, command=command)
+                await _until(functools.partial(_status_is, fresh, thread_id, "idle"))
+                resumed[gate].append(time.perf_counter() - started)
     finally:
         await writer.aclose()
         await fresh.aclose()
-    return {
-        "floor_ms": statistics.median(floor) * 1000,
-        "pause_ms": statistics.median(paused) * 1000,
-        "resume_ms": statistics.median(resumed) * 1000,
-    }
+    result = {"floor_ms": statistics.median(floor) * 1000}
+    for gate in TEMPLATE_GATES:
+        result[f"pause_ms[{gate}]"] = statistics.median(paused[gate]) * 1000
+        result[f"resume_ms[{gate}]"] = statistics.median(resumed[gate]) * 1000
+    return result
 
 
 async def approvals_per_second(url: str, gate: Gate, threads: int) -> float:
     """Pause `threads` threads, then approve them all at once: approvals per second."""
-    graph_id = GRAPH_IDS[gate]
+    graph_id: str = gate  # the gates are served under their own names
     # More requests in flight than the SDK's 100 connections: let them wait for one.
     client = connect(url, LOCAL_TOKEN, timeout=(10, 600, 60, 600))
     try:

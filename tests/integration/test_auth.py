@@ -10,8 +10,8 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.contract import GRAPH_ID, HITL_HISTORY
 from client.approvals import get_pending, inbox, user_message
+from harness.scripts import email, script
 from tests.support.runs import pause, resume_command
-from tests.support.scripts import email, script
 from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token"}

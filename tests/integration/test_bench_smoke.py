@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.server import run_in_repo
+from harness.server import run_in_repo
 
 
 def test_bench_smoke_run_writes_every_figure(tmp_path: Path) -> None:

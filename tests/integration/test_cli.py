@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.support.scripts import email, script
+from harness.scripts import email, script
+from harness.server import free_port
 from tests.support.served import Served
-from tests.support.server import free_port
 
 
 def test_reload_in_a_new_process_then_approve(served: Served) -> None:

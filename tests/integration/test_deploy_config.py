@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.server import REPO, run_in_repo
+from harness.server import REPO, run_in_repo
 
 
 def test_langgraph_dockerfile_accepts_the_config(tmp_path: Path) -> None:

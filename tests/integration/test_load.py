@@ -12,8 +12,8 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 
 from client.approvals import inbox
+from harness.scripts import email, script
 from tests.support.runs import answer, pause
-from tests.support.scripts import email, script
 from tests.support.served import Served, serve
 
 THREADS = 200

@@ -16,8 +16,8 @@ from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings
 from client.approvals import user_message
+from harness.scripts import email, script
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.scripts import email, script
 from tests.support.served import serve
 
 

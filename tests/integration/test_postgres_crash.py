@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from harness.server import REPO, run_in_repo, server_env
 from tests.support.pg_worker import READY
 from tests.support.postgres import postgres_for_tests
 from tests.support.served import attempts_in, sent_in
-from tests.support.server import REPO, run_in_repo, server_env
 
 MODES = ["sync", "async", "exit"]
 WORKER_TIMEOUT_S = 120

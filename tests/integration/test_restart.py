@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent.contract import APPROVAL_NODE
 from client.approvals import get_pending, inbox
-from tests.support.scripts import email, script
+from harness.scripts import email, script
 from tests.support.served import serve
 
 

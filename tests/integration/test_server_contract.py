@@ -14,10 +14,10 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Durability
 
-from agent.contract import APPROVAL_NODE, GRAPH_ID, GRAPH_IDS, HITL_HISTORY, PENDING_HITL
+from agent.contract import APPROVAL_NODE, GRAPH_ID, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest
 from client.approvals import get_pending, inbox
+from harness.scripts import email, script
 from tests.support.runs import pause, resume_command
-from tests.support.scripts import email, script
 from tests.support.served import Served
 
 
@@ -26,12 +26,12 @@ def graph_id(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def _assert_paused(client: LangGraphClient, thread_id: str, graph_id: str) -> dict[str, Any]:
+async def _assert_paused(client: LangGraphClient, thread_id: str, graph_id: str) -> PendingRequest:
     """The thread waits at the approval node, in its graph's kind of pause; its request."""
     assert (await client.threads.get(thread_id))["status"] == "interrupted"
     state = cast("dict[str, Any]", await client.threads.get_state(thread_id))
     assert state["next"] == [APPROVAL_NODE]
-    pending: dict[str, Any] = state["values"][PENDING_HITL]
+    pending: PendingRequest = state["values"][PENDING_HITL]
     interrupts = [i["value"] for task in state["tasks"] for i in task["interrupts"]]
     assert interrupts == ([] if graph_id == GRAPH_ID else [pending])
     return pending

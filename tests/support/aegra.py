@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import ServerProcess, server_env, write_config
+from harness.server import ServerProcess, server_env, write_config
 
 BIN_VARIABLE = "AEGRA_BIN"
 REQUIRE_VARIABLE = "REQUIRE_AEGRA"

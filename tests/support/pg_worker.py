@@ -28,7 +28,7 @@ from agent.email import Email, LoggingEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings
 from client.approvals import user_message
-from tests.support.scripts import email, script
+from harness.scripts import email, script
 
 READY = "PAUSED"
 

@@ -9,7 +9,7 @@ from langgraph_sdk.schema import Command, Durability
 
 from agent.contract import GRAPH_ID, PendingRequest, resume_for
 from client.approvals import create_thread, get_pending, user_message
-from tests.support.scripts import email, script
+from harness.scripts import email, script
 
 APPROVE: dict[str, Any] = {"type": "approve"}
 

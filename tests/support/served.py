@@ -15,8 +15,8 @@ from agent.contract import GRAPH_ID
 from agent.email import read_log
 from agent.settings import LOCAL_TOKEN
 from client.approvals import Timeouts, connect
+from harness.server import DevServer, run_in_repo
 from tests.support.aegra import AegraServer
-from tests.support.server import DevServer, run_in_repo
 
 CLI_TIMEOUT_S = 120
 STARTED = re.compile(r"^Thread ([0-9a-f-]{36})", re.M)

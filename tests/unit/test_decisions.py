@@ -6,7 +6,7 @@ from datetime import datetime
 
 from agent.contract import HITL_HISTORY, PENDING_HITL
 from agent.tools import outbox_path
-from tests.support.scripts import call, email, script
+from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import NullEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings
-from bench.cycles import cycle
-from bench.storage import bytes_by_channel
+from client.approvals import user_message
+from harness.scripts import email, script
+from harness.storage import bytes_by_channel
 
 CYCLES = 200
 SNAPSHOT_EVERY = 50  # hitl_history's DeltaChannel writes a full snapshot every 50 updates
@@ -22,8 +25,11 @@ def test_storage_per_cycle_stays_flat_over_200_cycles() -> None:
     graph = make_graph(checkpointer=saver, settings=Settings(), email_provider=NullEmailProvider())
     per_cycle: list[Counter[str]] = []
     before: Counter[str] = Counter()
-    for _ in range(CYCLES):
-        cycle("template", graph, "long")
+    config: RunnableConfig = {"configurable": {"thread_id": "long"}}
+    for _ in range(CYCLES):  # pause on one scripted email, approve it
+        graph.invoke(user_message(script(email())), config)
+        pending = graph.get_state(config).values[PENDING_HITL]
+        graph.invoke(Command(resume=resume_for(pending, [{"type": "approve"}])), config)
         after = bytes_by_channel(saver, "long")
         per_cycle.append(after - before)
         before = after
@@ -39,6 +45,6 @@ def test_storage_per_cycle_stays_flat_over_200_cycles() -> None:
         history_len = window_start + SNAPSHOT_EVERY
         assert sum(c[HITL_HISTORY] for c in window) <= SNAPSHOT_EVERY * entry + history_len * entry * 1.1
 
-    state = graph.get_state({"configurable": {"thread_id": "long"}})
+    state = graph.get_state(config)
     assert len(state.values[HITL_HISTORY]) == CYCLES
     assert state.values[PENDING_HITL] is None

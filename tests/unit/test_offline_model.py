@@ -6,7 +6,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.models.offline import HELP_TEXT, OfflineChatModel, reply
-from tests.support.scripts import call, email, script
+from harness.scripts import call, email, script
 
 
 def test_scripted_turn_replies_with_exactly_those_calls() -> None:

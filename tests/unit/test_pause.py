@@ -21,7 +21,7 @@ from agent.planning import PLANNING, RouteTurns
 from agent.policy import INTERRUPT_ON
 from agent.tools import EMAIL_PATTERN, make_tools
 from client.approvals import user_message
-from tests.support.scripts import call, email, script
+from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 MODES: list[Durability] = ["sync", "async", "exit"]

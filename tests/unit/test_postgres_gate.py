@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.postgres import REQUIRE_VARIABLE, postgres_for_tests, with_search_path
+from harness.postgres import with_search_path
+from tests.support.postgres import REQUIRE_VARIABLE, postgres_for_tests
 
 NOWHERE = "postgresql://postgres@/test?host=/nonexistent-socket-dir"
 

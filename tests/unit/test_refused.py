@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from agent.contract import APPROVAL_NODE, HITL_HISTORY
-from tests.support.scripts import call, email, script
+from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 GOOD_ARGS = email()["args"]

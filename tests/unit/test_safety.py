@@ -18,7 +18,7 @@ from agent.planning import Planning
 from agent.policy import INTERRUPT_ON
 from agent.settings import Settings
 from agent.tools import make_tools
-from tests.support.scripts import call, email, script
+from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 
