@@ -271,23 +271,31 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             return description(call, state, runtime)
         return description or f"Run `{call['name']}` with the arguments shown."
 
-    def build_request(self, message: AIMessage, state: Any, runtime: Runtime[Any]) -> PendingRequest | None:
-        """The pending request for the gated calls in `message`, or `None` if it has none."""
+    def _needs_review(self, call: ToolCall, state: Any, runtime: Runtime[Any]) -> bool:
+        """Whether the policy gates this call (its `when` predicate, if any, sees the call as a tool would)."""
+        config = self.policy.get(call["name"])
+        if config is None or "when" not in config:
+            return config is not None
         tool_runtime = ToolRuntime(
             state=state,
             context=runtime.context,
             config=get_config(),
             stream_writer=runtime.stream_writer,
-            tool_call_id=None,
+            tool_call_id=call["id"],
             store=runtime.store,
         )
+        return self._gated(
+            ToolCallRequest(
+                tool_call=call, tool=self.tools_by_name.get(call["name"]), state=state, runtime=tool_runtime
+            )
+        )
+
+    def build_request(self, message: AIMessage, state: Any, runtime: Runtime[Any]) -> PendingRequest | None:
+        """The pending request for the gated calls in `message`, or `None` if it has none."""
         actions: list[ActionRequest] = []
         configs: dict[str, ReviewConfig] = {}
         for call in message.tool_calls:
-            probe = ToolCallRequest(
-                tool_call=call, tool=self.tools_by_name.get(call["name"]), state=state, runtime=tool_runtime
-            )
-            if not self._gated(probe):
+            if not self._needs_review(call, state, runtime):
                 continue
             config = self.policy[call["name"]]
             actions.append(
