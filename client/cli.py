@@ -10,10 +10,12 @@
     python -m client decide THREAD_ID --decisions '[{"type": "approve"}, {"type": "reject"}]'
     python -m client demo                        # the whole story, reload included
 
-The server comes from --url or LANGGRAPH_URL (default http://127.0.0.1:2024), the
-graph from --graph or LANGGRAPH_GRAPH (default `agent`; `agent_interrupt` is its
-twin that pauses on an interrupt); the bearer token from LANGGRAPH_TOKEN (default: `demo-token`, the local user a server
-without AUTH_USERS knows). Errors are one line on stderr;
+Settings come from the command line, then the environment, then `.env` in the
+current directory (the file `make dev` reads too): the server from --url or
+LANGGRAPH_URL (default http://127.0.0.1:2024), the graph from --graph or
+LANGGRAPH_GRAPH (default `agent`; `agent_interrupt` is its twin that pauses on an
+interrupt), the bearer token from LANGGRAPH_TOKEN (default `demo-token`, the local
+user a server without AUTH_USERS knows). Errors are one line on stderr;
 exit status 1 means the server refused (or someone answered first), 2 means the
 server could not be reached or the command was malformed.
 """
@@ -26,10 +28,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
+from dotenv import dotenv_values
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import APIStatusError
 
@@ -52,6 +56,8 @@ from client.approvals import (
 )
 
 DEFAULT_URL = "http://127.0.0.1:2024"
+ENV_FILE = Path(".env")
+CLIENT_VARIABLES = ("LANGGRAPH_URL", "LANGGRAPH_GRAPH", "LANGGRAPH_TOKEN")
 DEMO_REQUEST = "email ada@example.com about the launch"
 
 
@@ -175,13 +181,24 @@ async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
     return 0 if sent else 1
 
 
-def parser() -> argparse.ArgumentParser:
+def client_settings(env_file: Path = ENV_FILE) -> dict[str, str]:
+    """The client's variables: the environment wins over `.env`."""
+    from_file = dotenv_values(env_file) if env_file.is_file() else {}
+    return {
+        name: value
+        for name in CLIENT_VARIABLES
+        if (value := (os.environ.get(name) or from_file.get(name) or "").strip())
+    }
+
+
+def parser(settings: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    settings = client_settings() if settings is None else settings
     top = argparse.ArgumentParser(prog="python -m client", description=__doc__.split("\n\n")[0])
-    top.add_argument("--url", default=os.environ.get("LANGGRAPH_URL") or DEFAULT_URL, help="LangGraph server URL")
+    top.add_argument("--url", default=settings.get("LANGGRAPH_URL") or DEFAULT_URL, help="LangGraph server URL")
     top.add_argument(
         "--graph",
         choices=GRAPH_IDS,
-        default=os.environ.get("LANGGRAPH_GRAPH") or GRAPH_ID,
+        default=settings.get("LANGGRAPH_GRAPH") or GRAPH_ID,
         help="graph id: agent (pauses at a breakpoint, the default) or agent_interrupt (pauses on an interrupt)",
     )
     sub = top.add_subparsers(dest="command", required=True)
@@ -242,8 +259,9 @@ def _error_line(error: BaseException, url: str) -> tuple[str, int]:
 
 
 async def run(argv: Sequence[str]) -> int:
-    args = parser().parse_args(argv)
-    client = connect(args.url, os.environ.get("LANGGRAPH_TOKEN") or LOCAL_TOKEN)
+    settings = client_settings()
+    args = parser(settings).parse_args(argv)
+    client = connect(args.url, settings.get("LANGGRAPH_TOKEN") or LOCAL_TOKEN)
     try:
         return await COMMANDS[args.command](client, args)
     except (ApprovalError, UsageError, httpx.HTTPStatusError, httpx.TransportError) as error:

@@ -1,0 +1,43 @@
+"""The command-line client reads its settings from the environment, then from `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from client.cli import client_settings, parser
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "LANGGRAPH_URL=http://127.0.0.1:2031\nLANGGRAPH_GRAPH=agent_interrupt\nLANGGRAPH_TOKEN=from-file\n"
+    )
+    monkeypatch.delenv("LANGGRAPH_URL", raising=False)
+    monkeypatch.delenv("LANGGRAPH_GRAPH", raising=False)
+    monkeypatch.setenv("LANGGRAPH_TOKEN", "from-env")
+    settings = client_settings(env_file)
+    assert settings == {
+        "LANGGRAPH_URL": "http://127.0.0.1:2031",
+        "LANGGRAPH_GRAPH": "agent_interrupt",
+        "LANGGRAPH_TOKEN": "from-env",
+    }
+    args = parser(settings).parse_args(["inbox"])
+    assert (args.url, args.graph) == ("http://127.0.0.1:2031", "agent_interrupt")
+
+
+def test_without_env_file_the_defaults_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LANGGRAPH_URL", "LANGGRAPH_GRAPH", "LANGGRAPH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    settings = client_settings(tmp_path / "missing.env")
+    assert settings == {}
+    args = parser(settings).parse_args(["inbox"])
+    assert (args.url, args.graph) == ("http://127.0.0.1:2024", "agent")
+
+
+def test_an_unknown_graph_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parser({"LANGGRAPH_GRAPH": "agent"}).parse_args(["--graph", "nope", "inbox"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
