@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agent.contract import GRAPH_IDS
 from harness.server import run_in_repo
 
 
@@ -15,8 +16,10 @@ def test_bench_smoke_run_writes_every_figure(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads(out.read_text())
-    for ratio in ("gate_time_ratio", "gate_bytes_ratio", "pause_ratio", "resume_ratio", "approvals_per_s_ratio"):
-        assert results[ratio] > 0, ratio
-        assert ratio in run.stdout
-    assert set(results["reload_ms_by_history"]) == {"template", "builtin"}
-    assert set(results["reload_ms_by_history"]["template"]) == {"2", "5"}
+    for measure in ("gate_time_ratio", "gate_bytes_ratio", "pause_ratio", "resume_ratio", "approvals_per_s_ratio"):
+        for graph in GRAPH_IDS:  # each served graph, measured against the built-in gate
+            assert results[f"{measure}[{graph}]"] > 0, (measure, graph)
+            assert f"{measure}[{graph}]" in run.stdout
+    assert set(results["supersteps_per_cycle"]) == {*GRAPH_IDS, "builtin"}
+    assert set(results["reload_ms_by_history"]) == {*GRAPH_IDS, "builtin"}
+    assert set(results["reload_ms_by_history"]["agent"]) == {"2", "5"}
