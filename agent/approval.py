@@ -73,6 +73,7 @@ from agent.contract import (
     ReviewConfig,
 )
 from agent.decisions import DecisionRefused, check_answer
+from agent.seal import SEAL, is_sealed, seal
 
 ToolResult = ToolMessage | Command[Any]
 
@@ -214,6 +215,10 @@ def _deciding_user() -> str | None:
     return str(identity) if identity else None
 
 
+def _thread_id(config: Mapping[str, Any]) -> str:
+    return str((config.get("configurable") or {}).get("thread_id", ""))
+
+
 def request_is_waiting(state: Mapping[str, Any]) -> bool:
     """Whether a request waits for its answer: nothing new said since it was made, none of its calls done."""
     pending: PendingRequest | None = state.get(PENDING_HITL)
@@ -239,10 +244,13 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     state_schema = ApprovalState
 
-    def __init__(self, interrupt_on: Mapping[str, bool | InterruptOnConfig], *, pause: Pause = "breakpoint") -> None:
+    def __init__(
+        self, interrupt_on: Mapping[str, bool | InterruptOnConfig], *, pause: Pause = "breakpoint", seal_key: bytes
+    ) -> None:
         super().__init__()
         self.policy = resolve_policy(interrupt_on)
         self.pause = pause
+        self.seal_key = seal_key
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
 
@@ -407,6 +415,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             decided_by=_deciding_user(),
             answer_id=answer_id,
         )
+        entry[SEAL] = seal(entry, _thread_id(get_config()), self.seal_key)
         update: dict[str, Any] = {PENDING_HITL: None, HITL_HISTORY: [entry]}
         if answers:  # an empty write would still cost the messages channel a new version
             update["messages"] = answers
@@ -415,9 +424,9 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
     # --- every tool call ---------------------------------------------------------------
 
     def _decision(self, request: ToolCallRequest) -> Mapping[str, Any] | None:
-        """The decision of the request answered last for exactly this call, if it has one."""
+        """The decision of the request answered last for exactly this call, if the approval node sealed one."""
         history: list[HistoryEntry] = request.state.get(HITL_HISTORY) or []
-        if not history:
+        if not history or not is_sealed(history[-1], _thread_id(request.runtime.config), self.seal_key):
             return None
         last = history[-1]
         call_id = request.tool_call["id"]

@@ -6,16 +6,20 @@ Bearer <token>`; no token or an unknown one gets 401. Tokens come from
 (the user is the `sub` claim). With neither set, the one local user `demo`
 (token `demo-token`) exists, so `make dev` works out of the box.
 
-A thread belongs to the user who created it. Every thread action (read, search,
-update, delete, runs: stream, wait, resume) is filtered by owner, so another user
-gets 404, as if the thread did not exist. Anything not allowed here is denied.
+A thread belongs to the user who created it; the server sets the owner, and no
+client chooses or changes it. Every thread action (read, search, update, delete,
+runs: stream, wait, resume) is filtered by owner, so another user gets 404, as if
+the thread did not exist. Only an answer through the contract changes a pending
+request: writing a thread's state (`update_state`, `supersteps`), `Command(update=...)`,
+`Command(goto=...)`, copies and runs without a thread are refused with 403 and one
+line saying why. Anything not allowed here is denied.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import jwt
 from langgraph_sdk import Auth
@@ -86,13 +90,66 @@ async def deny_by_default(ctx: Auth.types.AuthContext, value: Any) -> bool:
     return False
 
 
+def _refuse(detail: str, status: int = 403) -> NoReturn:
+    raise Auth.exceptions.HTTPException(status_code=status, detail=detail)
+
+
+def _owned_by(ctx: Auth.types.AuthContext, metadata: Any) -> Auth.types.FilterType:
+    """Set the owner to the signed-in user, refusing any other a client names; filter by owner."""
+    user = ctx.user.identity
+    if isinstance(metadata, dict):
+        if metadata.get(OWNER, user) != user:
+            _refuse(f"A thread's owner is the user who creates it; leave `metadata.{OWNER}` out.")
+        metadata[OWNER] = user
+    return {OWNER: user}
+
+
 @auth.on.threads
 async def own_threads(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.FilterType:
-    """Threads (and the runs on them) are visible to their owner only."""
-    if ctx.action == "create":
-        metadata = value.setdefault("metadata", {}) if isinstance(value, dict) else {}
-        metadata[OWNER] = ctx.user.identity
+    """Threads (and the runs on them) are visible to their owner only: read, search, delete."""
     return {OWNER: ctx.user.identity}
+
+
+@auth.on.threads.create
+async def create_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsCreate) -> Auth.types.FilterType:
+    if "metadata" not in value:  # how the server asks when it copies a thread
+        _refuse(
+            "Copying a thread is refused: the copy would carry the original's pending request, "
+            "so an approved call could run twice. Start a new thread instead."
+        )
+    return _owned_by(ctx, value["metadata"])
+
+
+@auth.on.threads.update
+async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUpdate) -> Auth.types.FilterType:
+    """Metadata edits and run cancellation, by the owner; never the owner itself, never the state."""
+    if value.get("action") is not None:  # cancelling a run
+        return {OWNER: ctx.user.identity}
+    if "metadata" not in value:  # update_state, or a thread created with supersteps
+        _refuse(
+            "Writing a thread's state directly is refused: pending requests, decisions and tool calls "
+            "change only through the agent. Answer a pending request with Command(resume=...)."
+        )
+    if OWNER in (value["metadata"] or {}):
+        _refuse(f"A thread's owner cannot be changed; leave `metadata.{OWNER}` out.")
+    return {OWNER: ctx.user.identity}
+
+
+@auth.on.threads.create_run
+async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) -> Auth.types.FilterType:
+    """Runs on one's own threads, with new input or an answer; nothing that routes around the approval."""
+    if value.get("thread_id") is None:
+        _refuse("Runs need a thread: create one with threads.create, then run the agent on it.")
+    kwargs = value.get("kwargs") or {}
+    command = kwargs.get("command") or {}
+    if command.get("update") is not None:
+        _refuse("Command(update=...) is refused: state changes only through the agent.")
+    if command.get("goto"):
+        _refuse("Command(goto=...) is refused: the agent routes itself; answer with Command(resume=...).")
+    config_metadata = (kwargs.get("config") or {}).get("metadata") or {}
+    if config_metadata.get(OWNER, ctx.user.identity) != ctx.user.identity:
+        _refuse(f"A thread's owner is the user who creates it; leave `metadata.{OWNER}` out.")
+    return _owned_by(ctx, value.get("metadata"))
 
 
 @auth.on.assistants.read

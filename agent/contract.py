@@ -84,6 +84,8 @@ class HistoryEntry(TypedDict):
     """The authenticated user who answered, when the server has auth (extra key)."""
     answer_id: NotRequired[str | None]
     """The `answer_id` the answer carried, so its sender can tell it was theirs (extra key)."""
+    seal: NotRequired[str]
+    """The approval node's HMAC over this entry (`agent.seal`): only a sealed approval runs a call (extra key)."""
 
 
 ANSWER_ID_MAX = 200

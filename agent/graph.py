@@ -60,7 +60,7 @@ def make_graph(
     provider = email_provider or (
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
-    gate = ApprovalGate(INTERRUPT_ON, pause=pause)
+    gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=settings.seal_key)
     # Subagents cannot pause the parent for review, so gated tools are refused there.
     general_purpose: SubAgent = {
         **GENERAL_PURPOSE_SUBAGENT,

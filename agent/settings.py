@@ -7,6 +7,7 @@
     EMAIL_LOG=/tmp/emails.jsonl        # optional: record every email sent (agent.email)
     AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
+    APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
 
 Every problem is reported as a `SettingsError` that names the variable and says
 how to fix it, instead of a traceback from deep inside a client library.
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from agent.seal import derived_key
+
 OFFLINE_MODEL: Final = "offline"
 """The default model: no key, no network (see `agent.models.offline`)."""
 
@@ -29,6 +32,9 @@ LOCAL_USER: Final = "demo"
 LOCAL_TOKEN: Final = "demo-token"  # noqa: S105  # public on purpose, see below
 """The one user a server without AUTH_USERS or AUTH_JWT_SECRET knows, so `make dev` just works.
 Its token is public: set AUTH_USERS (or AUTH_JWT_SECRET) anywhere but your own machine."""
+
+
+MIN_KEY_LENGTH: Final = 32
 
 
 class SettingsError(ValueError):
@@ -45,6 +51,14 @@ class Settings:
     email_log: Path | None = None
     users_by_token: Mapping[str, str] = field(default_factory=lambda: {LOCAL_TOKEN: LOCAL_USER})
     jwt_secret: str | None = None
+    approval_key: str | None = None
+    """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
+
+    @property
+    def seal_key(self) -> bytes:
+        if self.approval_key:
+            return self.approval_key.encode()
+        return derived_key(self.users_by_token, self.jwt_secret)
 
     @property
     def openai_model_name(self) -> str | None:
@@ -60,6 +74,9 @@ class Settings:
         base_url = env.get("OPENAI_BASE_URL", "").strip() or None
         email_log = env.get("EMAIL_LOG", "").strip() or None
         jwt_secret = env.get("AUTH_JWT_SECRET", "").strip() or None
+        approval_key = env.get("APPROVAL_KEY", "").strip() or None
+        if approval_key is not None and len(approval_key) < MIN_KEY_LENGTH:
+            raise SettingsError(f"APPROVAL_KEY must be at least {MIN_KEY_LENGTH} characters (a random secret).")
         users = _parse_users(env.get("AUTH_USERS", ""))
         if not users and jwt_secret is None:
             users = {LOCAL_TOKEN: LOCAL_USER}
@@ -82,6 +99,7 @@ class Settings:
             email_log=Path(email_log) if email_log else None,
             users_by_token=users,
             jwt_secret=jwt_secret,
+            approval_key=approval_key,
         )
 
 

@@ -243,7 +243,7 @@ STATUS_HINTS = {
     401: "not signed in: set LANGGRAPH_TOKEN",
     403: "not allowed: check LANGGRAPH_TOKEN",
     404: "not found on the server",
-    409: "the thread is busy: another answer or run is in progress; try `show` again in a moment",
+    409: "not taken",
 }
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from langgraph_sdk import Auth
 
+from agent.api_guard import GuardRequests
 from agent.auth import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
@@ -49,6 +50,8 @@ async def me(request: Request) -> Response:
 # A FastAPI app (not just Starlette): langgraph-api takes either, aegra only FastAPI.
 # No docs pages of its own: the server's /docs stays the API's.
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+# Middleware of this app wraps the whole server, the LangGraph API included.
+app.add_middleware(GuardRequests)
 app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)

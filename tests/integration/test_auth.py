@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -63,18 +63,20 @@ async def test_another_user_cannot_see_or_touch_a_thread(
     assert thread_id not in [t.thread_id async for t in inbox(bob)]
     assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
     resume = resume_command(pending.request)
-    attempts = {
-        "read": bob.threads.get(thread_id),
-        "read state": bob.threads.get_state(thread_id),
-        "update state": bob.threads.update_state(thread_id, {"messages": []}),
-        "delete": bob.threads.delete(thread_id),
-        "answer": bob.runs.wait(thread_id, GRAPH_ID, command=resume),
-        "list runs": bob.runs.list(thread_id),
+    attempts: dict[str, Callable[[], Awaitable[object]]] = {
+        "read": lambda: bob.threads.get(thread_id),
+        "read state": lambda: bob.threads.get_state(thread_id),
+        "delete": lambda: bob.threads.delete(thread_id),
+        "answer": lambda: bob.runs.wait(thread_id, GRAPH_ID, command=resume),
+        "list runs": lambda: bob.runs.list(thread_id),
     }
     for action, attempt in attempts.items():
         with pytest.raises(httpx.HTTPStatusError) as refused:
-            await attempt
+            await attempt()
         assert _status(refused.value) == 404, action
+    with pytest.raises(httpx.HTTPStatusError) as refused:  # refused for everyone, owner or not
+        await bob.threads.update_state(thread_id, {"messages": []})
+    assert _status(refused.value) == 403
     with pytest.raises(httpx.HTTPStatusError) as refused:
         async for _ in bob.runs.stream(thread_id, GRAPH_ID, input=user_message("hello")):
             pass

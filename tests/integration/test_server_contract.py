@@ -124,7 +124,10 @@ async def test_answering_again_later_sends_nothing_more(served: Served, client: 
     pending = (await get_pending(client, thread_id)).request  # type: ignore[union-attr]
     command = resume_command(pending, {"type": "approve"})
     await client.runs.wait(thread_id, graph_id, command=command)
-    await client.runs.wait(thread_id, graph_id, command=command)
+    with pytest.raises(httpx.HTTPStatusError) as refused:  # nothing is pending any more: said in one line
+        await client.runs.wait(thread_id, graph_id, command=command)
+    assert refused.value.response.status_code == 409
+    assert "Nothing is pending" in refused.value.response.json()["detail"]
     assert len(served.attempts(thread_id)) == 1
     assert len((await client.threads.get_state(thread_id))["values"][HITL_HISTORY]) == 1  # type: ignore[call-overload]
     assert (await client.threads.get(thread_id))["status"] == "idle"

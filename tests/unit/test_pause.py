@@ -19,6 +19,7 @@ from agent.email import NullEmailProvider
 from agent.models.offline import OfflineChatModel
 from agent.planning import PLANNING, RouteTurns
 from agent.policy import INTERRUPT_ON
+from agent.settings import Settings
 from agent.tools import EMAIL_PATTERN, make_tools
 from client.approvals import user_message
 from harness.scripts import call, email, script
@@ -168,7 +169,7 @@ def test_a_plan_and_a_gated_call_wait_together_and_both_run(harness: Harness) ->
 @pytest.mark.parametrize("pause", ["breakpoint", "interrupt"])
 def test_the_router_alone_for_an_agent_without_planning(pause: Pause) -> None:
     """`RouteTurns`: the gate in an agent without `write_todos`."""
-    gate = ApprovalGate(INTERRUPT_ON, pause=pause)
+    gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=Settings().seal_key)
     agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
         model=OfflineChatModel(),
         tools=make_tools(NullEmailProvider()),

@@ -1,0 +1,130 @@
+"""Requests the auth handlers cannot judge, answered at the HTTP layer.
+
+An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
+(`client/web/app.py`), so it wraps the LangGraph API routes too:
+
+- `POST /threads` with `supersteps` writes the new thread's state without passing
+  the `threads.update` handler (`agent/auth.py`) that refuses every other state
+  write: refused with 403. (The graph would still run no forged approval: see
+  `agent/seal.py`.)
+- A run that answers (`command.resume`) is refused with 409 and one line saying why
+  when the thread has nothing pending (instead of running nothing in silence, or,
+  on a thread that never ran, failing inside the server with a `TypeError`), and
+  when it names a checkpoint other than the thread's latest (a fork: LangGraph
+  would replay the answer given there before, not this one). The thread's state is
+  read through the same API, as the same user.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+STATE_ON_CREATE = (
+    "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
+    "Create the thread empty, then run the agent on it."
+)
+EARLIER_CHECKPOINT = (
+    "This answer is addressed to checkpoint {named} of thread {thread_id}, not to its latest one "
+    "({latest}): answers go to the request pending now. Leave `checkpoint` out, or read it again."
+)
+NOTHING_PENDING = (
+    "Nothing is pending on thread {thread_id}: there is no request to answer (it may have been answered "
+    "already). Read `values.pending_hitl` with threads.get_state before answering."
+)
+RUNS = re.compile(r"^/threads/(?P<thread_id>[0-9a-fA-F-]{32,36})/runs(?:/stream|/wait)?/?$")
+FORWARDED_HEADERS = (b"authorization", b"x-api-key", b"cookie")
+
+
+class GuardRequests:
+    """Refuses the two requests above; passes everything else through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", "")).rstrip("/")
+        runs = RUNS.match(path)
+        if scope["type"] != "http" or scope["method"] != "POST" or (path != "/threads" and not runs):
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        payload = _json(body)
+        if path == "/threads" and payload.get("supersteps"):
+            await _refuse(send, 403, STATE_ON_CREATE)
+            return
+        command = payload.get("command")
+        if runs and isinstance(command, dict) and "resume" in command:
+            refusal = await self._refusal(scope, runs["thread_id"], payload)
+            if refusal:
+                await _refuse(send, 409, refusal)
+                return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _refusal(self, scope: Scope, thread_id: str, payload: dict[str, Any]) -> str | None:
+        """Why this answer cannot be taken, from the thread's state read as the caller; `None` if it can."""
+        headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://guard") as api:
+            response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"}, headers=headers)
+        if response.status_code != 200:
+            return None  # not found, not allowed, ...: the API itself answers the run with that
+        state = response.json()
+        latest = (state.get("checkpoint") or {}).get("checkpoint_id")
+        named = _named_checkpoint(payload)
+        if named and latest and named != latest:
+            return EARLIER_CHECKPOINT.format(named=named, thread_id=thread_id, latest=latest)
+        if not state.get("next"):
+            return NOTHING_PENDING.format(thread_id=thread_id)
+        return None
+
+
+def _named_checkpoint(payload: dict[str, Any]) -> str | None:
+    """The checkpoint a run names, in any of the places the API takes it."""
+    configurable = (payload.get("config") or {}).get("configurable") or {}
+    checkpoint = payload.get("checkpoint") or {}
+    named = payload.get("checkpoint_id") or checkpoint.get("checkpoint_id") or configurable.get("checkpoint_id")
+    return str(named) if named else None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return {}  # not JSON: the server's own validation answers it
+    return payload if isinstance(payload, dict) else {}
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, then defers to the real one (for disconnects)."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    data = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
