@@ -36,8 +36,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final, NotRequired
+from typing import Annotated, Any, Final, NotRequired, cast
 
 from langchain.agents.middleware import (
     AgentMiddleware,
@@ -68,6 +69,7 @@ from agent.contract import (
     REVIEW_TOOL_CALLS,
     ActionRequest,
     HistoryEntry,
+    Outcome,
     Pause,
     PendingRequest,
     ReviewConfig,
@@ -90,9 +92,24 @@ NO_ANSWER: Final = (
 )
 
 
-def _append_history(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry]]) -> list[HistoryEntry]:
-    # Concatenation is batching-invariant, as DeltaChannel requires.
-    return [*(state or []), *(entry for batch in writes for entry in batch)]
+def _record(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry]]) -> list[HistoryEntry]:
+    """Append answered requests; a write naming one already recorded adds its calls' outcomes.
+
+    Batching-invariant, as DeltaChannel requires: applying writes one by one or all
+    at once gives the same history.
+    """
+    history = list(state or [])
+    position = {entry["request_id"]: index for index, entry in enumerate(history)}
+    for entry in (entry for batch in writes for entry in batch):
+        at = position.get(entry["request_id"])
+        if at is None:
+            position[entry["request_id"]] = len(history)
+            history.append(entry)
+        else:
+            merged = dict(history[at])
+            merged["outcomes"] = {**history[at].get("outcomes", {}), **entry.get("outcomes", {})}
+            history[at] = cast("HistoryEntry", merged)
+    return history
 
 
 class ApprovalState(AgentState[Any]):
@@ -102,7 +119,7 @@ class ApprovalState(AgentState[Any]):
     # A delta channel: each checkpoint stores only the entries it adds (plus a full
     # snapshot every 50), not the whole history again, as deepagents does for messages.
     hitl_history: Annotated[
-        NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_append_history, snapshot_frequency=50)
+        NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_record, snapshot_frequency=50)
     ]
 
 
@@ -401,12 +418,14 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             (m for m in reversed(state["messages"]) if isinstance(m, AIMessage) and m.id == pending["message_id"]),
             None,
         )
-        # Rejected and answered calls get their result now; approved ones go to the tools.
+        # Rejected and answered calls get their result now; approved ones go to the tools,
+        # whose guard records how each went.
         answers = [
             _answer_message(call, by_call[call["id"] or ""])
             for call in (message.tool_calls if message else [])
             if by_call.get(call["id"] or "", {}).get("type") in ("reject", "respond")
         ]
+        outcomes = {m.tool_call_id: Outcome(status="rejected" if m.status == "error" else "answered") for m in answers}
         entry = HistoryEntry(
             request_id=pending["request_id"],
             action_requests=pending["action_requests"],
@@ -416,6 +435,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             answer_id=answer_id,
         )
         entry[SEAL] = seal(entry, _thread_id(get_config()), self.seal_key)
+        if outcomes:
+            entry["outcomes"] = outcomes
         update: dict[str, Any] = {PENDING_HITL: None, HITL_HISTORY: [entry]}
         if answers:  # an empty write would still cost the messages channel a new version
             update["messages"] = answers
@@ -423,49 +444,85 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     # --- every tool call ---------------------------------------------------------------
 
-    def _decision(self, request: ToolCallRequest) -> Mapping[str, Any] | None:
-        """The decision of the request answered last for exactly this call, if the approval node sealed one."""
+    def _decided(self, request: ToolCallRequest) -> tuple[str, Mapping[str, Any]] | None:
+        """The request answered last and its decision for exactly this call, if the approval node sealed it."""
         history: list[HistoryEntry] = request.state.get(HITL_HISTORY) or []
         if not history or not is_sealed(history[-1], _thread_id(request.runtime.config), self.seal_key):
             return None
         last = history[-1]
         call_id = request.tool_call["id"]
-        return next(
-            (
-                d
-                for a, d in zip(last["action_requests"], last["decisions"], strict=False)
-                if a["tool_call_id"] == call_id
-            ),
-            None,
-        )
+        decisions = zip(last["action_requests"], last["decisions"], strict=False)
+        decision = next((d for a, d in decisions if a["tool_call_id"] == call_id), None)
+        return (last["request_id"], decision) if decision is not None else None
 
-    def _guard(self, request: ToolCallRequest) -> ToolResult | tuple[ToolCallRequest, bool]:
-        """A result in place of running the call, or the call to run and whether a reviewer edited it."""
+    def _guard(self, request: ToolCallRequest) -> ToolResult | Allowed:
+        """A result in place of running the call, or how to run it."""
         if done := _existing_result(request.state.get("messages") or [], request.tool_call["id"]):
             return done  # the same message again (same id): nothing changes, nothing runs twice
         if not self._gated(request):
-            return request, False
-        decision = self._decision(request) or {}
+            return Allowed(request)
+        request_id, decision = self._decided(request) or ("", {})
         if decision.get("type") == "approve":
-            return request, False
+            return Allowed(request, request_id)
         if decision.get("type") == "edit":
-            return request.override(tool_call={**request.tool_call, "args": decision["edited_action"]["args"]}), True
+            edited = ToolCall(**{**request.tool_call, "args": decision["edited_action"]["args"]})
+            return Allowed(request.override(tool_call=edited), request_id, edited=True)
         return _not_run(request.tool_call, "it needs a human's approval and none was given for this call.")
 
     def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
-        verdict = self._guard(request)
-        if not isinstance(verdict, tuple):
-            return verdict
-        allowed, edited = verdict
-        result = handler(allowed)
-        return _with_edit_notice(result, allowed.tool_call) if edited else result
+        allowed = self._guard(request)
+        if not isinstance(allowed, Allowed):
+            return allowed
+        return allowed.reported(handler(allowed.request))
 
     async def awrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolResult]]
     ) -> ToolResult:
-        verdict = self._guard(request)
-        if not isinstance(verdict, tuple):
-            return verdict
-        allowed, edited = verdict
-        result = await handler(allowed)
-        return _with_edit_notice(result, allowed.tool_call) if edited else result
+        allowed = self._guard(request)
+        if not isinstance(allowed, Allowed):
+            return allowed
+        return allowed.reported(await handler(allowed.request))
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A call the tool guard lets run: as the model made it, or as a reviewer edited it."""
+
+    request: ToolCallRequest
+    request_id: str | None = None
+    """The answered request that approved it, for a gated call."""
+    edited: bool = False
+
+    def reported(self, result: ToolResult) -> ToolResult:
+        """The tool's result, telling the model what a reviewer changed, and the history when an approved call failed.
+
+        A call that ran as it should costs no write of its own: its tool message says
+        what it did. (Recording every outcome measured 1 % slower per cycle.)
+        """
+        call = self.request.tool_call
+        if self.edited:
+            result = _with_edit_notice(result, call)
+        message = _result_message(result, call["id"] or "")
+        if self.request_id is None or message is None or message.status != "error":
+            return result
+        failed = {
+            "request_id": self.request_id,
+            "outcomes": {call["id"] or "": Outcome(status="failed", detail=_short(message.text))},
+        }
+        if isinstance(result, ToolMessage):
+            return Command(update={"messages": [result], HITL_HISTORY: [failed]})
+        if isinstance(result.update, dict):
+            return Command(graph=result.graph, update={**result.update, HITL_HISTORY: [failed]}, goto=result.goto)
+        return result
+
+
+def _result_message(result: ToolResult, call_id: str) -> ToolMessage | None:
+    if isinstance(result, ToolMessage):
+        return result
+    messages = result.update.get("messages") if isinstance(result.update, dict) else None
+    return next((m for m in messages or [] if isinstance(m, ToolMessage) and m.tool_call_id == call_id), None)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

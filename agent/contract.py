@@ -73,6 +73,15 @@ class PendingRequest(TypedDict):
     """Only after a refused answer: what was wrong with it. The next valid answer clears it."""
 
 
+class Outcome(TypedDict):
+    """How one call of an answered request went, when it did not simply run."""
+
+    status: Literal["failed", "rejected", "answered"]
+    """`failed`: approved (or edited), run, and it failed; `rejected`/`answered`: never run."""
+    detail: NotRequired[str]
+    """For `failed`: the start of the tool's error."""
+
+
 class HistoryEntry(TypedDict):
     """One answered request in `values.hitl_history`."""
 
@@ -84,6 +93,10 @@ class HistoryEntry(TypedDict):
     """The authenticated user who answered, when the server has auth (extra key)."""
     answer_id: NotRequired[str | None]
     """The `answer_id` the answer carried, so its sender can tell it was theirs (extra key)."""
+    outcomes: NotRequired[dict[str, Outcome]]
+    """Per tool call id, for calls that did not simply run: rejected or answered (with the
+    decision), failed (when the call ended in an error). An approved call without one ran;
+    its tool message says what it did (extra key)."""
     seal: NotRequired[str]
     """The approval node's HMAC over this entry (`agent.seal`): only a sealed approval runs a call (extra key)."""
 

@@ -8,7 +8,9 @@ test or a curious developer can see each send and every refused duplicate:
     EMAIL_LOG=/tmp/emails.jsonl make dev
     tail -f /tmp/emails.jsonl
 
-Swap in a real provider by implementing `EmailProvider.send`.
+Swap in a real provider by implementing `EmailProvider.send`: return whether the
+email went out now (`False`: its key was sent before), raise `EmailNotSent` when
+the provider refuses it or cannot be reached.
 """
 
 from __future__ import annotations
@@ -29,9 +31,17 @@ class Email:
     idempotency_key: str
 
 
+class EmailNotSent(Exception):
+    """The provider refused the email or could not be reached; the message says why."""
+
+
 class EmailProvider(Protocol):
     def send(self, email: Email) -> bool:
-        """Send `email` unless its key was sent before; return whether it was sent now."""
+        """Send `email` unless its key was sent before; return whether it was sent now.
+
+        Raises:
+            EmailNotSent: the provider refused it, or could not be reached.
+        """
         ...
 
 

@@ -18,7 +18,7 @@ from langgraph.types import Command
 from pydantic import Field
 
 from agent.contract import OUTBOX_DIR
-from agent.email import Email, EmailProvider
+from agent.email import Email, EmailNotSent, EmailProvider
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -52,12 +52,22 @@ def make_tools(provider: EmailProvider) -> list[BaseTool]:
             note = f"Email to {to} was already sent (saved as {path}); not sent again."
             return Command(update={"messages": [ToolMessage(note, tool_call_id=call_id)]})
         key = idempotency_key(runtime)
-        provider.send(Email(to=to, subject=subject, body=body, idempotency_key=key))
+        try:
+            sent_now = provider.send(Email(to=to, subject=subject, body=body, idempotency_key=key))
+        except EmailNotSent as refused:
+            # Said as it is: no outbox copy, an error the model and the history see.
+            failed = ToolMessage(f"Email to {to} was not sent: {refused}", tool_call_id=call_id, status="error")
+            return Command(update={"messages": [failed]})
         email = f"To: {to}\nSubject: {subject}\nIdempotency-Key: {key}\n\n{body}\n"
+        said = (
+            f"Email sent to {to} (saved as {path})."
+            if sent_now
+            else f"Email to {to} had already been sent under key {key}; not sent again (saved as {path})."
+        )
         return Command(
             update={
                 "files": {path: create_file_data(email)},
-                "messages": [ToolMessage(f"Email sent to {to} (saved as {path}).", tool_call_id=call_id)],
+                "messages": [ToolMessage(said, tool_call_id=call_id)],
             }
         )
 

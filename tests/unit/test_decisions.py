@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.email import Email, EmailNotSent, LoggingEmailProvider
+from agent.graph import make_graph
+from agent.settings import Settings
 from agent.tools import outbox_path
 from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
@@ -98,3 +101,51 @@ def test_history_records_the_answer_id_the_client_chose(harness: Harness) -> Non
     request_id = harness.pending(thread)["request_id"]
     harness.resume(thread, {"request_id": request_id, "decisions": [{"type": "approve"}], "answer_id": "tab-1"})
     assert harness.state(thread).values[HITL_HISTORY][-1]["answer_id"] == "tab-1"
+
+
+class RefusingProvider:
+    """A provider that refuses every email, as a real one does for a bad address or an outage."""
+
+    def send(self, email: Email) -> bool:
+        raise EmailNotSent("the provider refused the address (550 mailbox unavailable)")
+
+
+def test_a_refused_send_is_reported_as_failed(harness: Harness) -> None:
+    harness.graph = make_graph(
+        checkpointer=harness.checkpointer, settings=Settings(), email_provider=RefusingProvider(), pause=harness.pause
+    )
+    thread = harness.start(script(email()))
+    call_id = harness.pending(thread)["action_requests"][0]["tool_call_id"]
+    harness.answer(thread, {"type": "approve"})
+    values = harness.state(thread).values
+    (tool,) = _tool_messages(harness, thread)
+    assert tool.status == "error"  # type: ignore[attr-defined]
+    assert "was not sent: the provider refused the address" in tool.content  # type: ignore[attr-defined]
+    assert not any(path.startswith("/outbox/") for path in values.get("files", {}))
+    (entry,) = values[HITL_HISTORY]
+    assert entry["outcomes"][call_id]["status"] == "failed"
+    assert "550 mailbox unavailable" in entry["outcomes"][call_id]["detail"]
+    assert "send_email (failed or rejected)" in values["messages"][-1].text
+
+
+def test_outcomes_record_what_did_not_simply_run(harness: Harness) -> None:
+    thread = harness.start(script(email(to="a@example.com"), email(to="b@example.com"), email(to="c@example.com")))
+    ids = [a["tool_call_id"] for a in harness.pending(thread)["action_requests"]]
+    harness.answer(thread, {"type": "approve"}, {"type": "reject"}, {"type": "respond", "message": "done"})
+    (entry,) = harness.state(thread).values[HITL_HISTORY]
+    assert entry["outcomes"] == {ids[1]: {"status": "rejected"}, ids[2]: {"status": "answered"}}
+    assert [r["to"] for r in harness.sent()] == ["a@example.com"]
+
+
+def test_a_send_the_provider_already_made_says_so(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    call_id = harness.pending(thread)["action_requests"][0]["tool_call_id"]
+    # The provider has this key already: a run that died after sending, replayed.
+    LoggingEmailProvider(harness.email_log).send(
+        Email(to="ada@example.com", subject="Launch", body="x", idempotency_key=f"{thread}/{call_id}")
+    )
+    harness.answer(thread, {"type": "approve"})
+    (tool,) = _tool_messages(harness, thread)
+    assert "had already been sent" in tool.content  # type: ignore[attr-defined]
+    assert "not sent again" in tool.content  # type: ignore[attr-defined]
+    assert len(harness.sent()) == 1
