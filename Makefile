@@ -45,6 +45,7 @@ $(AEGRA_STAMP): pyproject.toml
 aegra: $(AEGRA_STAMP)  ## a venv with aegra and the template, for the multi-instance tests
 
 dev: install  ## serve the agent on http://127.0.0.1:2024 (or PORT, or the next free port)
+	@$(BIN)/python -m agent.preflight
 	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
 	if [ "$$port" != 2024 ]; then \
 		echo "Serving on port $$port (2024 is taken). For the client: export LANGGRAPH_URL=http://127.0.0.1:$$port"; \

@@ -29,6 +29,7 @@ from agent.approval import ApprovalGate
 from agent.contract import APPROVAL_NODE, Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
+from agent.models.errors import ExplainModelErrors
 from agent.planning import Planning
 from agent.policy import INTERRUPT_ON
 from agent.prompts import SUBAGENT_PROMPT, SYSTEM_PROMPT
@@ -61,6 +62,8 @@ def make_graph(
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
     gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=settings.seal_key)
+    # A real model's failures become one clear line (the offline model cannot fail so).
+    explain = [ExplainModelErrors(settings)] if settings.provider is not None else []
     # Subagents cannot pause the parent for review, so gated tools are refused there.
     general_purpose: SubAgent = {
         **GENERAL_PURPOSE_SUBAGENT,
@@ -73,7 +76,7 @@ def make_graph(
         system_prompt=SYSTEM_PROMPT,
         # The gate first: its after-model step (the approval node) then runs last,
         # after planning's, which routes turns with nothing pending past it.
-        middleware=[gate, Planning(), *middleware],  # type: ignore[list-item]  # deepagents types its own state
+        middleware=[gate, Planning(), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
         subagents=[general_purpose],
         checkpointer=checkpointer,
         store=store,

@@ -1,9 +1,9 @@
 """Typed settings for the agent, read once from the environment.
 
     MODEL=offline                      # default: the deterministic offline model
-    MODEL=openai:gpt-4.1-mini          # any OpenAI (or OpenAI-compatible) chat model
-    OPENAI_API_KEY=...                 # required with MODEL=openai:*
-    OPENAI_BASE_URL=http://host/v1     # optional, for OpenAI-compatible servers
+    MODEL=openai:gpt-4.1-mini          # any provider:model langchain's init_chat_model takes
+    OPENAI_API_KEY=...                 # the provider's key (ANTHROPIC_API_KEY for anthropic:*, ...)
+    OPENAI_BASE_URL=http://host/v1     # optional, for OpenAI-compatible servers (openai:*)
     EMAIL_LOG=/tmp/emails.jsonl        # optional: record every email sent (agent.email)
     AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
@@ -26,7 +26,23 @@ from agent.seal import derived_key
 OFFLINE_MODEL: Final = "offline"
 """The default model: no key, no network (see `agent.models.offline`)."""
 
-OPENAI_PREFIX: Final = "openai:"
+OPENAI: Final = "openai"
+
+KEY_VARIABLES: Final[Mapping[str, str]] = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google_genai": "GOOGLE_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "mistralai": "MISTRAL_API_KEY",
+    "fireworks": "FIREWORKS_API_KEY",
+    "together": "TOGETHER_API_KEY",
+    "xai": "XAI_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "cohere": "COHERE_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+}
+"""The key each provider needs, checked at start so that a missing one is one clear line.
+Providers not listed (ollama, bedrock, ...) authenticate their own way."""
 
 LOCAL_USER: Final = "demo"
 LOCAL_TOKEN: Final = "demo-token"  # noqa: S105  # public on purpose, see below
@@ -61,9 +77,9 @@ class Settings:
         return derived_key(self.users_by_token, self.jwt_secret)
 
     @property
-    def openai_model_name(self) -> str | None:
-        """The model name after `openai:`, or `None` for the offline model."""
-        return self.model.removeprefix(OPENAI_PREFIX) if self.model.startswith(OPENAI_PREFIX) else None
+    def provider(self) -> str | None:
+        """The provider of `provider:model`, or `None` for the offline model."""
+        return None if self.model == OFFLINE_MODEL else self.model.partition(":")[0]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,16 +96,16 @@ class Settings:
         users = _parse_users(env.get("AUTH_USERS", ""))
         if not users and jwt_secret is None:
             users = {LOCAL_TOKEN: LOCAL_USER}
-        if model != OFFLINE_MODEL and not model.startswith(OPENAI_PREFIX):
-            raise SettingsError(
-                f"MODEL={model!r} is not supported: use {OFFLINE_MODEL!r} (the default) "
-                f"or '{OPENAI_PREFIX}<model name>', e.g. 'openai:gpt-4.1-mini'."
-            )
-        if model.startswith(OPENAI_PREFIX):
-            if not model.removeprefix(OPENAI_PREFIX):
-                raise SettingsError("MODEL='openai:' needs a model name, e.g. 'openai:gpt-4.1-mini'.")
-            if key is None:
-                raise SettingsError(f"MODEL={model!r} needs OPENAI_API_KEY (see .env.example).")
+        if model != OFFLINE_MODEL:
+            provider, _, name = (part.strip() for part in model.partition(":"))
+            if not provider or not name:
+                raise SettingsError(
+                    f"MODEL={model!r} must be {OFFLINE_MODEL!r} (the default) or 'provider:model', "
+                    "e.g. 'openai:gpt-4.1-mini', 'anthropic:claude-sonnet-4-5' or 'ollama:llama3.1'."
+                )
+            variable = KEY_VARIABLES.get(provider)
+            if variable is not None and not env.get(variable, "").strip():
+                raise SettingsError(f"MODEL={model!r} needs {variable} (see .env.example).")
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise SettingsError(f"OPENAI_BASE_URL={base_url!r} must start with http:// or https://.")
         return cls(

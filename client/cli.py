@@ -57,6 +57,8 @@ from client.approvals import (
 
 DEFAULT_URL = "http://127.0.0.1:2024"
 ENV_FILE = Path(".env")
+COMMAND = ".venv/bin/python -m client"
+"""How the README runs this client; hints name it the same way."""
 CLIENT_VARIABLES = ("LANGGRAPH_URL", "LANGGRAPH_GRAPH", "LANGGRAPH_TOKEN")
 DEMO_REQUEST = "email ada@example.com about the launch"
 
@@ -82,7 +84,7 @@ async def _report_outcome(client: LangGraphClient, thread_id: str) -> int:
         say(render.request(pending))
         if pending.error:
             return 1
-        say(f"Answer it with: python -m client approve {thread_id}   (or edit / reject / respond)")
+        say(f"Answer it with: {COMMAND} approve {thread_id}   (or edit / reject / respond)")
         return 0
     final = render.final_answer((await thread_values(client, thread_id)).get("messages") or [])
     if final is not None:
@@ -157,7 +159,7 @@ async def cmd_decide(client: LangGraphClient, args: argparse.Namespace) -> int:
 
 def _run_child(args: argparse.Namespace, *argv: str) -> int:
     """Run this CLI in a new process: nothing survives from this one but the thread id."""
-    say(f"$ python -m client {' '.join(argv)}")
+    say(f"$ {COMMAND} {' '.join(argv)}")
     return subprocess.call([sys.executable, "-m", "client", "--url", args.url, "--graph", args.graph, *argv])
 
 
@@ -172,7 +174,7 @@ async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
     say("   New processes find the request in the inbox and fetch it with threads.get_state:")
     for argv in (["inbox"], ["show", thread_id], ["approve", thread_id]):
         if _run_child(args, *argv) != 0:
-            raise ApprovalError(f"`python -m client {' '.join(argv)}` failed")
+            raise ApprovalError(f"`{COMMAND} {' '.join(argv)}` failed")
     files = (await thread_values(client, thread_id)).get("files") or {}
     sent = {path: data for path, data in files.items() if path.startswith(OUTBOX_DIR)}
     say(f"\n3. The outbox now holds {len(sent)} email(s):")
@@ -277,3 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head -1`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

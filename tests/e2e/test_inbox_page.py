@@ -180,3 +180,12 @@ def test_usable_on_a_phone_by_keyboard_alone(browser: Browser, site: Served, sho
     _final(page)
     expect(page.locator("#progress")).to_contain_text("typed on a phone")
     shot(page, "phone-answered")
+
+
+def test_signed_out_the_page_shows_only_sign_in(browser: Browser, site: Served, shot: Shot) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{site.server.url}/inbox")
+    expect(page.locator("#sign-in")).to_be_visible()
+    shot(page, "signed-out")
+    for panel in ("#app", "#new-form", "#who"):
+        expect(page.locator(panel)).to_be_hidden()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from harness.scripts import email, script
-from harness.server import free_port
+from harness.server import free_port, run_in_repo
 from tests.support.served import Served
 
 
@@ -74,11 +76,23 @@ def test_errors_are_one_line_not_tracebacks(served: Served) -> None:
     assert "--decisions is not valid JSON" in malformed.stderr
 
 
+def test_a_closed_pipe_ends_quietly(served: Served) -> None:
+    """`start ... | head -1`: the reader goes away early; no traceback."""
+    env = {"LANGGRAPH_URL": served.server.url}
+    command = f"'{sys.executable}' -m client start 'email ada@example.com about the launch' | head -1"
+    ran = run_in_repo("/bin/bash", "-o", "pipefail", "-c", command, env=env)
+    assert ran.stdout.startswith("Thread ")
+    assert len(ran.stdout.splitlines()) == 1
+    assert "Traceback" not in ran.stderr
+    assert "BrokenPipeError" not in ran.stderr
+    assert ran.returncode in (0, 141)
+
+
 def test_demo_tells_the_whole_story(served: Served) -> None:
     demo = served.cli("demo")
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "Simulated reload" in demo.stdout
-    assert "$ python -m client show" in demo.stdout
+    assert "$ .venv/bin/python -m client show" in demo.stdout  # the README's form
     assert "waits for approval" in demo.stdout
     assert "decision recorded: approve" in demo.stdout
     assert "The outbox now holds 1 email(s)" in demo.stdout

@@ -14,9 +14,11 @@ from langgraph.types import Command
 from agent.contract import PENDING_HITL, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
+from agent.models.errors import ModelCallFailed
 from agent.settings import Settings
 from client.approvals import user_message
 from harness.scripts import email, script
+from harness.server import free_port
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.served import serve
 
@@ -58,11 +60,29 @@ def test_the_graph_pauses_and_resumes_on_the_openai_client(fake_openai: FakeOpen
     assert {"send_email", "write_file", "task"} <= {t["function"]["name"] for t in first["tools"]}
 
 
-def test_a_wrong_key_surfaces_as_an_error(fake_openai: FakeOpenAI) -> None:
+def test_a_wrong_key_is_one_clear_line(fake_openai: FakeOpenAI) -> None:
     settings = Settings(model="openai:fake-gpt", openai_api_key="wrong", openai_base_url=fake_openai.base_url)
     graph = make_graph(checkpointer=InMemorySaver(), settings=settings)
-    with pytest.raises(openai.AuthenticationError, match="bad key"):
+    with pytest.raises(ModelCallFailed) as failed:
         graph.invoke(user_message("hello"), {"configurable": {"thread_id": "bad-key"}})
+    assert str(failed.value).startswith("The model call failed (MODEL=openai:fake-gpt): OpenAIAuthenticationError:")
+    assert str(failed.value).endswith("Check OPENAI_API_KEY.")
+    assert isinstance(failed.value.__cause__, openai.AuthenticationError)
+
+
+def test_an_unreachable_provider_is_one_clear_line_in_the_cli(tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    env = {"MODEL": "openai:fake-gpt", "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": nowhere}
+    served = serve(tmp_path, env)
+    try:
+        started = served.cli("start", "hello")
+        assert started.returncode == 1
+        (line,) = started.stderr.strip().splitlines()
+        assert line.startswith("error: the run failed: The model call failed (MODEL=openai:fake-gpt): ")
+        assert "ConnectionError: Connection error. Cannot reach" in line
+        assert line.endswith(f"Cannot reach {nowhere} (OPENAI_BASE_URL): is it running, and is the address right?")
+    finally:
+        served.server.stop()
 
 
 def test_langgraph_dev_serves_the_openai_model(fake_openai: FakeOpenAI, tmp_path: Path) -> None:

@@ -1,0 +1,33 @@
+"""Check the settings a server will start with, in one line: `python -m agent.preflight`.
+
+`make dev` runs it first, with the environment and `.env` as `langgraph dev` reads
+them (the environment wins), so that a missing key or package is one line and a
+non-zero exit, instead of tracebacks from a server that then keeps running.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from agent.models import make_model
+from agent.settings import Settings, SettingsError
+
+
+def main(env_file: Path = Path(".env")) -> int:
+    from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
+    try:
+        settings = Settings.from_env({**from_file, **os.environ})
+        make_model(settings)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"settings: MODEL={settings.model}, {len(settings.users_by_token)} user(s) with tokens")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
