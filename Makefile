@@ -23,7 +23,7 @@ AEGRA_STAMP  := $(AEGRA_VENV)/.installed
 AEGRA_PKGS    = $(shell $(AEGRA_PYTHON) -c 'import sys; print("aegra-cli==0.11.0 aegra-api==0.11.0" if sys.version_info >= (3, 12) else "aegra-cli==0.6.0 aegra-api==0.6.0 greenlet")')
 export AEGRA_BIN := $(CURDIR)/$(AEGRA_VENV)/bin/aegra
 
-.PHONY: install aegra dev test lint format typecheck unit integration demo bench clean
+.PHONY: install aegra dev serve test lint format typecheck unit integration demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is required, $(PYTHON) is " + sys.version.split()[0])'
@@ -52,6 +52,18 @@ dev: install  ## serve the agent on http://127.0.0.1:2024 (or PORT, or the next 
 	fi; \
 	echo "The inbox: http://127.0.0.1:$$port/inbox (token: demo-token)"; \
 	exec $(BIN)/langgraph dev --no-browser --port $$port
+
+# `make serve`: the crash-safe local server (aegra on PostgreSQL, runs queued in Redis).
+SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/agent
+SERVE_REDIS_URL    ?= redis://127.0.0.1:6379/0
+
+serve: install aegra  ## a local server that a kill -9 loses nothing on: aegra, PostgreSQL, Redis (graph agent_interrupt)
+	@$(BIN)/python -m agent.preflight
+	@$(BIN)/python -m harness.postgres "$(SERVE_DATABASE_URL)"
+	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
+	echo "Serving on http://127.0.0.1:$$port; clients: LANGGRAPH_URL=http://127.0.0.1:$$port LANGGRAPH_GRAPH=agent_interrupt"; \
+	DATABASE_URL="$(SERVE_DATABASE_URL)" REDIS_BROKER_ENABLED=true REDIS_URL="$(SERVE_REDIS_URL)" \
+		exec $(AEGRA_BIN) serve --host 127.0.0.1 --port $$port -c langgraph.json
 
 demo: install  ## against a running `make dev`: the whole approval story
 	$(BIN)/python -m client demo

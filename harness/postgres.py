@@ -67,3 +67,25 @@ def isolated_database() -> Iterator[str]:
             yield urlsplit(uri)._replace(path=f"/{name}").geturl()
         finally:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def ensure_database(uri: str) -> bool:
+    """Create the database `uri` names on its server unless it exists; whether it was created."""
+    name = urlsplit(uri).path.lstrip("/")
+    admin = urlsplit(uri)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return False
+        connection.execute(f'CREATE DATABASE "{name}"')
+        return True
+
+
+if __name__ == "__main__":  # python -m harness.postgres URI: make sure the database exists
+    import sys
+
+    target = sys.argv[1]
+    try:
+        made = ensure_database(target)
+    except psycopg.Error as error:
+        sys.exit(f"error: no PostgreSQL at {target} ({str(error).splitlines()[0]})")
+    print(f"{'created' if made else 'using'} the database {target}")

@@ -37,10 +37,12 @@ class AegraServer(ServerProcess):
     database_url: str
     name: str = "aegra"
     env: dict[str, str] = field(default_factory=dict)
+    extra_graphs: dict[str, str] = field(default_factory=dict)
+    """More graphs to serve beside this repo's, as `{id: "relative/path.py:attr"}`."""
 
     def start(self) -> AegraServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = write_config(self.workdir)
+        config = write_config(self.workdir, self.extra_graphs)
         aegra = str(aegra_bin())
         self._launch(
             lambda port: [aegra, "serve", "--host", "127.0.0.1", "--port", str(port), "-c", str(config)],
