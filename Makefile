@@ -23,7 +23,7 @@ AEGRA_STAMP  := $(AEGRA_VENV)/.installed
 AEGRA_PKGS    = $(shell $(AEGRA_PYTHON) -c 'import sys; print("aegra-cli==0.11.0 aegra-api==0.11.0" if sys.version_info >= (3, 12) else "aegra-cli==0.6.0 aegra-api==0.6.0 greenlet")')
 export AEGRA_BIN := $(CURDIR)/$(AEGRA_VENV)/bin/aegra
 
-.PHONY: install aegra dev serve test lint format typecheck unit integration demo bench clean
+.PHONY: install aegra js dev serve test lint format typecheck unit integration demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is required, $(PYTHON) is " + sys.version.split()[0])'
@@ -85,11 +85,19 @@ unit: install
 integration: install aegra
 	$(BIN)/pytest tests/integration
 
-test: lint typecheck aegra  ## lint, type-check and run every test (offline)
+JS_DEPS := client/js/node_modules/.package-lock.json
+
+$(JS_DEPS): client/js/package-lock.json
+	@command -v npm >/dev/null || { echo "error: node and npm (node 20+) are needed for the JS client's test"; exit 1; }
+	npm ci --prefix client/js --no-audit --no-fund --loglevel=error
+
+js: $(JS_DEPS)  ## the JS client's dependencies, from client/js/package-lock.json
+
+test: lint typecheck aegra js  ## lint, type-check and run every test (offline)
 	$(BIN)/pytest
 
 bench: install  ## benchmarks: prints a table, writes bench/results.json (see BENCHMARKS.md)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(AEGRA_VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(AEGRA_VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache client/js/node_modules

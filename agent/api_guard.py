@@ -7,6 +7,9 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
   the `threads.update` handler (`agent/auth.py`) that refuses every other state
   write: refused with 403. (The graph would still run no forged approval: see
   `agent/seal.py`.)
+- `Command(goto="__end__")` on a pending request (Agent Chat UI's "Mark as
+  Resolved") becomes the contract's dismissal, `Command(resume={"dismiss": true})`:
+  the request closes, no call runs, the history records who dismissed it.
 - A run that answers (`command.resume`) is refused with 409 and one line saying why
   when the thread has nothing pending (instead of running nothing in silence, or,
   on a thread that never ran, failing inside the server with a `TypeError`), and
@@ -22,7 +25,10 @@ import re
 from typing import Any
 
 import httpx
+from langgraph.constants import END
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent.contract import DISMISS
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -41,7 +47,7 @@ FORWARDED_HEADERS = (b"authorization", b"x-api-key", b"cookie")
 
 
 class GuardRequests:
-    """Refuses the two requests above; passes everything else through untouched."""
+    """Refuses or rewrites the requests above; passes everything else through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -58,6 +64,12 @@ class GuardRequests:
             await _refuse(send, 403, STATE_ON_CREATE)
             return
         command = payload.get("command")
+        if runs and isinstance(command, dict) and _is_dismissal(command):
+            # Agent Chat UI's "Mark as Resolved": said in the contract's own words.
+            payload["command"] = {"resume": {DISMISS: True}}
+            body = json.dumps(payload).encode()
+            scope = _with_length(scope, len(body))
+            command = payload["command"]
         if runs and isinstance(command, dict) and "resume" in command:
             refusal = await self._refusal(scope, runs["thread_id"], payload)
             if refusal:
@@ -81,6 +93,18 @@ class GuardRequests:
         if not state.get("next"):
             return NOTHING_PENDING.format(thread_id=thread_id)
         return None
+
+
+def _is_dismissal(command: dict[str, Any]) -> bool:
+    """`Command(goto="__end__")` and nothing else."""
+    goto = command.get("goto")
+    only_end = goto == END or goto == [END]
+    return only_end and command.get("resume") is None and command.get("update") is None
+
+
+def _with_length(scope: Scope, length: int) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+    return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
 def _named_checkpoint(payload: dict[str, Any]) -> str | None:

@@ -64,6 +64,7 @@ from pydantic import BaseModel
 
 from agent.contract import (
     DECISION_TYPES,
+    DISMISS,
     HITL_HISTORY,
     PENDING_HITL,
     REVIEW_TOOL_CALLS,
@@ -232,6 +233,49 @@ def _deciding_user() -> str | None:
     return str(identity) if identity else None
 
 
+def is_dismissal(answer: object, pending: PendingRequest) -> bool:
+    """`{"dismiss": true}` (and, if given, this request's id): what `Command(goto="__end__")` becomes."""
+    return (
+        isinstance(answer, Mapping)
+        and answer.get(DISMISS) is True
+        and answer.get("request_id", pending["request_id"]) == pending["request_id"]
+    )
+
+
+def _false_results(state: Mapping[str, Any]) -> list[ToolMessage]:
+    """Corrections for results a client put in its input for calls that still wait for approval.
+
+    Agent Chat UI, for one, answers every open call with "Successfully handled tool
+    call." before a new message. A gated call that was never approved did not run:
+    the model must not read that it did.
+    """
+    pending: PendingRequest | None = state.get(PENDING_HITL)
+    if not pending:
+        return []
+    waiting = {action["tool_call_id"]: action["name"] for action in pending["action_requests"]}
+    return [
+        ToolMessage(
+            content=f"`{waiting[m.tool_call_id]}` was not run: it was waiting for a human's approval when a new "
+            "message came, and that request was cancelled.",
+            name=waiting[m.tool_call_id],
+            tool_call_id=m.tool_call_id,
+            id=m.id,
+            status="error",
+        )
+        for m in state["messages"]
+        if isinstance(m, ToolMessage) and m.tool_call_id in waiting and m.status != "error"
+    ]
+
+
+def _corrected(request: ModelRequest[Any], corrections: Sequence[ToolMessage]) -> ModelRequest[Any]:
+    if not corrections:
+        return request
+    by_id = {m.id: m for m in corrections}
+    return request.override(
+        messages=[by_id.get(m.id, m) if isinstance(m, ToolMessage) else m for m in request.messages]
+    )
+
+
 def _thread_id(config: Mapping[str, Any]) -> str:
     return str((config.get("configurable") or {}).get("thread_id", ""))
 
@@ -346,31 +390,38 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             review_configs=list(configs.values()),
         )
 
-    def _with_request(self, request: ModelRequest[Any], response: ModelResponse[Any]) -> ModelCallResult[Any]:
+    def _with_request(
+        self, request: ModelRequest[Any], response: ModelResponse[Any], corrections: Sequence[ToolMessage] = ()
+    ) -> ModelCallResult[Any]:
         message = last_ai_message(response.result)
         if message is not None and message.id is None:
             message.id = f"run-{uuid.uuid4()}"  # the request names the message by id
         pending = self.build_request(message, request.state, request.runtime) if message else None
         state: Mapping[str, Any] = request.state
-        if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None:
+        if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and not corrections:
             return response  # nothing to review, and `pending_hitl` is already null
         # `null` from the first turn on; a request that a new message left unanswered
         # is dropped here (its calls never ran).
-        return ExtendedModelResponse(model_response=response, command=Command(update={PENDING_HITL: pending}))
+        update: dict[str, Any] = {PENDING_HITL: pending}
+        if corrections:
+            update["messages"] = list(corrections)  # same ids: they replace the false results in state
+        return ExtendedModelResponse(model_response=response, command=Command(update=update))
 
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
     ) -> ModelCallResult[Any]:
         if request_is_waiting(request.state):
             return ModelResponse(result=[])  # the request waits for its answer: nothing new to say
-        return self._with_request(request, handler(request))
+        corrections = _false_results(request.state)
+        return self._with_request(request, handler(_corrected(request, corrections)), corrections)
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> ModelCallResult[Any]:
         if request_is_waiting(request.state):
             return ModelResponse(result=[])
-        return self._with_request(request, await handler(request))
+        corrections = _false_results(request.state)
+        return self._with_request(request, await handler(_corrected(request, corrections)), corrections)
 
     # --- the approval node -------------------------------------------------------------
 
@@ -387,13 +438,15 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         except GraphInterrupt:
             return None
 
-    @hook_config(can_jump_to=["model"])
+    @hook_config(can_jump_to=["model", "end"])
     def after_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Apply the answer to the pending request, or record why it was refused."""
         pending = state.get(PENDING_HITL)
         if not pending:
             return None  # nothing waits: the agent loop goes on (and the tool guard stays on)
         answer = self._answer(pending)
+        if is_dismissal(answer, pending):
+            return self._dismiss(state, pending)
         try:
             if answer is None:
                 raise DecisionRefused(NO_ANSWER)
@@ -406,7 +459,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         answer_id = answer.get("answer_id") if isinstance(answer, Mapping) else None
         return self._apply(state, pending, decisions, answer_id)
 
-    @hook_config(can_jump_to=["model"])
+    @hook_config(can_jump_to=["model", "end"])
     async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)
 
@@ -426,21 +479,48 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             if by_call.get(call["id"] or "", {}).get("type") in ("reject", "respond")
         ]
         outcomes = {m.tool_call_id: Outcome(status="rejected" if m.status == "error" else "answered") for m in answers}
+        entry = self._entry(pending, [dict(d) for d in decisions], answer_id, outcomes)
+        update: dict[str, Any] = {PENDING_HITL: None, HITL_HISTORY: [entry]}
+        if answers:  # an empty write would still cost the messages channel a new version
+            update["messages"] = answers
+        return update
+
+    def _entry(
+        self,
+        pending: PendingRequest,
+        decisions: list[dict[str, Any]],
+        answer_id: Any,
+        outcomes: Mapping[str, Outcome],
+    ) -> HistoryEntry:
+        """The history entry for an answered request, sealed as the approval node's own."""
         entry = HistoryEntry(
             request_id=pending["request_id"],
             action_requests=pending["action_requests"],
-            decisions=[dict(d) for d in decisions],
+            decisions=decisions,
             decided_at=_now(),
             decided_by=_deciding_user(),
             answer_id=answer_id,
         )
         entry[SEAL] = seal(entry, _thread_id(get_config()), self.seal_key)
         if outcomes:
-            entry["outcomes"] = outcomes
-        update: dict[str, Any] = {PENDING_HITL: None, HITL_HISTORY: [entry]}
-        if answers:  # an empty write would still cost the messages channel a new version
-            update["messages"] = answers
-        return update
+            entry["outcomes"] = dict(outcomes)
+        return entry
+
+    def _dismiss(self, state: ApprovalState, pending: PendingRequest) -> dict[str, Any]:
+        """Close the request without a decision (Agent Chat UI's "Mark as Resolved"): nothing runs, the run ends."""
+        ids = {action["tool_call_id"] for action in pending["action_requests"]}
+        message = last_ai_message(state["messages"])
+        who = _deciding_user()
+        why = f"the request was dismissed{f' by {who}' if who else ''} without a decision."
+        closed = [_not_run(call, why) for call in (message.tool_calls if message else []) if call["id"] in ids]
+        entry = self._entry(
+            pending,
+            [{"type": DISMISS} for _ in pending["action_requests"]],
+            None,
+            {action["tool_call_id"]: Outcome(status="dismissed") for action in pending["action_requests"]},
+        )
+        # The model hears of it on the next turn, from these tool messages.
+        return {PENDING_HITL: None, HITL_HISTORY: [entry], "messages": closed, "jump_to": "end"}
 
     # --- every tool call ---------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Who may use the server, and whose threads they see: LangGraph custom auth.
 
 `langgraph.json` points at `auth` here. Every request needs `Authorization:
-Bearer <token>`; no token or an unknown one gets 401. Tokens come from
+Bearer <token>` or `X-Api-Key: <token>`; no token or an unknown one gets 401. Tokens come from
 `AUTH_USERS` (`name:token,...`) or are HS256 JWTs signed with `AUTH_JWT_SECRET`
 (the user is the `sub` claim). With neither set, the one local user `demo`
 (token `demo-token`) exists, so `make dev` works out of the box.
@@ -37,17 +37,22 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def bearer_token(headers: Mapping[Any, Any]) -> str | None:
-    """The bearer token in `headers`, whose keys and values may be str or bytes."""
-    for key, value in headers.items():
-        name = key.decode() if isinstance(key, bytes) else str(key)
-        if name.lower() == "authorization":
-            text = value.decode() if isinstance(value, bytes) else str(value)
-            scheme, _, token = text.strip().partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                return None
-            return token.strip()
-    return None
+def request_token(headers: Mapping[Any, Any]) -> str | None:
+    """The token `headers` carry: `Authorization: Bearer <token>`, or `X-Api-Key: <token>`
+    (what the LangGraph SDKs' `api_key`, Agent Chat UI and agent-inbox send).
+
+    Keys and values may be str (aegra) or bytes (LangGraph's server).
+    """
+    found = {
+        (key.decode() if isinstance(key, bytes) else str(key)).lower(): (
+            value.decode() if isinstance(value, bytes) else str(value)
+        ).strip()
+        for key, value in headers.items()
+    }
+    if authorization := found.get("authorization"):
+        scheme, _, token = authorization.partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+    return found.get("x-api-key") or None
 
 
 def identify(token: str, settings: Settings) -> str | None:
@@ -69,10 +74,14 @@ def signed_in_user(headers: Mapping[Any, Any]) -> str:
     Raises:
         Auth.exceptions.HTTPException: 401, no token or an unknown one.
     """
-    token = bearer_token(headers)
+    token = request_token(headers)
     user = identify(token, _settings()) if token else None
     if user is None:
-        detail = "Missing bearer token" if token is None else "Unknown or expired token"
+        detail = (
+            "Missing token: send Authorization: Bearer <token> or X-Api-Key: <token>"
+            if token is None
+            else "Unknown or expired token"
+        )
         raise Auth.exceptions.HTTPException(status_code=401, detail=detail)
     return user
 
@@ -144,7 +153,7 @@ async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) 
     command = kwargs.get("command") or {}
     if command.get("update") is not None:
         _refuse("Command(update=...) is refused: state changes only through the agent.")
-    if command.get("goto"):
+    if command.get("goto"):  # goto "__end__" arrives here as a dismissal (agent/api_guard.py)
         _refuse("Command(goto=...) is refused: the agent routes itself; answer with Command(resume=...).")
     config_metadata = (kwargs.get("config") or {}).get("metadata") or {}
     if config_metadata.get(OWNER, ctx.user.identity) != ctx.user.identity:

@@ -39,6 +39,11 @@ HITL_HISTORY: Final = "hitl_history"
 OUTBOX_DIR: Final = "/outbox/"
 """Where `send_email` files each sent email in the virtual filesystem."""
 
+DISMISS: Final = "dismiss"
+"""`{"dismiss": true}` closes a request without a decision: what the server makes of
+`Command(goto="__end__")` (Agent Chat UI's "Mark as Resolved"). History entries record
+it as one `{"type": "dismiss"}` per call."""
+
 DecisionType = Literal["approve", "edit", "reject", "respond"]
 DECISION_TYPES: Final[tuple[DecisionType, ...]] = ("approve", "edit", "reject", "respond")
 
@@ -76,8 +81,8 @@ class PendingRequest(TypedDict):
 class Outcome(TypedDict):
     """How one call of an answered request went, when it did not simply run."""
 
-    status: Literal["failed", "rejected", "answered"]
-    """`failed`: approved (or edited), run, and it failed; `rejected`/`answered`: never run."""
+    status: Literal["failed", "rejected", "answered", "dismissed"]
+    """`failed`: approved (or edited), run, and it failed; `rejected`/`answered`/`dismissed`: never run."""
     detail: NotRequired[str]
     """For `failed`: the start of the tool's error."""
 

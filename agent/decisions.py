@@ -8,12 +8,14 @@ next one is read, so a bad answer can never wedge a thread.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from langchain.agents.middleware.human_in_the_loop import Decision
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from agent.contract import ANSWER_ID_MAX, DECISION_TYPES, ActionRequest, PendingRequest
 
@@ -30,7 +32,21 @@ def _describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _check_edit(decision: Mapping[str, Any], request: ActionRequest, tool: BaseTool | None, label: str) -> None:
+def _parsed(value: Any, field: FieldInfo) -> Any:
+    """A string HITL UIs send for a non-string argument, parsed as JSON when it is (numbers, booleans,
+    lists, objects); anything else as sent, for the schema to judge."""
+    if not isinstance(value, str) or field.annotation is str:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _check_edit(
+    decision: Mapping[str, Any], request: ActionRequest, tool: BaseTool | None, label: str
+) -> dict[str, Any]:
+    """The edit decision with its args as they will run: checked, and coerced to the tool's types."""
     action = decision.get("edited_action")
     if not isinstance(action, Mapping):
         raise DecisionRefused(f"{label}: an edit needs `edited_action` with `name` and `args`.")
@@ -43,20 +59,25 @@ def _check_edit(decision: Mapping[str, Any], request: ActionRequest, tool: BaseT
     if not isinstance(args, Mapping):
         raise DecisionRefused(f"{label}: `edited_action.args` must be an object.")
     schema = tool.tool_call_schema if tool is not None else None
-    if isinstance(schema, type) and issubclass(schema, BaseModel):
-        # The tool would silently drop an argument it does not take, and the record
-        # would claim it ran with it: refuse it instead.
-        if unknown := sorted(set(args) - set(schema.model_fields)):
-            raise DecisionRefused(
-                f"{label}: `{request['name']}` takes no argument {', '.join(map(repr, unknown))}; "
-                f"it takes {', '.join(schema.model_fields)}."
-            )
-        try:
-            schema.model_validate(dict(args))
-        except ValidationError as error:
-            raise DecisionRefused(
-                f"{label}: the edited arguments do not fit `{request['name']}`: {_describe_validation_error(error)}."
-            ) from None
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return dict(decision)
+    # The tool would silently drop an argument it does not take, and the record
+    # would claim it ran with it: refuse it instead.
+    if unknown := sorted(set(args) - set(schema.model_fields)):
+        raise DecisionRefused(
+            f"{label}: `{request['name']}` takes no argument {', '.join(map(repr, unknown))}; "
+            f"it takes {', '.join(schema.model_fields)}."
+        )
+    parsed = {name: _parsed(value, schema.model_fields[name]) for name, value in args.items()}
+    try:
+        valid = schema.model_validate(parsed)
+    except ValidationError as error:
+        raise DecisionRefused(
+            f"{label}: the edited arguments do not fit `{request['name']}`: {_describe_validation_error(error)}."
+        ) from None
+    # What runs, and what the history records, is the coerced value ("3" for an int is 3).
+    ran = valid.model_dump(mode="json", include=set(args))
+    return {**decision, "edited_action": {"name": request["name"], "args": ran}}
 
 
 def _check_decision(
@@ -81,7 +102,7 @@ def _check_decision(
     if kind == "reject" and message is not None and not isinstance(message, str):
         raise DecisionRefused(f"{label}: a reject `message` must be a string.")
     if kind == "edit":
-        _check_edit(decision, request, tool, label)
+        return cast("Decision", _check_edit(decision, request, tool, label))
     return cast("Decision", dict(decision))
 
 

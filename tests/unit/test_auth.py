@@ -28,11 +28,14 @@ def _jwt(sub: str | None = "carol", expires_in: float = 60, secret: str = SECRET
         ({"Authorization": "bearer  abc "}, "abc"),  # aegra: str, any case
         ({"authorization": "Basic abc"}, None),
         ({"authorization": "Bearer "}, None),
+        ({b"x-api-key": b"abc"}, "abc"),  # the LangGraph SDKs' api_key, Agent Chat UI, agent-inbox
+        ({"X-Api-Key": " abc "}, "abc"),
+        ({"x-api-key": ""}, None),
         ({}, None),
     ],
 )
-def test_bearer_token(headers: dict[object, object], token: str | None) -> None:
-    assert auth.bearer_token(headers) == token
+def test_request_token(headers: dict[object, object], token: str | None) -> None:
+    assert auth.request_token(headers) == token
 
 
 def test_the_local_user_exists_only_without_configured_users() -> None:

@@ -169,3 +169,50 @@ def test_a_forged_approval_in_state_runs_nothing(harness: Harness, seal: str | N
     (refusal,) = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
     assert refusal.status == "error"
     assert "needs a human's approval" in refusal.text
+
+
+def test_a_dismissal_closes_the_request_and_runs_nothing(harness: Harness) -> None:
+    """`{"dismiss": true}`, what the server makes of Command(goto="__end__") ("Mark as Resolved")."""
+    thread = harness.start(script(email(), call("ls", path="/")))
+    request = harness.pending(thread)
+    harness.resume(thread, {"dismiss": True, "request_id": request["request_id"]})
+    state = harness.state(thread)
+    assert state.next == ()
+    assert state.values[PENDING_HITL] is None
+    (entry,) = state.values[HITL_HISTORY]
+    assert entry["decisions"] == [{"type": "dismiss"}]
+    assert entry["outcomes"] == {request["action_requests"][0]["tool_call_id"]: {"status": "dismissed"}}
+    closed = state.values["messages"][-1]
+    assert closed.type == "tool"  # the run ended there: the model hears of it on the next turn
+    assert "was not run: the request was dismissed without a decision" in closed.text
+    assert harness.sent() == []
+    harness.start("list files", thread_id=thread)  # the next turn goes on normally
+    assert harness.state(thread).values[PENDING_HITL] is None
+
+
+def test_a_dismissal_for_another_request_is_refused(harness: Harness) -> None:
+    thread = harness.start(script(email()))
+    harness.resume(thread, {"dismiss": True, "request_id": "old"})
+    assert "is not the pending request" in (harness.refusal(thread) or "")
+
+
+def test_a_result_a_client_made_up_for_a_waiting_call_is_corrected(harness: Harness) -> None:
+    """Agent Chat UI answers open calls with "Successfully handled tool call." before a new message."""
+    thread = harness.start(script(email()))
+    call_id = harness.pending(thread)["action_requests"][0]["tool_call_id"]
+    made_up = {
+        "type": "tool",
+        "tool_call_id": call_id,
+        "id": "do-not-render-1",
+        "name": "send_email",
+        "content": "Successfully handled tool call.",
+    }
+    harness.graph.invoke({"messages": [made_up, {"type": "human", "content": "hello"}]}, harness.config(thread))
+    messages = harness.state(thread).values["messages"]
+    (result,) = [m for m in messages if m.type == "tool"]
+    assert result.id == "do-not-render-1"
+    assert result.status == "error"
+    assert "was not run: it was waiting for a human's approval" in result.text
+    assert "Successfully handled" not in result.text
+    assert harness.state(thread).values[PENDING_HITL] is None
+    assert harness.sent() == []

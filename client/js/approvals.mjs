@@ -1,0 +1,81 @@
+// What a frontend does after a reload, with the official JS SDK (@langchain/langgraph-sdk):
+// find the thread's pending request in state, show it, answer it, and follow the run.
+//
+//   cd client/js && npm ci
+//   node approvals.mjs start "email ada@example.com about the launch"   # prints the thread id
+//   node approvals.mjs show <thread id>                                 # after any reload
+//   node approvals.mjs approve <thread id>                              # or: reject <thread id> [reason]
+//
+// LANGGRAPH_URL (default http://127.0.0.1:2024), LANGGRAPH_GRAPH (default agent) and
+// LANGGRAPH_TOKEN (default demo-token) say where and as whom. The contract it follows:
+// docs/contract.md (values.pending_hitl; resume {request_id, decisions}).
+import { Client } from "@langchain/langgraph-sdk";
+
+const GRAPH = process.env.LANGGRAPH_GRAPH || "agent";
+const client = new Client({
+  apiUrl: process.env.LANGGRAPH_URL || "http://127.0.0.1:2024",
+  apiKey: process.env.LANGGRAPH_TOKEN || "demo-token", // sent as X-Api-Key
+});
+
+// The request waiting on a thread, read from state: the same after any reload.
+async function pendingOf(threadId) {
+  const state = await client.threads.getState(threadId);
+  return state.values?.pending_hitl ?? null;
+}
+
+function show(threadId, pending) {
+  if (!pending) return console.log(`Thread ${threadId}: nothing waits for approval.`);
+  console.log(`Thread ${threadId} waits for approval (request ${pending.request_id}):`);
+  for (const action of pending.action_requests) {
+    console.log(`  ${action.name}: ${action.description}\n    ${JSON.stringify(action.args)}`);
+  }
+  if (pending.error) console.log(`  Last answer refused: ${pending.error}`);
+}
+
+// Run the agent and print each step as it completes.
+async function run(threadId, payload) {
+  for await (const { event, data } of client.runs.stream(threadId, GRAPH, {
+    ...payload,
+    streamMode: "updates",
+    multitaskStrategy: "reject",
+  })) {
+    if (event === "error") throw new Error(`the run failed: ${data?.message ?? JSON.stringify(data)}`);
+    if (event !== "updates") continue;
+    for (const [node, values] of Object.entries(data ?? {})) {
+      for (const message of values?.messages ?? []) {
+        const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+        if (text) console.log(`  · ${node}: ${text.replace(/\s+/g, " ").slice(0, 160)}`);
+      }
+    }
+  }
+}
+
+async function answer(threadId, decision) {
+  const pending = await pendingOf(threadId);
+  if (!pending) throw new Error(`thread ${threadId} has no request awaiting approval`);
+  const decisions = pending.action_requests.map(() => decision);
+  await run(threadId, { command: { resume: { request_id: pending.request_id, decisions } } });
+  show(threadId, await pendingOf(threadId));
+}
+
+const [command, target, ...rest] = process.argv.slice(2);
+try {
+  if (command === "start" && target) {
+    const { thread_id: threadId } = await client.threads.create({ graphId: GRAPH });
+    console.log(`Thread ${threadId}`);
+    await run(threadId, { input: { messages: [{ role: "user", content: target }] } });
+    show(threadId, await pendingOf(threadId));
+  } else if (command === "show" && target) {
+    show(target, await pendingOf(target));
+  } else if (command === "approve" && target) {
+    await answer(target, { type: "approve" });
+  } else if (command === "reject" && target) {
+    await answer(target, rest.length ? { type: "reject", message: rest.join(" ") } : { type: "reject" });
+  } else {
+    console.error("usage: node approvals.mjs start <message> | show <thread> | approve <thread> | reject <thread> [reason]");
+    process.exitCode = 2;
+  }
+} catch (error) {
+  console.error(`error: ${error.message}`); // one line, no stack trace
+  process.exitCode = 1;
+}

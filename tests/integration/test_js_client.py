@@ -1,0 +1,72 @@
+"""The official JS SDK (`@langchain/langgraph-sdk`) does what a frontend does after a reload.
+
+`client/js/approvals.mjs` runs under node against a real `langgraph dev`, each step
+a new process: it finds the pending request in state, shows it and answers it.
+Its dependencies come from `client/js/package-lock.json` (`make test` runs `npm ci`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from agent.contract import GRAPH_IDS
+from harness.scripts import email, script
+from harness.server import REPO, server_env
+from tests.support.served import Served
+
+JS = REPO / "client" / "js"
+REQUIRE_VARIABLE = "REQUIRE_NODE"
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node and (JS / "node_modules" / "@langchain" / "langgraph-sdk").is_dir():
+        return node
+    reason = "no node or no client/js/node_modules: install node 20+ and run `make test` (it runs npm ci)"
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _js(served: Served, graph_id: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = server_env({"LANGGRAPH_URL": served.server.url, "LANGGRAPH_GRAPH": graph_id, "LANGGRAPH_TOKEN": "demo-token"})
+    return subprocess.run(
+        [_node(), "approvals.mjs", *argv], cwd=JS, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("graph_id", GRAPH_IDS)
+def test_the_js_sdk_finds_and_answers_a_pending_request(served: Served, graph_id: str) -> None:
+    started = _js(served, graph_id, "start", script(email()))
+    assert started.returncode == 0, started.stderr
+    thread_id = re.search(r"^Thread ([0-9a-f-]{36})$", started.stdout, re.M)[1]  # type: ignore[index]
+    assert "waits for approval" in started.stdout
+
+    shown = _js(served, graph_id, "show", thread_id)  # a new process: the request comes from state
+    assert shown.returncode == 0, shown.stderr
+    assert "send_email: Send an email to ada@example.com with the subject 'Launch'." in shown.stdout
+    assert served.sent(thread_id) == []
+
+    approved = _js(served, graph_id, "approve", thread_id)
+    assert approved.returncode == 0, approved.stderr
+    assert "Email sent to ada@example.com" in approved.stdout
+    assert "nothing waits for approval" in approved.stdout
+    assert len(served.sent(thread_id)) == 1
+
+    again = _js(served, graph_id, "approve", thread_id)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"error: thread {thread_id} has no request awaiting approval"
+
+
+def test_the_js_sdk_rejects_with_a_reason(served: Served) -> None:
+    started = _js(served, "agent", "start", script(email()))
+    thread_id = re.search(r"^Thread ([0-9a-f-]{36})$", started.stdout, re.M)[1]  # type: ignore[index]
+    rejected = _js(served, "agent", "reject", thread_id, "not", "today")
+    assert rejected.returncode == 0, rejected.stderr
+    assert "with reason: not today" in rejected.stdout
+    assert served.sent(thread_id) == []
