@@ -15,8 +15,8 @@ the provider refuses it or cannot be reached.
 
 from __future__ import annotations
 
-import fcntl
 import json
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +62,11 @@ class LoggingEmailProvider:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a+", encoding="utf-8") as log:
             # One lock for check-and-append: several server processes may share the file.
-            fcntl.flock(log, fcntl.LOCK_EX)
+            # (Windows has no flock; there, keep one server process per log file.)
+            if sys.platform != "win32":
+                import fcntl  # noqa: PLC0415  # POSIX only: importing the agent must not need it
+
+                fcntl.flock(log, fcntl.LOCK_EX)
             log.seek(0)
             records = [json.loads(line) for line in log if line.strip()]
             sent = email.idempotency_key not in {r["idempotency_key"] for r in records if r["sent"]}
