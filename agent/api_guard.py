@@ -98,7 +98,7 @@ class GuardRequests:
 def _is_dismissal(command: dict[str, Any]) -> bool:
     """`Command(goto="__end__")` and nothing else."""
     goto = command.get("goto")
-    only_end = goto == END or goto == [END]
+    only_end = goto in (END, [END])
     return only_end and command.get("resume") is None and command.get("update") is None
 
 
