@@ -192,7 +192,7 @@ def _answer_message(call: ToolCall, decision: Mapping[str, Any]) -> ToolMessage:
     """What the model gets in place of the tool's result for a rejected or answered call."""
     if decision["type"] == "respond":
         return ToolMessage(content=decision["message"], name=call["name"], tool_call_id=call["id"] or "")
-    reason = decision.get("message")
+    reason = (decision.get("message") or "").strip().rstrip(".")
     because = f" with reason: {reason}" if reason else ""
     content = (
         f"The reviewer rejected the call to `{call['name']}`{because}. It was not run; "

@@ -6,9 +6,10 @@ import re
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from agent.contract import HITL_HISTORY, PENDING_HITL
+from harness.scripts import call, script
 from tests.e2e.conftest import USERS, Shot, sign_in, start_conversation
 from tests.support.served import Served
 
@@ -38,7 +39,7 @@ def test_request_survives_a_reload_then_approve(browser: Browser, site: Served, 
     page = sign_in(browser, site, "ada")
     thread_id = start_conversation(page, "email ada@example.com about the launch")
     expect(page.locator("#actions")).to_contain_text("Send an email to ada@example.com with the subject 'The launch'.")
-    expect(page.locator("#inbox")).to_contain_text("send_email(ada@example.com)")
+    expect(page.locator("#inbox")).to_contain_text("send_email(to: ada@example.com, subject: The launch")
     shot(page, "waiting")
 
     page.reload()
@@ -67,8 +68,7 @@ def test_a_bad_edit_is_stopped_before_sending(browser: Browser, site: Served, sh
     expect(page.locator("#request-error")).to_contain_text("nothing was sent")
     shot(page, "bad-edit-stopped")
     # Nothing reached the server: no refusal there, nothing decided, nothing sent.
-    state = _state(site, thread_id)
-    assert not any(i["value"].get("error") for t in state["tasks"] for i in t["interrupts"])
+    assert "error" not in _values(site, thread_id)[PENDING_HITL]
     assert _values(site, thread_id).get(HITL_HISTORY) in (None, [])
 
     page.fill("#action-0-arg-to", "grace@example.com")
@@ -189,3 +189,83 @@ def test_signed_out_the_page_shows_only_sign_in(browser: Browser, site: Served, 
     shot(page, "signed-out")
     for panel in ("#app", "#new-form", "#who"):
         expect(page.locator(panel)).to_be_hidden()
+
+
+def test_a_refused_answer_is_shown(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    thread_id = start_conversation(page, "email ada@example.com about the refusal")
+    stale = {"resume": {"request_id": "stale", "decisions": [{"type": "approve"}]}}
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        api.post(f"/threads/{thread_id}/runs/wait", json={"assistant_id": "agent", "command": stale}).raise_for_status()
+    page.reload()
+    expect(page.locator("#request-error")).to_contain_text("Your last answer was refused: request_id 'stale'")
+    shot(page, "refusal-shown")
+
+
+def test_the_summary_shows_each_tools_own_arguments(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    start_conversation(page, "write /notes/todo.md saying buy milk")
+    expect(page.locator("#inbox")).to_contain_text("write_file(file_path: /notes/todo.md, content: buy milk")
+    start_conversation(page, script(call("execute", command="ls -la")))
+    expect(page.locator("#inbox")).to_contain_text("execute(command: ls -la)")
+    shot(page, "summaries")
+
+
+def test_a_pattern_javascript_cannot_read_leaves_the_form_working(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+
+    def python_only_pattern(route: Route) -> None:  # (?P<name>...) is Python's syntax, not JavaScript's
+        response = route.fetch()
+        state = response.json()
+        if state.get("values", {}).get(PENDING_HITL):
+            schema = state["values"][PENDING_HITL]["review_configs"][0]["args_schema"]
+            schema["properties"]["subject"]["pattern"] = "^(?P<word>\\w+)"
+        route.fulfill(response=response, json=state)
+
+    page.route("**/threads/*/state", python_only_pattern)
+    thread_id = start_conversation(page, "email ada@example.com about the patterns")
+    page.check("#action-0-edit")
+    page.fill("#action-0-arg-subject", "Patterns")
+    page.click("#submit-decisions")
+    _final(page)
+    shot(page, "pattern-ignored")
+    assert [e["subject"] for e in site.sent(thread_id)] == ["Patterns"]
+
+
+def test_controls_have_names_a_screen_reader_reads(browser: Browser, site: Served) -> None:
+    page = sign_in(browser, site, "ada")
+    start_conversation(page, "email ada@example.com about the names")
+    for role, name in [
+        ("textbox", "Message"),
+        ("button", "Send"),
+        ("button", "Refresh"),
+        ("button", "Sign out"),
+        ("group", "Decision for send_email"),
+        ("radio", "Approve"),
+        ("radio", "Edit"),
+        ("radio", "Reject"),
+        ("button", "Send decision"),
+    ]:
+        expect(page.get_by_role(role, name=name, exact=True)).to_have_count(1)  # type: ignore[arg-type]
+    page.check("#action-0-edit")
+    for field in ("to (required)", "subject (required)", "body (required)"):
+        expect(page.get_by_role("textbox", name=field, exact=True)).to_have_count(1)
+
+
+def test_opening_another_thread_while_one_runs_keeps_the_view(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    first = start_conversation(page, "email ada@example.com about the first")
+    second = start_conversation(page, "email ada@example.com about the second")
+    page.goto(f"{site.server.url}/inbox#thread={first}")
+    expect(page.locator("#thread-id")).to_have_text(first)
+    page.click("#submit-decisions")  # approve the first: its run streams...
+    page.evaluate(f"location.hash = 'thread={second}'")  # ...while the user opens the second
+    expect(page.locator("#thread-id")).to_have_text(second)
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        api.get(f"/threads/{first}/runs/{api.get(f'/threads/{first}/runs').json()[0]['run_id']}/join")
+    expect(page.locator(f'#inbox button[data-thread="{first}"]')).to_have_count(0)  # its run is over
+    expect(page.locator("#thread-id")).to_have_text(second)  # the view stayed where the user went
+    expect(page.locator("#progress")).not_to_contain_text("Email sent")
+    expect(page.locator("#actions")).to_contain_text("about the second")
+    shot(page, "view-kept")
+    assert len(site.sent(first)) == 1

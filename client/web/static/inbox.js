@@ -110,8 +110,19 @@ function short(value, limit = 80) {
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }
 
+// Each call with its own arguments, shortened: whatever the tool takes.
 function summary(request) {
-  return request.action_requests.map((a) => `${a.name}(${short(a.args.to || a.args.file_path || "", 40)})`).join(", ");
+  const args = (a) => Object.entries(a.args).map(([key, value]) => `${key}: ${short(value, 30)}`).join(", ");
+  return request.action_requests.map((a) => `${a.name}(${short(args(a), 60)})`).join("; ");
+}
+
+// A JSON-schema pattern, checked where JavaScript can read it (the server checks it anyway).
+function matches(pattern, value) {
+  try {
+    return new RegExp(pattern, "u").test(value);
+  } catch (_) {
+    return true;
+  }
 }
 
 function messageText(message) {
@@ -219,7 +230,7 @@ function editForm(container, action, schema, idPrefix) {
       if (!problem && typeof value === "string") {
         if (spec.minLength !== undefined && value.length < spec.minLength) problem = `needs at least ${spec.minLength} character(s)`;
         else if (spec.maxLength !== undefined && value.length > spec.maxLength) problem = `allows at most ${spec.maxLength} characters`;
-        else if (spec.pattern && value !== "" && !new RegExp(spec.pattern, "u").test(value)) problem = "does not have the expected format";
+        else if (spec.pattern && value !== "" && !matches(spec.pattern, value)) problem = "does not have the expected format";
       }
       error.hidden = !problem;
       error.textContent = problem ? `${name} ${problem}.` : "";
@@ -242,7 +253,7 @@ function actionControls(action, review, index) {
   );
   const allowed = review ? review.allowed_decisions : ["approve", "reject"];
   const fieldset = el("fieldset");
-  fieldset.append(el("legend", { textContent: "Decision" }));
+  fieldset.append(el("legend", { textContent: `Decision for ${action.name}` }));
   const choices = el("div", { className: "choices" });
   const extras = {};
   for (const kind of allowed) {
@@ -321,8 +332,12 @@ function renderRequest(threadId, request, refusal) {
   current = { threadId, request, readers };
 }
 
+let shown = null; // the thread on screen: progress lines and re-renders belong to it alone
+
 // Show the thread as the server has it now; returns its state.
 async function showThread(threadId) {
+  if (shown !== threadId) $("progress").replaceChildren();
+  shown = threadId;
   $("thread").hidden = false;
   $("thread-id").textContent = threadId;
   const [thread, state] = await Promise.all([api("GET", `/threads/${threadId}`), getState(threadId)]);
@@ -404,15 +419,20 @@ async function guarded(action) {
 }
 
 // Run the agent, streaming its progress; returns the thread's state once it stops.
+// If another thread is opened meanwhile, this run's lines stay off screen and the
+// view stays where the user went.
 async function run(threadId, payload) {
-  $("progress").replaceChildren();
-  await streamRun(threadId, payload, (update) => progressLines(update).forEach((line) => progress(line)));
-  const state = await showThread(threadId);
+  const here = (text, final) => {
+    if (shown === threadId) progress(text, final);
+  };
+  if (shown === threadId) $("progress").replaceChildren();
+  await streamRun(threadId, payload, (update) => progressLines(update).forEach((line) => here(line)));
+  const state = shown === threadId ? await showThread(threadId) : await getState(threadId);
   const values = state.values || {};
   const messages = values.messages || [];
   const last = messages[messages.length - 1];
-  if (values.pending_hitl) progress("waiting for your decision", true);
-  else if (last && last.type === "ai") progress(`final answer: ${messageText(last)}`, true);
+  if (values.pending_hitl) here("waiting for your decision", true);
+  else if (last && last.type === "ai") here(`final answer: ${messageText(last)}`, true);
   await loadInbox();
   return state;
 }
