@@ -9,6 +9,9 @@ from langgraph_sdk.client import LangGraphClient
 
 from tests.support.served import Served, serve
 
+USERS = {"ada": "ada-token", "bob": "bob-token", "eve": "eve-token"}
+"""The users of `users_server`, by name: their tokens."""
+
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
@@ -20,5 +23,28 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture
 async def client(served: Served) -> AsyncIterator[LangGraphClient]:
     sdk = served.client()
+    yield sdk
+    await sdk.aclose()
+
+
+@pytest.fixture(scope="module")
+def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server of its own for the module, with the users in `USERS`."""
+    env = {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())}
+    running = serve(tmp_path_factory.mktemp("users"), env)
+    yield running
+    running.server.stop()
+
+
+@pytest.fixture
+async def ada(users_server: Served) -> AsyncIterator[LangGraphClient]:
+    sdk = users_server.client(USERS["ada"])
+    yield sdk
+    await sdk.aclose()
+
+
+@pytest.fixture
+async def bob(users_server: Served) -> AsyncIterator[LangGraphClient]:
+    sdk = users_server.client(USERS["bob"])
     yield sdk
     await sdk.aclose()

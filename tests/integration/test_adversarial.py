@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import httpx
@@ -22,39 +22,14 @@ from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL,
 from client.approvals import get_pending, user_message
 from harness.scripts import email, script
 from tests.support.runs import pause
-from tests.support.served import Served, serve
+from tests.support.served import Served
 
-USERS = {"ada": "ada-token", "bob": "bob-token", "eve": "eve-token"}
 APPROVE = {"type": "approve"}
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    running = serve(
-        tmp_path_factory.mktemp("adversarial"),
-        {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())},
-    )
-    yield running
-    running.server.stop()
 
 
 @pytest.fixture(params=GRAPH_IDS)
 def graph_id(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-async def ada(site: Served) -> AsyncIterator[LangGraphClient]:
-    client = site.client(USERS["ada"])
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def bob(site: Served) -> AsyncIterator[LangGraphClient]:
-    client = site.client(USERS["bob"])
-    yield client
-    await client.aclose()
 
 
 async def _refused(call: Awaitable[Any], status: int = 403) -> str:
@@ -78,14 +53,16 @@ def _forged_entry(pending: PendingRequest, who: str = "bob") -> dict[str, Any]:
     }
 
 
-async def _still_pending(site: Served, client: LangGraphClient, thread_id: str, request: PendingRequest) -> None:
+async def _still_pending(
+    users_server: Served, client: LangGraphClient, thread_id: str, request: PendingRequest
+) -> None:
     """Nothing happened: the same request waits at the approval node, no email, no history."""
     state = cast("dict[str, Any]", await client.threads.get_state(thread_id))
     assert state["next"] == [APPROVAL_NODE]
     assert state["values"][PENDING_HITL]["request_id"] == request["request_id"]
     assert state["values"][HITL_HISTORY] == []
     assert (await client.threads.get(thread_id))["status"] == "interrupted"
-    assert site.attempts(thread_id) == []
+    assert users_server.attempts(thread_id) == []
 
 
 async def _waiting(client: LangGraphClient, graph_id: str) -> tuple[str, PendingRequest]:
@@ -95,7 +72,7 @@ async def _waiting(client: LangGraphClient, graph_id: str) -> tuple[str, Pending
     return thread_id, pending.request
 
 
-async def test_state_writes_are_refused(site: Served, ada: LangGraphClient, graph_id: str) -> None:
+async def test_state_writes_are_refused(users_server: Served, ada: LangGraphClient, graph_id: str) -> None:
     thread_id, request = await _waiting(ada, graph_id)
     forged = {HITL_HISTORY: [_forged_entry(request)], PENDING_HITL: None}
     await _refused(ada.threads.update_state(thread_id, forged, as_node=APPROVAL_NODE))
@@ -118,7 +95,7 @@ async def test_state_writes_are_refused(site: Served, ada: LangGraphClient, grap
     state = cast("dict[str, Any]", await ada.threads.get_state(thread_id))
     assert state["values"][PENDING_HITL]["request_id"] == request["request_id"]
     assert state["values"][HITL_HISTORY] == []
-    assert site.attempts(thread_id) == []
+    assert users_server.attempts(thread_id) == []
 
 
 async def test_a_thread_cannot_be_created_with_forged_state(ada: LangGraphClient, graph_id: str) -> None:
@@ -138,7 +115,7 @@ async def test_a_thread_cannot_be_created_with_forged_state(ada: LangGraphClient
     ids=["goto-tools", "goto-approval", "goto-model", "update", "update-and-goto"],
 )
 async def test_commands_that_route_around_the_approval_are_refused(
-    site: Served, ada: LangGraphClient, graph_id: str, command: dict[str, Any]
+    users_server: Served, ada: LangGraphClient, graph_id: str, command: dict[str, Any]
 ) -> None:
     thread_id, request = await _waiting(ada, graph_id)
     forged = dict(command)
@@ -146,10 +123,10 @@ async def test_commands_that_route_around_the_approval_are_refused(
         forged["update"] = {HITL_HISTORY: [_forged_entry(request)], PENDING_HITL: None}
     forged["resume"] = resume_for(request, [APPROVE])
     await _refused(ada.runs.wait(thread_id, graph_id, command=cast("Any", forged)))
-    await _still_pending(site, ada, thread_id, request)
+    await _still_pending(users_server, ada, thread_id, request)
 
 
-async def test_the_owner_is_set_by_the_server(site: Served, ada: LangGraphClient, bob: LangGraphClient) -> None:
+async def test_the_owner_is_set_by_the_server(users_server: Served, ada: LangGraphClient, bob: LangGraphClient) -> None:
     await _refused(ada.threads.create(metadata={OWNER: "bob"}))
     thread = await ada.threads.create(metadata={"topic": "launch"})
     assert (thread["metadata"] or {})[OWNER] == "ada"
@@ -174,7 +151,9 @@ async def test_runs_without_a_thread_are_refused(ada: LangGraphClient) -> None:
     assert "Runs need a thread" in detail
 
 
-async def test_an_answer_to_an_earlier_checkpoint_is_refused(site: Served, ada: LangGraphClient, graph_id: str) -> None:
+async def test_an_answer_to_an_earlier_checkpoint_is_refused(
+    users_server: Served, ada: LangGraphClient, graph_id: str
+) -> None:
     """A fork: an answer sent to the checkpoint the request waited at, once it was answered."""
     thread_id, request = await _waiting(ada, graph_id)
     paused_at = (await ada.threads.get_state(thread_id))["checkpoint"]
@@ -185,22 +164,22 @@ async def test_an_answer_to_an_earlier_checkpoint_is_refused(site: Served, ada: 
     assert "not to its latest one" in detail
     # Going on from there without an answer (LangGraph's time travel) is allowed, and sends nothing again.
     await ada.runs.wait(thread_id, graph_id, input=None, checkpoint=paused_at)
-    assert [r["to"] for r in site.sent(thread_id)] == ["ada@example.com"]
+    assert [r["to"] for r in users_server.sent(thread_id)] == ["ada@example.com"]
     await _refused(ada.threads.copy(thread_id))
 
 
 async def test_an_answer_naming_the_latest_checkpoint_is_taken(
-    site: Served, ada: LangGraphClient, graph_id: str
+    users_server: Served, ada: LangGraphClient, graph_id: str
 ) -> None:
     """What Agent Chat UI (SDK 1.8) sends: the thread's latest checkpoint with the answer."""
     thread_id, request = await _waiting(ada, graph_id)
     latest = (await ada.threads.get_state(thread_id))["checkpoint"]
     await ada.runs.wait(thread_id, graph_id, command={"resume": resume_for(request, [APPROVE])}, checkpoint=latest)
-    assert len(site.sent(thread_id)) == 1
+    assert len(users_server.sent(thread_id)) == 1
 
 
 async def test_other_users_reach_nothing(
-    site: Served, ada: LangGraphClient, bob: LangGraphClient, graph_id: str
+    users_server: Served, ada: LangGraphClient, bob: LangGraphClient, graph_id: str
 ) -> None:
     thread_id, request = await _waiting(ada, graph_id)
     run_id = (await ada.runs.list(thread_id))[0]["run_id"]
@@ -229,21 +208,21 @@ async def test_other_users_reach_nothing(
             async for _ in bob.runs.stream(thread_id, graph_id, command=cast("Any", answer)):
                 pass
     assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
-    await _still_pending(site, ada, thread_id, request)
+    await _still_pending(users_server, ada, thread_id, request)
 
 
-async def test_decided_by_is_the_user_who_answered(site: Served, ada: LangGraphClient, graph_id: str) -> None:
+async def test_decided_by_is_the_user_who_answered(users_server: Served, ada: LangGraphClient, graph_id: str) -> None:
     thread_id, request = await _waiting(ada, graph_id)
     answer = {**resume_for(request, [APPROVE]), "decided_by": "bob"}
     await ada.runs.wait(thread_id, graph_id, command={"resume": answer})
     history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
     assert [e["decided_by"] for e in history] == ["ada"]
-    assert len(site.sent(thread_id)) == 1
+    assert len(users_server.sent(thread_id)) == 1
 
 
 @pytest.mark.parametrize("strategy", ["reject", "enqueue", "interrupt", "rollback"])
 async def test_two_answers_at_once_under_each_multitask_strategy(
-    site: Served, ada: LangGraphClient, graph_id: str, strategy: MultitaskStrategy
+    users_server: Served, ada: LangGraphClient, graph_id: str, strategy: MultitaskStrategy
 ) -> None:
     thread_id, request = await _waiting(ada, graph_id)
     command = {"resume": resume_for(request, [APPROVE])}
@@ -253,7 +232,7 @@ async def test_two_answers_at_once_under_each_multitask_strategy(
 
     await asyncio.gather(submit(), submit(), return_exceptions=True)
     await ada.runs.wait(thread_id, graph_id, input=None)  # whatever was left, finished
-    assert len(site.attempts(thread_id)) == 1
+    assert len(users_server.attempts(thread_id)) == 1
     values = (await ada.threads.get_state(thread_id))["values"]
     assert values[PENDING_HITL] is None  # type: ignore[call-overload]
     assert len(values[HITL_HISTORY]) == 1  # type: ignore[call-overload]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -11,32 +11,9 @@ from langgraph_sdk.client import LangGraphClient
 from agent.contract import GRAPH_ID, HITL_HISTORY
 from client.approvals import get_pending, inbox, user_message
 from harness.scripts import email, script
+from tests.integration.conftest import USERS
 from tests.support.runs import pause, resume_command
-from tests.support.served import Served, serve
-
-USERS = {"ada": "ada-token", "bob": "bob-token"}
-
-
-@pytest.fixture(scope="module")
-def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    env = {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())}
-    served = serve(tmp_path_factory.mktemp("users"), env)
-    yield served
-    served.server.stop()
-
-
-@pytest.fixture
-async def ada(users_server: Served) -> AsyncIterator[LangGraphClient]:
-    client = users_server.client(USERS["ada"])
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def bob(users_server: Served) -> AsyncIterator[LangGraphClient]:
-    client = users_server.client(USERS["bob"])
-    yield client
-    await client.aclose()
+from tests.support.served import Served
 
 
 def _status(error: BaseException) -> int | None:
