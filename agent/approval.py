@@ -15,17 +15,20 @@ The gate's three hooks:
 
 - Around the model call, it turns the gated calls of the model's reply into
   `pending_hitl`, written in the model's step. While a request waits and nothing
-  new was said, the model is not asked again.
+  new was said, the model is not asked again; when a new message comes instead, a
+  result a client made up for a waiting call is replaced by the truth (it did not run).
 - Its after-model step is the approval node. It reads the answer, checks it
   (`agent.decisions`) and applies it: tool messages for rejected and answered
   calls, an entry in `hitl_history`, `pending_hitl` cleared; the agent loop then
-  sends the approved calls to the tools. A refused answer changes nothing but
-  `pending_hitl.error`, and the turn goes round again (the model step, which does
+  sends the approved calls to the tools. A dismissal closes the request without a
+  decision and ends the run. Each history entry is sealed (`agent.seal`). A refused
+  answer changes nothing but `pending_hitl.error`, and the turn goes round again (the model step, which does
   nothing while the request waits, and planning's router) to pause at the
   approval node exactly as before.
 - Around every tool call it is the last line of defence: a call that already has
   a result never runs again, and a gated call runs only if the request answered
-  last approved or edited that very call (with the reviewer's arguments).
+  last, sealed, approved or edited that very call (with the reviewer's arguments);
+  an approved call that fails is recorded in the history entry's `outcomes`.
 
 The router that sends turns with nothing pending past the approval node is
 planning's after-model step (`agent.planning`), a step deep agents have anyway.
