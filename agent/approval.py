@@ -22,9 +22,9 @@ The gate's three hooks:
   calls, an entry in `hitl_history`, `pending_hitl` cleared; the agent loop then
   sends the approved calls to the tools. A dismissal closes the request without a
   decision and ends the run. Each history entry is sealed (`agent.seal`). A refused
-  answer changes nothing but `pending_hitl.error`, and the turn goes round again (the model step, which does
-  nothing while the request waits, and planning's router) to pause at the
-  approval node exactly as before.
+  answer changes nothing but `pending_hitl.error`, and the turn goes round again
+  (the model step, which does nothing while the request waits, and planning's
+  router) to pause at the approval node exactly as before.
 - Around every tool call it is the last line of defence: a call that already has
   a result never runs again, and a gated call runs only if the request answered
   last, sealed, approved or edited that very call (with the reviewer's arguments);
