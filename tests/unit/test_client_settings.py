@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from client.cli import client_settings, parser
+from agent.contract import GRAPH_ID
+from client.cli import DEFAULT_URL, client_settings, parser
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,7 +34,7 @@ def test_without_env_file_the_defaults_hold(tmp_path: Path, monkeypatch: pytest.
     settings = client_settings(tmp_path / "missing.env")
     assert settings == {}
     args = parser(settings).parse_args(["inbox"])
-    assert (args.url, args.graph) == ("http://127.0.0.1:2024", "agent")
+    assert (args.url, args.graph) == (DEFAULT_URL, GRAPH_ID)
 
 
 def test_an_unknown_graph_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
