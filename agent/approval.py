@@ -184,10 +184,10 @@ def _existing_result(messages: Sequence[BaseMessage], call_id: str | None) -> To
     return None
 
 
-def _not_run(call: ToolCall, why: str) -> ToolMessage:
-    """The error result of a gated call that was not allowed to run."""
+def not_run(name: str, call_id: str | None, why: str, message_id: str | None = None) -> ToolMessage:
+    """The error result of a gated call that did not run, and why (`message_id` replaces a result in state)."""
     return ToolMessage(
-        content=f"`{call['name']}` was not run: {why}", name=call["name"], tool_call_id=call["id"] or "", status="error"
+        content=f"`{name}` was not run: {why}", name=name, tool_call_id=call_id or "", id=message_id, status="error"
     )
 
 
@@ -256,15 +256,9 @@ def _false_results(state: Mapping[str, Any]) -> list[ToolMessage]:
     if not pending:
         return []
     waiting = {action["tool_call_id"]: action["name"] for action in pending["action_requests"]}
+    why = "it was waiting for a human's approval when a new message came, and that request was cancelled."
     return [
-        ToolMessage(
-            content=f"`{waiting[m.tool_call_id]}` was not run: it was waiting for a human's approval when a new "
-            "message came, and that request was cancelled.",
-            name=waiting[m.tool_call_id],
-            tool_call_id=m.tool_call_id,
-            id=m.id,
-            status="error",
-        )
+        not_run(waiting[m.tool_call_id], m.tool_call_id, why, message_id=m.id)
         for m in state["messages"]
         if isinstance(m, ToolMessage) and m.tool_call_id in waiting and m.status != "error"
     ]
@@ -515,7 +509,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         message = last_ai_message(state["messages"])
         who = _deciding_user()
         why = f"the request was dismissed{f' by {who}' if who else ''} without a decision."
-        closed = [_not_run(call, why) for call in (message.tool_calls if message else []) if call["id"] in ids]
+        calls = message.tool_calls if message else []
+        closed = [not_run(call["name"], call["id"], why) for call in calls if call["id"] in ids]
         entry = self._entry(
             pending,
             [{"type": DISMISS} for _ in pending["action_requests"]],
@@ -550,7 +545,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if decision.get("type") == "edit":
             edited = ToolCall(**{**request.tool_call, "args": decision["edited_action"]["args"]})
             return Allowed(request.override(tool_call=edited), request_id, edited=True)
-        return _not_run(request.tool_call, "it needs a human's approval and none was given for this call.")
+        call = request.tool_call
+        return not_run(call["name"], call["id"], "it needs a human's approval and none was given for this call.")
 
     def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
         allowed = self._guard(request)

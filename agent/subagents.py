@@ -9,6 +9,8 @@ from langchain.agents.middleware import AgentMiddleware, AgentState, ToolCallReq
 from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
+from agent.approval import not_run
+
 ToolResult = ToolMessage | Command[Any]
 
 
@@ -27,9 +29,7 @@ class RefuseGatedTools(AgentMiddleware[AgentState[Any], Any, Any]):
             "it needs a human's approval, which a subagent cannot ask for. "
             "Report back what should be done, and the main agent will ask for approval."
         )
-        return ToolMessage(
-            f"`{call['name']}` was not run: {why}", name=call["name"], tool_call_id=call["id"] or "", status="error"
-        )
+        return not_run(call["name"], call["id"], why)
 
     def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
         return self._refusal(request) or handler(request)
