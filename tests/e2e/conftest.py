@@ -96,5 +96,7 @@ def start_conversation(page: Page, text: str) -> str:
     """Send a first message from the page; return the new thread's id once it waits."""
     page.fill("#new-message", text)
     page.click("#new-form button[type=submit]")
+    # This conversation's own request: the one on screen before may still show for a moment.
+    expect(page.locator("#conversation")).to_contain_text(text)
     expect(page.locator("#request")).to_be_visible()
     return page.locator("#thread-id").inner_text()

@@ -258,6 +258,7 @@ def test_opening_another_thread_while_one_runs_keeps_the_view(browser: Browser, 
     second = start_conversation(page, "email ada@example.com about the second")
     page.goto(f"{site.server.url}/inbox#thread={first}")
     expect(page.locator("#thread-id")).to_have_text(first)
+    expect(page.locator("#actions")).to_contain_text("about the first")
     page.click("#submit-decisions")  # approve the first: its run streams...
     page.evaluate(f"location.hash = 'thread={second}'")  # ...while the user opens the second
     expect(page.locator("#thread-id")).to_have_text(second)

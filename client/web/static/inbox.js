@@ -336,7 +336,12 @@ let shown = null; // the thread on screen: progress lines and re-renders belong 
 
 // Show the thread as the server has it now; returns its state.
 async function showThread(threadId) {
-  if (shown !== threadId) $("progress").replaceChildren();
+  if (shown !== threadId) {
+    // Nothing of the thread shown before stays on screen under this one's id, its request form least of all.
+    $("progress").replaceChildren();
+    $("conversation").replaceChildren();
+    renderRequest(threadId, null, null);
+  }
   shown = threadId;
   $("thread").hidden = false;
   $("thread-id").textContent = threadId;
