@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, NotRequired, cast
@@ -61,6 +62,7 @@ from langchain_core.tools import BaseTool
 from langgraph.channels.delta import DeltaChannel
 from langgraph.config import get_config
 from langgraph.errors import GraphInterrupt
+from langgraph.prebuilt import ToolNode
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel
@@ -71,6 +73,8 @@ from agent.contract import (
     HITL_HISTORY,
     PENDING_HITL,
     REVIEW_TOOL_CALLS,
+    SUBAGENT,
+    TASK_CALL_ID,
     ActionRequest,
     HistoryEntry,
     Outcome,
@@ -89,6 +93,30 @@ AUTH_USER_ID_KEY: Final = "langgraph_auth_user_id"
 EDIT_NOTICE: Final = "A human reviewer changed this call before it ran; it ran as {name} with arguments {args}."
 RESULT_MARKER: Final = "Tool response:"
 """Separates the edit notice from the tool's own result in the tool message."""
+
+TASK_TOOL: Final = "task"
+"""deepagents' tool that runs a subagent."""
+
+PARALLEL_BREAKPOINT: Final = (
+    "this subagent runs in parallel with other subagents, and in this graph (`agent`, a static "
+    "breakpoint) only a subagent delegated on its own can wait for approval. Delegate this task "
+    "on its own, or serve `agent_interrupt`, where parallel subagents each wait for their answer."
+)
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """The parent's `task` call a subagent runs under."""
+
+    call_id: str
+    parallel: bool
+    """Whether the parent's model started other subagents in the same reply."""
+
+
+_task_call: ContextVar[TaskCall | None] = ContextVar("task_call", default=None)
+"""Set by the parent's gate around each `task` call, read by the subagent's gate (the
+subagent's graph runs inside the call, so it sees the value)."""
+
 
 NO_ANSWER: Final = (
     "No answer was given: resume with Command(resume={'request_id': ..., 'decisions': [...]}), "
@@ -138,6 +166,14 @@ def resolve_policy(interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> dict
                 raise ValueError(f"interrupt_on[{name!r}] needs a non-empty `allowed_decisions` list.")
             policy[name] = config
     return policy
+
+
+def tool_node_tools(graph: Any) -> list[BaseTool]:
+    """The tools of an agent graph's `tools` node, for `ApprovalGate.register_tools`."""
+    tool_node = graph.nodes["tools"].bound
+    if not isinstance(tool_node, ToolNode):
+        raise TypeError("the agent no longer has a ToolNode named 'tools'; update agent/approval.py")
+    return list(tool_node.tools_by_name.values())
 
 
 def _compact_schema(tool: BaseTool) -> dict[str, Any]:
@@ -303,12 +339,19 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
     state_schema = ApprovalState
 
     def __init__(
-        self, interrupt_on: Mapping[str, bool | InterruptOnConfig], *, pause: Pause = "breakpoint", seal_key: bytes
+        self,
+        interrupt_on: Mapping[str, bool | InterruptOnConfig],
+        *,
+        pause: Pause = "breakpoint",
+        seal_key: bytes,
+        subagent: str | None = None,
     ) -> None:
         super().__init__()
         self.policy = resolve_policy(interrupt_on)
         self.pause = pause
         self.seal_key = seal_key
+        self.subagent = subagent
+        """The subagent this gate serves (its requests say so), or `None` for the main agent."""
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
 
@@ -377,15 +420,27 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
                 if schema := self.args_schemas.get(call["name"]):
                     review["args_schema"] = schema
                 configs[call["name"]] = review
-        if not actions:
-            return None
-        return PendingRequest(
+        if not actions or not self._may_ask():
+            return None  # (a subagent that may not ask: its tool guard refuses the calls)
+        pending = PendingRequest(
             request_id=uuid.uuid4().hex,
             message_id=message.id or "",
             created_at=_now(),
             action_requests=actions,
             review_configs=list(configs.values()),
         )
+        if self.subagent is not None:
+            pending[SUBAGENT] = self.subagent
+            task_call = _task_call.get()
+            pending[TASK_CALL_ID] = task_call.call_id if task_call else ""
+        return pending
+
+    def _may_ask(self) -> bool:
+        """Parallel subagents share one tools task when the router skips the approval node,
+        and LangGraph then numbers their checkpoints in whatever order they start: at a
+        static breakpoint they could not be resumed reliably, so they do not ask."""
+        task_call = _task_call.get()
+        return not (self.subagent and self.pause == "breakpoint" and task_call and task_call.parallel)
 
     def _with_request(
         self, request: ModelRequest[Any], response: ModelResponse[Any], corrections: Sequence[ToolMessage] = ()
@@ -498,6 +553,9 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             decided_by=_deciding_user(),
             answer_id=answer_id,
         )
+        for key in (SUBAGENT, TASK_CALL_ID):
+            if key in pending:
+                entry[key] = pending[key]  # type: ignore[literal-required]
         entry[SEAL] = seal(entry, _thread_id(get_config()), self.seal_key)
         if outcomes:
             entry["outcomes"] = dict(outcomes)
@@ -546,13 +604,19 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             edited = ToolCall(**{**request.tool_call, "args": decision["edited_action"]["args"]})
             return Allowed(request.override(tool_call=edited), request_id, edited=True)
         call = request.tool_call
-        return not_run(call["name"], call["id"], "it needs a human's approval and none was given for this call.")
+        why = "it needs a human's approval and none was given for this call."
+        return not_run(call["name"], call["id"], why if self._may_ask() else PARALLEL_BREAKPOINT)
 
     def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
         allowed = self._guard(request)
         if not isinstance(allowed, Allowed):
             return allowed
-        return allowed.reported(handler(allowed.request))
+        token = _task_call.set(allowed.task_call()) if allowed.runs_subagent else None
+        try:
+            return allowed.reported(handler(allowed.request))
+        finally:
+            if token is not None:
+                _task_call.reset(token)
 
     async def awrap_tool_call(
         self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolResult]]
@@ -560,7 +624,12 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         allowed = self._guard(request)
         if not isinstance(allowed, Allowed):
             return allowed
-        return allowed.reported(await handler(allowed.request))
+        token = _task_call.set(allowed.task_call()) if allowed.runs_subagent else None
+        try:
+            return allowed.reported(await handler(allowed.request))
+        finally:
+            if token is not None:
+                _task_call.reset(token)
 
 
 @dataclass(frozen=True)
@@ -571,6 +640,15 @@ class Allowed:
     request_id: str | None = None
     """The answered request that approved it, for a gated call."""
     edited: bool = False
+
+    @property
+    def runs_subagent(self) -> bool:
+        return self.request.tool_call["name"] == TASK_TOOL
+
+    def task_call(self) -> TaskCall:
+        message = last_ai_message(self.request.state.get("messages") or [])
+        tasks = [call for call in (message.tool_calls if message else []) if call["name"] == TASK_TOOL]
+        return TaskCall(call_id=self.request.tool_call["id"] or "", parallel=len(tasks) > 1)
 
     def reported(self, result: ToolResult) -> ToolResult:
         """The tool's result, telling the model what a reviewer changed, and the history when an approved call failed.

@@ -36,6 +36,10 @@ PENDING_HITL: Final = "pending_hitl"
 HITL_HISTORY: Final = "hitl_history"
 """State key: one entry per answered request, oldest first."""
 
+SUBAGENT: Final = "subagent"
+TASK_CALL_ID: Final = "task_call_id"
+"""Request keys naming where a subagent's request comes from (see `PendingRequest`)."""
+
 OUTBOX_DIR: Final = "/outbox/"
 """Where `send_email` files each sent email in the virtual filesystem."""
 
@@ -76,6 +80,10 @@ class PendingRequest(TypedDict):
     review_configs: list[ReviewConfig]
     error: NotRequired[str]
     """Only after a refused answer: what was wrong with it. The next valid answer clears it."""
+    subagent: NotRequired[str]
+    """Only for a request made inside a `task` subagent: the subagent's name."""
+    task_call_id: NotRequired[str]
+    """Only for a request made inside a `task` subagent: the parent's `task` tool call id."""
 
 
 class Outcome(TypedDict):
@@ -102,6 +110,10 @@ class HistoryEntry(TypedDict):
     """Per tool call id, for calls that did not simply run: rejected or answered (with the
     decision), failed (when the call ended in an error). An approved call without one ran;
     its tool message says what it did (extra key)."""
+    subagent: NotRequired[str]
+    """As in the request: the subagent that asked, if one did."""
+    task_call_id: NotRequired[str]
+    """As in the request: the parent's `task` call that started that subagent."""
     seal: NotRequired[str]
     """The approval node's HMAC over this entry (`agent.seal`): only a sealed approval runs a call (extra key)."""
 

@@ -17,24 +17,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from deepagents import create_deep_agent
-from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT, SubAgent
 from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.prebuilt import ToolNode
 from langgraph.store.base import BaseStore
 from langgraph.types import Checkpointer
 
-from agent.approval import ApprovalGate
+from agent.approval import ApprovalGate, tool_node_tools
 from agent.contract import APPROVAL_NODE, Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
 from agent.models.errors import ExplainModelErrors
 from agent.planning import Planning
 from agent.policy import INTERRUPT_ON
-from agent.prompts import SUBAGENT_PROMPT, SYSTEM_PROMPT
+from agent.prompts import SYSTEM_PROMPT
 from agent.settings import Settings
-from agent.subagents import RefuseGatedTools
+from agent.subagents import SUBAGENTS, compile_subagent
 from agent.tools import make_tools
 
 
@@ -61,30 +59,32 @@ def make_graph(
     provider = email_provider or (
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
+    tools = make_tools(provider)
     gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=settings.seal_key)
     # A real model's failures become one clear line (the offline model cannot fail so).
     explain = [ExplainModelErrors(settings)] if settings.provider is not None else []
-    # Subagents cannot pause the parent for review, so gated tools are refused there.
-    general_purpose: SubAgent = {
-        **GENERAL_PURPOSE_SUBAGENT,
-        "system_prompt": SUBAGENT_PROMPT,
-        "middleware": [RefuseGatedTools(INTERRUPT_ON)],
-    }
+    # Each subagent has its own gate: its gated calls wait for approval in its own state.
+    subagents = [
+        compile_subagent(spec, model=model, tools=tools, pause=pause, seal_key=settings.seal_key)[0]
+        for spec in SUBAGENTS
+    ]
     agent = create_deep_agent(
         model=model,
-        tools=make_tools(provider),
+        tools=tools,
         system_prompt=SYSTEM_PROMPT,
         # The gate first: its after-model step (the approval node) then runs last,
         # after planning's, which routes turns with nothing pending past it.
-        middleware=[gate, Planning(), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
-        subagents=[general_purpose],
+        middleware=[gate, Planning(send_parallel_tasks=pause == "interrupt"), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
+        subagents=subagents,
         checkpointer=checkpointer,
         store=store,
     )
-    tool_node = agent.nodes["tools"].bound
-    if not isinstance(tool_node, ToolNode):
-        raise TypeError("create_deep_agent no longer builds a ToolNode named 'tools'; update agent/graph.py")
-    gate.register_tools(tool_node.tools_by_name.values())
+    gate.register_tools(tool_node_tools(agent))
+    if subagents:
+        # Subagents run inside `task` calls of the tools node, where LangGraph cannot see
+        # them; naming the graph lets `get_state(..., subgraphs=True)` show their state.
+        # All subagents share one state schema (`agent.subagents`), so any one reads them all.
+        agent.nodes["tools"].subgraphs = [subagents[0]["runnable"]]
     return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]}) if pause == "breakpoint" else agent
 
 

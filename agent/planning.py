@@ -9,6 +9,12 @@ pause every turn. A turn with a pending request goes on to the approval node.
 The gate so costs no superstep of its own (see BENCHMARKS.md).
 
 `RouteTurns` is the router alone, for an agent without planning.
+
+Parallel subagents: a jump to the tools runs all of a reply's calls in one task, so
+subagents started together would share it. With `send_parallel_tasks` (the
+`agent_interrupt` graph) a reply with several `task` calls goes on through the
+approval node instead, whose edge gives each call its own task, so each subagent
+can wait for its own answer. (`agent` cannot: its static breakpoint would stop there.)
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from langchain.agents.middleware.types import JumpTo
 from langchain_core.messages import BaseMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent.approval import answered_call_ids, last_ai_message
+from agent.approval import TASK_TOOL, answered_call_ids, last_ai_message
 from agent.contract import PENDING_HITL
 
 PLANNING = "planning"
@@ -37,16 +43,30 @@ def next_step(messages: Sequence[BaseMessage], new_results: Sequence[ToolMessage
     return "tools" if any(call["id"] not in answered for call in message.tool_calls) else "model"
 
 
-def route(state: Mapping[str, Any], new_results: Sequence[ToolMessage] = ()) -> dict[str, Any] | None:
+def _parallel_tasks(messages: Sequence[BaseMessage]) -> bool:
+    message = last_ai_message(messages)
+    return message is not None and sum(call["name"] == TASK_TOOL for call in message.tool_calls) > 1
+
+
+def route(
+    state: Mapping[str, Any], new_results: Sequence[ToolMessage] = (), *, send_parallel_tasks: bool = False
+) -> dict[str, Any] | None:
     """The router's update: on to the approval node if a request is pending, else past it."""
     update: dict[str, Any] = {"messages": list(new_results)} if new_results else {}
     if state.get(PENDING_HITL):
         return update or None  # on to the approval node, where the turn waits for its answer
-    return {**update, "jump_to": next_step(state["messages"], new_results)}
+    step = next_step(state["messages"], new_results)
+    if step == "tools" and send_parallel_tasks and _parallel_tasks(state["messages"]):
+        return update or None  # through the (idle) approval node: one task per call
+    return {**update, "jump_to": step}
 
 
 class Planning(TodoListMiddleware):
     """`write_todos`, and the router that sends turns with nothing pending past the approval node."""
+
+    def __init__(self, *, send_parallel_tasks: bool = False) -> None:
+        super().__init__()
+        self.send_parallel_tasks = send_parallel_tasks
 
     @property
     def name(self) -> str:
@@ -60,7 +80,7 @@ class Planning(TodoListMiddleware):
 
     @hook_config(can_jump_to=["tools", "model", "end"])
     def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return route(state, self._refusals(state, runtime))
+        return route(state, self._refusals(state, runtime), send_parallel_tasks=self.send_parallel_tasks)
 
     @hook_config(can_jump_to=["tools", "model", "end"])
     async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
@@ -70,14 +90,18 @@ class Planning(TodoListMiddleware):
 class RouteTurns(AgentMiddleware[Any, Any, Any]):
     """The router alone: pass it after the gate in `middleware=[...]` when the agent has no planning."""
 
+    def __init__(self, *, send_parallel_tasks: bool = False) -> None:
+        super().__init__()
+        self.send_parallel_tasks = send_parallel_tasks
+
     @property
     def name(self) -> str:
         return ROUTE_TURNS
 
     @hook_config(can_jump_to=["tools", "model", "end"])
     def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return route(state)
+        return route(state, send_parallel_tasks=self.send_parallel_tasks)
 
     @hook_config(can_jump_to=["tools", "model", "end"])
     async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return route(state)
+        return self.after_model(state, runtime)

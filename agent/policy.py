@@ -54,3 +54,12 @@ INTERRUPT_ON: dict[str, InterruptOnConfig] = {
     },
 }
 """Gated tools. Every other tool (ls, read_file, glob, grep, write_todos, task) runs freely."""
+
+
+SUBAGENT_INTERRUPT_ON: dict[str, dict[str, InterruptOnConfig]] = {}
+"""A subagent's own policy, by subagent name (deepagents' per-subagent `interrupt_on`).
+A subagent not listed asks for exactly what the main agent asks for (`INTERRUPT_ON`).
+For example, a researcher that may write notes freely but never email unasked:
+
+    SUBAGENT_INTERRUPT_ON["researcher"] = {"send_email": INTERRUPT_ON["send_email"]}
+"""

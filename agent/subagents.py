@@ -1,40 +1,69 @@
-"""Gated tools inside `task` subagents: refused, so a subagent never runs one unapproved."""
+"""The `task` subagents: each asks for approval like the main agent, from its own state.
+
+A subagent is a graph of its own, run inside the parent's `task` tool call. It gets
+the same gate as the main agent, so a gated call there waits for a human too: the
+request is written in the subagent's state (found with `get_state(thread_id,
+subgraphs=True)`), carries `subagent` and `task_call_id`, and the parent thread
+pauses with it, at the subagent's own static breakpoint (`agent`) or on its
+interrupt (`agent_interrupt`). The same resume answers it.
+
+To add a subagent, add a spec to `SUBAGENTS` (deepagents' `SubAgent` shape); its
+approval policy is `agent.policy.SUBAGENT_INTERRUPT_ON[name]`, or the main agent's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Sequence
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, AgentState, ToolCallRequest
-from langchain_core.messages import ToolMessage
-from langgraph.types import Command
+from deepagents.backends import StateBackend
+from deepagents.middleware import CompiledSubAgent, FilesystemMiddleware, SubAgent
+from deepagents.middleware.patch_tool_calls import PatchToolCallsMiddleware
+from deepagents.middleware.subagents import GENERAL_PURPOSE_SUBAGENT
+from deepagents.middleware.summarization import create_summarization_middleware
+from langchain.agents import create_agent
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+from langgraph.graph.state import CompiledStateGraph
 
-from agent.approval import not_run
+from agent.approval import ApprovalGate, tool_node_tools
+from agent.contract import APPROVAL_NODE, Pause
+from agent.planning import RouteTurns
+from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
+from agent.prompts import SUBAGENT_PROMPT
 
-ToolResult = ToolMessage | Command[Any]
+SUBAGENTS: list[SubAgent] = [
+    {**GENERAL_PURPOSE_SUBAGENT, "system_prompt": SUBAGENT_PROMPT},
+]
+"""The subagents the main agent can delegate to with `task`."""
 
 
-class RefuseGatedTools(AgentMiddleware[AgentState[Any], Any, Any]):
-    """For subagents: a gated tool never runs there; the subagent reports back instead."""
-
-    def __init__(self, gated: Collection[str]) -> None:
-        super().__init__()
-        self.gated = frozenset(gated)
-
-    def _refusal(self, request: ToolCallRequest) -> ToolMessage | None:
-        call = request.tool_call
-        if call["name"] not in self.gated:
-            return None
-        why = (
-            "it needs a human's approval, which a subagent cannot ask for. "
-            "Report back what should be done, and the main agent will ask for approval."
-        )
-        return not_run(call["name"], call["id"], why)
-
-    def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
-        return self._refusal(request) or handler(request)
-
-    async def awrap_tool_call(
-        self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Awaitable[ToolResult]]
-    ) -> ToolResult:
-        return self._refusal(request) or await handler(request)
+def compile_subagent(
+    spec: SubAgent, *, model: BaseChatModel, tools: Sequence[BaseTool], pause: Pause, seal_key: bytes
+) -> tuple[CompiledSubAgent, ApprovalGate]:
+    """A subagent as deepagents would build it (filesystem, summarization, patched tool
+    calls), plus the gate, pausing the way the main agent does."""
+    gate = ApprovalGate(
+        spec.get("interrupt_on") or SUBAGENT_INTERRUPT_ON.get(spec["name"], INTERRUPT_ON),
+        pause=pause,
+        seal_key=seal_key,
+        subagent=spec["name"],
+    )
+    backend = StateBackend()
+    graph: CompiledStateGraph[Any, Any, Any, Any] = create_agent(
+        model,
+        tools=[*tools, *spec.get("tools", [])],  # type: ignore[list-item]
+        system_prompt=spec["system_prompt"],
+        middleware=[
+            gate,
+            RouteTurns(),
+            FilesystemMiddleware(backend=backend),
+            create_summarization_middleware(model, backend),
+            PatchToolCallsMiddleware(),
+            *spec.get("middleware", []),
+        ],
+        name=spec["name"],
+        interrupt_before=[APPROVAL_NODE] if pause == "breakpoint" else None,
+    )
+    gate.register_tools(tool_node_tools(graph))
+    return CompiledSubAgent(name=spec["name"], description=spec["description"], runnable=graph), gate

@@ -1,0 +1,96 @@
+"""Every request a thread waits on, wherever it lives, and how to address an answer to one.
+
+A thread's own request is `values.pending_hitl`; a request made inside a `task`
+subagent lives in the subagent's state, which `threads.get_state(thread_id,
+subgraphs=True)` shows under `tasks[i].state` (nested subagents: recursively).
+These helpers read that JSON shape (the SDK's, and `snapshot_dict` of an
+in-process `StateSnapshot`); no heavy imports, so clients can use them.
+
+    state = await client.threads.get_state(thread_id, subgraphs=True)
+    for request in pending_requests(state): ...
+    resume = addressed(state, answer)    # what to send as Command(resume=...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from agent.contract import PENDING_HITL, PendingRequest
+
+AMBIGUOUS = (
+    "{count} requests are pending on this thread ({ids}): say which one this answer is for "
+    "with `request_id`."
+)
+
+
+class AmbiguousAnswer(ValueError):
+    """An answer without `request_id` while more than one request is pending."""
+
+
+def _states(state: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield state
+    for task in state.get("tasks") or []:
+        sub = task.get("state") if isinstance(task, Mapping) else None
+        if isinstance(sub, Mapping) and "values" in sub:
+            yield from _states(sub)
+
+
+def pending_requests(state: Mapping[str, Any]) -> list[PendingRequest]:
+    """The thread's pending request and its subagents', top level first."""
+    found = []
+    for where in _states(state):
+        request = (where.get("values") or {}).get(PENDING_HITL)
+        if isinstance(request, Mapping) and request.get("request_id"):
+            found.append(request)
+    return found  # type: ignore[return-value]
+
+
+def _interrupt_ids(state: Mapping[str, Any]) -> dict[str, str]:
+    """Interrupt id by request id, for requests that pause on an interrupt (`agent_interrupt`)."""
+    ids: dict[str, str] = {}
+    for where in _states(state):
+        for task in where.get("tasks") or []:
+            for interrupt in task.get("interrupts") or []:
+                value = interrupt.get("value")
+                if isinstance(value, Mapping) and value.get("request_id") and interrupt.get("id"):
+                    ids[str(value["request_id"])] = str(interrupt["id"])
+    return ids
+
+
+def addressed(state: Mapping[str, Any], answer: Any) -> Any:
+    """The resume value that delivers `answer` to the request it names.
+
+    With one request pending, the answer itself. With several (parallel subagents),
+    LangGraph needs to know which interrupt an answer is for: the answer goes in a
+    map keyed by that request's interrupt id, and the others keep waiting.
+
+    Raises:
+        AmbiguousAnswer: several requests are pending and `answer` names none of them.
+    """
+    pending = pending_requests(state)
+    if len(pending) < 2 or not isinstance(answer, Mapping):
+        return answer
+    request_id = answer.get("request_id")
+    ids = _interrupt_ids(state)
+    if request_id not in ids:
+        names = ", ".join(str(request["request_id"]) for request in pending)
+        raise AmbiguousAnswer(AMBIGUOUS.format(count=len(pending), ids=names))
+    return {ids[request_id]: dict(answer)}
+
+
+def snapshot_dict(snapshot: Any) -> dict[str, Any]:
+    """An in-process `StateSnapshot` (from `graph.get_state(config, subgraphs=True)`) in the API's JSON shape."""
+    return {
+        "values": snapshot.values,
+        "next": list(snapshot.next),
+        "tasks": [
+            {
+                "id": task.id,
+                "name": task.name,
+                "interrupts": [{"id": i.id, "value": i.value} for i in task.interrupts],
+                "state": snapshot_dict(task.state) if hasattr(task.state, "values") else None,
+            }
+            for task in snapshot.tasks
+        ],
+    }
