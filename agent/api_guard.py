@@ -16,6 +16,9 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
   when it names a checkpoint other than the thread's latest (a fork: LangGraph
   would replay the answer given there before, not this one). The thread's state is
   read through the same API, as the same user.
+- With several requests pending (parallel subagents on `agent_interrupt`), an
+  answer naming one by `request_id` is addressed to it (`agent.pending.addressed`:
+  LangGraph needs the interrupt id); one naming none is refused with 409 and the ids.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from langgraph.constants import END
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.contract import DISMISS
+from agent.pending import AmbiguousAnswer, addressed
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -71,14 +75,19 @@ class GuardRequests:
             scope = _with_length(scope, len(body))
             command = payload["command"]
         if runs and isinstance(command, dict) and "resume" in command:
-            refusal = await self._refusal(scope, runs["thread_id"], payload)
-            if refusal:
-                await _refuse(send, 409, refusal)
-                return
+            state = await self._state(scope, runs["thread_id"])
+            if state is not None:
+                if refusal := _refusal(state, runs["thread_id"], payload):
+                    await _refuse(send, 409, refusal)
+                    return
+                if (resume := addressed(state, command["resume"])) is not command["resume"]:
+                    payload["command"] = {**command, "resume": resume}  # to the one request it names
+                    body = json.dumps(payload).encode()
+                    scope = _with_length(scope, len(body))
         await self.app(scope, _replay(body, receive), send)
 
-    async def _refusal(self, scope: Scope, thread_id: str, payload: dict[str, Any]) -> str | None:
-        """Why this answer cannot be taken, from the thread's state read as the caller; `None` if it can."""
+    async def _state(self, scope: Scope, thread_id: str) -> dict[str, Any] | None:
+        """The thread's state with its subagents', read through the API as the caller."""
         headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
         transport = httpx.ASGITransport(app=self.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://guard") as api:
@@ -86,13 +95,22 @@ class GuardRequests:
         if response.status_code != 200:
             return None  # not found, not allowed, ...: the API itself answers the run with that
         state = response.json()
-        latest = (state.get("checkpoint") or {}).get("checkpoint_id")
-        named = _named_checkpoint(payload)
-        if named and latest and named != latest:
-            return EARLIER_CHECKPOINT.format(named=named, thread_id=thread_id, latest=latest)
-        if not state.get("next"):
-            return NOTHING_PENDING.format(thread_id=thread_id)
-        return None
+        return state if isinstance(state, dict) else None
+
+
+def _refusal(state: dict[str, Any], thread_id: str, payload: dict[str, Any]) -> str | None:
+    """Why this answer cannot be taken; `None` if it can."""
+    latest = (state.get("checkpoint") or {}).get("checkpoint_id")
+    named = _named_checkpoint(payload)
+    if named and latest and named != latest:
+        return EARLIER_CHECKPOINT.format(named=named, thread_id=thread_id, latest=latest)
+    if not state.get("next"):
+        return NOTHING_PENDING.format(thread_id=thread_id)
+    try:
+        addressed(state, payload["command"]["resume"])
+    except AmbiguousAnswer as ambiguous:
+        return str(ambiguous)
+    return None
 
 
 def _is_dismissal(command: dict[str, Any]) -> bool:

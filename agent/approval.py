@@ -555,7 +555,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         )
         for key in (SUBAGENT, TASK_CALL_ID):
             if key in pending:
-                entry[key] = pending[key]  # type: ignore[literal-required]
+                entry[key] = pending[key]
         entry[SEAL] = seal(entry, _thread_id(get_config()), self.seal_key)
         if outcomes:
             entry["outcomes"] = dict(outcomes)

@@ -64,9 +64,8 @@ def make_graph(
     # A real model's failures become one clear line (the offline model cannot fail so).
     explain = [ExplainModelErrors(settings)] if settings.provider is not None else []
     # Each subagent has its own gate: its gated calls wait for approval in its own state.
-    subagents = [
-        compile_subagent(spec, model=model, tools=tools, pause=pause, seal_key=settings.seal_key)[0]
-        for spec in SUBAGENTS
+    compiled = [
+        compile_subagent(spec, model=model, tools=tools, pause=pause, seal_key=settings.seal_key) for spec in SUBAGENTS
     ]
     agent = create_deep_agent(
         model=model,
@@ -75,16 +74,16 @@ def make_graph(
         # The gate first: its after-model step (the approval node) then runs last,
         # after planning's, which routes turns with nothing pending past it.
         middleware=[gate, Planning(send_parallel_tasks=pause == "interrupt"), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
-        subagents=subagents,
+        subagents=[subagent for subagent, _ in compiled],
         checkpointer=checkpointer,
         store=store,
     )
     gate.register_tools(tool_node_tools(agent))
-    if subagents:
+    if compiled:
         # Subagents run inside `task` calls of the tools node, where LangGraph cannot see
         # them; naming the graph lets `get_state(..., subgraphs=True)` show their state.
         # All subagents share one state schema (`agent.subagents`), so any one reads them all.
-        agent.nodes["tools"].subgraphs = [subagents[0]["runnable"]]
+        agent.nodes["tools"].subgraphs = [compiled[0][1]]
     return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]}) if pause == "breakpoint" else agent
 
 

@@ -18,10 +18,7 @@ from typing import Any
 
 from agent.contract import PENDING_HITL, PendingRequest
 
-AMBIGUOUS = (
-    "{count} requests are pending on this thread ({ids}): say which one this answer is for "
-    "with `request_id`."
-)
+AMBIGUOUS = "{count} requests are pending on this thread ({ids}): say which one this answer is for with `request_id`."
 
 
 class AmbiguousAnswer(ValueError):

@@ -40,7 +40,7 @@ SUBAGENTS: list[SubAgent] = [
 
 def compile_subagent(
     spec: SubAgent, *, model: BaseChatModel, tools: Sequence[BaseTool], pause: Pause, seal_key: bytes
-) -> tuple[CompiledSubAgent, ApprovalGate]:
+) -> tuple[CompiledSubAgent, CompiledStateGraph[Any, Any, Any, Any]]:
     """A subagent as deepagents would build it (filesystem, summarization, patched tool
     calls), plus the gate, pausing the way the main agent does."""
     gate = ApprovalGate(
@@ -52,7 +52,7 @@ def compile_subagent(
     backend = StateBackend()
     graph: CompiledStateGraph[Any, Any, Any, Any] = create_agent(
         model,
-        tools=[*tools, *spec.get("tools", [])],  # type: ignore[list-item]
+        tools=[*tools, *spec.get("tools", [])],
         system_prompt=spec["system_prompt"],
         middleware=[
             gate,
@@ -66,4 +66,4 @@ def compile_subagent(
         interrupt_before=[APPROVAL_NODE] if pause == "breakpoint" else None,
     )
     gate.register_tools(tool_node_tools(graph))
-    return CompiledSubAgent(name=spec["name"], description=spec["description"], runnable=graph), gate
+    return CompiledSubAgent(name=spec["name"], description=spec["description"], runnable=graph), graph
