@@ -8,6 +8,9 @@
     AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
     APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
+    CONTEXT_WINDOW_TOKENS=4000         # optional: the model's context window; deepagents summarizes
+                                       # older messages at 85 % of it (default: the model's profile;
+                                       # the offline model has none, so it never summarizes)
 
 Every problem is reported as a `SettingsError` that names the variable and says
 how to fix it, instead of a traceback from deep inside a client library.
@@ -69,6 +72,8 @@ class Settings:
     jwt_secret: str | None = None
     approval_key: str | None = None
     """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
+    context_window: int | None = None
+    """The model's context window in tokens, which sets when deepagents summarizes (at 85 %)."""
 
     @property
     def seal_key(self) -> bytes:
@@ -91,6 +96,7 @@ class Settings:
         email_log = env.get("EMAIL_LOG", "").strip() or None
         jwt_secret = env.get("AUTH_JWT_SECRET", "").strip() or None
         approval_key = env.get("APPROVAL_KEY", "").strip() or None
+        context_window = _positive_int(env, "CONTEXT_WINDOW_TOKENS")
         if approval_key is not None and len(approval_key) < MIN_KEY_LENGTH:
             raise SettingsError(f"APPROVAL_KEY must be at least {MIN_KEY_LENGTH} characters (a random secret).")
         users = _parse_users(env.get("AUTH_USERS", ""))
@@ -116,7 +122,17 @@ class Settings:
             users_by_token=users,
             jwt_secret=jwt_secret,
             approval_key=approval_key,
+            context_window=context_window,
         )
+
+
+def _positive_int(env: Mapping[str, str], name: str) -> int | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) == 0:
+        raise SettingsError(f"{name}={text!r} must be a positive whole number of tokens, e.g. 4000.")
+    return int(text)
 
 
 def _parse_users(text: str) -> dict[str, str]:

@@ -29,6 +29,14 @@ def make_model(settings: Settings) -> BaseChatModel:
     Raises:
         ModelSetupError: its provider's package is missing, or it refuses its settings.
     """
+    model = _built(settings)
+    if settings.context_window is not None:
+        # deepagents' summarization reads the window from the model's profile.
+        model.profile = {**(model.profile or {}), "max_input_tokens": settings.context_window}
+    return model
+
+
+def _built(settings: Settings) -> BaseChatModel:
     if settings.provider is None:
         return OfflineChatModel()
     from langchain.chat_models import init_chat_model  # noqa: PLC0415  # only real models need it

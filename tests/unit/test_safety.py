@@ -24,24 +24,6 @@ from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 
-def test_a_subagent_cannot_run_a_gated_tool(harness: Harness) -> None:
-    thread = harness.start("delegate: " + script(email()))
-    state = harness.state(thread)
-    assert state.next == ()
-    assert state.values.get(PENDING_HITL) is None
-    assert harness.sent() == []
-    (task,) = [m for m in state.values["messages"] if m.type == "tool"]
-    assert task.name == "task"
-    assert "send_email" in task.text
-    assert "needs a human's approval" in task.text
-
-
-def test_a_subagent_still_runs_free_tools(harness: Harness) -> None:
-    thread = harness.start("delegate: list files")
-    (task,) = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
-    assert "ls (done)" in task.text
-
-
 def test_answering_twice_in_a_row_runs_the_call_once(harness: Harness) -> None:
     thread = harness.start(script(email()))
     answer = resume_for(harness.pending(thread), [{"type": "approve"}])

@@ -1,0 +1,193 @@
+"""Gated calls inside `task` subagents wait for approval like the main agent's, on both graphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command, Durability
+
+from agent.approval import PARALLEL_BREAKPOINT
+from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
+from agent.graph import make_graph
+from agent.pending import AmbiguousAnswer, addressed, pending_requests, snapshot_dict
+from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
+from agent.settings import Settings
+from agent.subagents import SUBAGENTS
+from client.approvals import user_message
+from harness.scripts import call, email, script
+from tests.unit.conftest import Harness
+
+GENERAL = "general-purpose"
+
+
+def delegate(*subagent_calls: dict[str, Any], subagent: str = GENERAL) -> dict[str, Any]:
+    """A `task` call whose subagent makes exactly `subagent_calls`."""
+    return call("task", description=script(*subagent_calls), subagent_type=subagent)
+
+
+def state_json(harness: Harness, thread: str) -> dict[str, Any]:
+    return snapshot_dict(harness.graph.get_state(harness.config(thread), subgraphs=True))
+
+
+def only_request(harness: Harness, thread: str) -> PendingRequest:
+    (request,) = pending_requests(state_json(harness, thread))
+    return request
+
+
+def answer(harness: Harness, thread: str, request: PendingRequest, *decisions: dict[str, Any]) -> None:
+    value = addressed(state_json(harness, thread), resume_for(request, decisions))
+    harness.graph.invoke(Command(resume=value), harness.config(thread))
+
+
+def outbox(harness: Harness, thread: str) -> list[str]:
+    return sorted(path for path in harness.state(thread).values.get("files", {}) if path.startswith("/outbox/"))
+
+
+def test_a_subagent_request_waits_in_the_subagents_state(harness: Harness) -> None:
+    thread = harness.start(script(delegate(email())))
+    parent = harness.graph.get_state(harness.config(thread), subgraphs=True)
+    (task_call,) = parent.values["messages"][-1].tool_calls
+    assert parent.next == ("tools",)
+    assert parent.values[PENDING_HITL] is None
+    # No leak (deepagents#2781): the parent holds its own messages only, and no email yet.
+    assert [m.type for m in parent.values["messages"]] == ["human", "ai"]
+    assert outbox(harness, thread) == []
+    (task,) = parent.tasks
+    assert task.state.next == (APPROVAL_NODE,)  # type: ignore[union-attr]
+    request = only_request(harness, thread)
+    assert (request["subagent"], request["task_call_id"]) == (GENERAL, task_call["id"])
+    assert [a["args"] for a in request["action_requests"]] == [email()["args"]]
+    interrupts = [i.value for i in task.interrupts]
+    assert interrupts == ([] if harness.pause == "breakpoint" else [request])
+
+
+def test_approved_in_a_subagent_runs_once_and_the_subagent_reports(harness: Harness) -> None:
+    thread = harness.start(script(delegate(email())))
+    request = only_request(harness, thread)
+    answer(harness, thread, request, {"type": "approve"})
+    answer(harness, thread, request, {"type": "approve"})  # a second answer changes nothing
+    state = harness.state(thread)
+    assert state.next == ()
+    assert len(harness.sent()) == 1
+    assert len(outbox(harness, thread)) == 1
+    report = next(m for m in state.values["messages"] if m.type == "tool")
+    assert report.name == "task"
+    assert "send_email (done)" in report.text
+    (entry,) = state.values[HITL_HISTORY]
+    assert (entry["request_id"], entry["subagent"], entry["task_call_id"]) == (
+        request["request_id"],
+        GENERAL,
+        request["task_call_id"],
+    )
+
+
+@pytest.mark.parametrize("decision", ["reject", "respond"])
+def test_rejected_or_answered_in_a_subagent_never_runs(harness: Harness, decision: str) -> None:
+    thread = harness.start(script(delegate(email())))
+    answer(harness, thread, only_request(harness, thread), {"type": decision, "message": "Not now."})
+    assert harness.state(thread).next == ()
+    assert harness.sent() == []
+    assert outbox(harness, thread) == []
+
+
+def test_edited_in_a_subagent_runs_the_edited_call(harness: Harness) -> None:
+    thread = harness.start(script(delegate(email(to="ada@example.com"))))
+    edited = {**email()["args"], "to": "bob@example.com"}
+    edit = {"type": "edit", "edited_action": {"name": "send_email", "args": edited}}
+    answer(harness, thread, only_request(harness, thread), edit)
+    assert [record["to"] for record in harness.sent()] == ["bob@example.com"]
+
+
+def test_a_refused_answer_in_a_subagent_leaves_it_waiting_then_a_valid_one_completes(harness: Harness) -> None:
+    thread = harness.start(script(delegate(email())))
+    request = only_request(harness, thread)
+    answer(harness, thread, request, {"type": "approve"}, {"type": "approve"})  # two decisions, one call
+    refused = only_request(harness, thread)
+    assert refused["request_id"] == request["request_id"]
+    assert "1" in refused.get("error", "")
+    assert harness.state(thread).next == ("tools",)
+    assert harness.sent() == []
+    answer(harness, thread, refused, {"type": "approve"})
+    assert len(harness.sent()) == 1
+    assert pending_requests(state_json(harness, thread)) == []
+
+
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
+def test_a_subagent_request_is_durable_and_answered_from_a_new_process(
+    harness: Harness, durability: Durability
+) -> None:
+    thread = harness.start(script(delegate(email())), durability=durability)
+    # A new process: a new graph over the same checkpointer.
+    again = make_graph(
+        checkpointer=harness.checkpointer, settings=Settings(email_log=harness.email_log), pause=harness.pause
+    )
+    config = harness.config(thread)
+    (request,) = pending_requests(snapshot_dict(again.get_state(config, subgraphs=True)))
+    again.invoke(Command(resume=resume_for(request, [{"type": "approve"}])), config, durability=durability)
+    assert len(harness.sent()) == 1
+    assert again.get_state(config).next == ()
+
+
+def test_parallel_subagents_wait_together_on_agent_interrupt(harness: Harness) -> None:
+    thread = harness.start(script(delegate(email(to="a@example.com")), delegate(email(to="b@example.com"))))
+    if harness.pause == "breakpoint":
+        # `agent` cannot resume parallel subagents at their breakpoints: they are told, nothing runs.
+        assert harness.state(thread).next == ()
+        assert harness.sent() == []
+        reports = [m.text for m in harness.state(thread).values["messages"] if m.type == "tool"]
+        assert len(reports) == 2
+        assert all(PARALLEL_BREAKPOINT.split(",")[0] in report for report in reports)
+        return
+    first, second = pending_requests(state_json(harness, thread))
+    with pytest.raises(AmbiguousAnswer, match=first["request_id"]):
+        addressed(state_json(harness, thread), {"decisions": [{"type": "approve"}]})
+    answer(harness, thread, second, {"type": "approve"})  # in either order, each on its own
+    assert [r["to"] for r in harness.sent()] == ["b@example.com"]
+    assert [r["request_id"] for r in pending_requests(state_json(harness, thread))] == [first["request_id"]]
+    answer(harness, thread, first, {"type": "reject"})
+    assert [r["to"] for r in harness.sent()] == ["b@example.com"]
+    state = harness.state(thread)
+    assert state.next == ()
+    assert isinstance(state.values["messages"][-1], AIMessage)
+    assert {e["request_id"] for e in state.values[HITL_HISTORY]} == {first["request_id"], second["request_id"]}
+
+
+def test_a_subagent_still_runs_free_tools(harness: Harness) -> None:
+    thread = harness.start(script(delegate(call("ls", path="/"))))
+    (task,) = [m for m in harness.state(thread).values["messages"] if m.type == "tool"]
+    assert "ls (done)" in task.text
+
+
+SAMPLE_ARGS: dict[str, dict[str, Any]] = {
+    "send_email": email()["args"],
+    "write_file": {"file_path": "/notes/a.md", "content": "hello"},
+    "edit_file": {"file_path": "/notes/a.md", "old_string": "hello", "new_string": "bye"},
+    "delete": {"file_path": "/notes/a.md"},
+    "execute": {"command": "ls"},
+}
+"""Arguments for each gated tool a subagent might have (a fork adding one adds it here)."""
+
+
+@pytest.mark.parametrize(
+    ("subagent", "tool"),
+    [
+        (spec["name"], tool)
+        for spec in SUBAGENTS
+        for tool in spec.get("interrupt_on") or SUBAGENT_INTERRUPT_ON.get(spec["name"], INTERRUPT_ON)
+        if tool in SAMPLE_ARGS
+    ],
+)
+def test_every_gated_tool_of_every_subagent_waits(tmp_path: Path, subagent: str, tool: str) -> None:
+    """Driven by `agent.policy` and `agent.subagents`: a new subagent or gated tool is covered as is."""
+    log = tmp_path / "emails.jsonl"
+    graph = make_graph(checkpointer=InMemorySaver(), settings=Settings(email_log=log), pause="interrupt")
+    config: RunnableConfig = {"configurable": {"thread_id": "t"}}
+    graph.invoke(user_message(script(delegate(call(tool, **SAMPLE_ARGS[tool]), subagent=subagent))), config)
+    (request,) = pending_requests(snapshot_dict(graph.get_state(config, subgraphs=True)))
+    assert request["subagent"] == subagent
+    assert [a["name"] for a in request["action_requests"]] == [tool]
