@@ -32,6 +32,10 @@ The gate's three hooks:
 
 The router that sends turns with nothing pending past the approval node is
 planning's after-model step (`agent.planning`), a step deep agents have anyway.
+
+Each `task` subagent has a gate of its own (`agent.subagents`): its requests live in
+the subagent's state and name the subagent and the parent's `task` call, which the
+parent's gate passes down (`TaskCall`) around the call.
 """
 
 from __future__ import annotations
