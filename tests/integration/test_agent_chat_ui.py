@@ -19,10 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.contract import GRAPH_IDS, HITL_HISTORY, PENDING_HITL
+from agent.contract import GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from agent.settings import LOCAL_TOKEN
-from harness.scripts import call, script
+from harness.scripts import call, email, script
 from tests.support.served import Served
+
+EMAIL = email(to="ada@example.com")["args"]
 
 
 @pytest.fixture(params=GRAPH_IDS)
@@ -216,3 +218,20 @@ def test_no_key_or_a_wrong_one_is_refused(served: Served) -> None:
             "Missing token: send Authorization: Bearer <token> or X-Api-Key: <token>",
             "Unknown or expired token",
         )
+
+
+def test_a_subagent_request_shows_as_an_interrupt_and_is_approved(served: Served, ui: AgentChatUI) -> None:
+    delegate = call("task", description=script(call("send_email", **EMAIL)), subagent_type="general-purpose")
+    thread_id = ui.new_thread()
+    events = ui.send(thread_id, script(delegate))
+    shown = [i["value"] for event, data in events if event == "values" for i in data.get("__interrupt__", [])]
+    if ui.graph_id == INTERRUPT_GRAPH_ID:  # the card the UI renders: the subagent's request
+        (request,) = {json.dumps(value, sort_keys=True): value for value in shown}.values()
+        assert request["subagent"] == "general-purpose"
+        assert [a["args"] for a in request["action_requests"]] == [EMAIL]
+    else:
+        assert shown == []  # a static breakpoint: nothing for the UI to render
+    assert ui.values(thread_id)[PENDING_HITL] is None  # the thread's own: the request is the subagent's
+    ui.decide(thread_id, {"type": "approve"})
+    assert [e["to"] for e in served.sent(thread_id)] == [EMAIL["to"]]
+    assert ui.http.get(f"/threads/{thread_id}").json()["status"] == "idle"
