@@ -5,10 +5,11 @@
 //   node approvals.mjs start "email ada@example.com about the launch"   # prints the thread id
 //   node approvals.mjs show <thread id>                                 # after any reload
 //   node approvals.mjs approve <thread id>                              # or: reject <thread id> [reason]
+//   (a thread may wait on several requests, from subagents: approve/reject answers the first shown)
 //
 // LANGGRAPH_URL (default http://127.0.0.1:2024), LANGGRAPH_GRAPH (default agent) and
 // LANGGRAPH_TOKEN (default demo-token) say where and as whom. The contract it follows:
-// docs/contract.md (values.pending_hitl; resume {request_id, decisions}).
+// docs/contract.md (values.pending_hitl, also in subagents' state; resume {request_id, decisions}).
 import { Client } from "@langchain/langgraph-sdk";
 
 const GRAPH = process.env.LANGGRAPH_GRAPH || "agent";
@@ -17,19 +18,27 @@ const client = new Client({
   apiKey: process.env.LANGGRAPH_TOKEN || "demo-token", // sent as X-Api-Key
 });
 
-// The request waiting on a thread, read from state: the same after any reload.
-async function pendingOf(threadId) {
-  const state = await client.threads.getState(threadId);
-  return state.values?.pending_hitl ?? null;
+// Every request waiting on a thread, read from state: the thread's own and its subagents'
+// (tasks[i].state, with subgraphs), the same after any reload.
+function requestsIn(state) {
+  const own = state?.values?.pending_hitl ? [state.values.pending_hitl] : [];
+  return own.concat(...(state?.tasks ?? []).map((task) => requestsIn(task.state)));
 }
 
-function show(threadId, pending) {
-  if (!pending) return console.log(`Thread ${threadId}: nothing waits for approval.`);
-  console.log(`Thread ${threadId} waits for approval (request ${pending.request_id}):`);
-  for (const action of pending.action_requests) {
-    console.log(`  ${action.name}: ${action.description}\n    ${JSON.stringify(action.args)}`);
+async function pendingOf(threadId) {
+  return requestsIn(await client.threads.getState(threadId, undefined, { subgraphs: true }));
+}
+
+function show(threadId, requests) {
+  if (!requests.length) return console.log(`Thread ${threadId}: nothing waits for approval.`);
+  for (const pending of requests) {
+    const who = pending.subagent ? ` from the ${pending.subagent} subagent` : "";
+    console.log(`Thread ${threadId} waits for approval${who} (request ${pending.request_id}):`);
+    for (const action of pending.action_requests) {
+      console.log(`  ${action.name}: ${action.description}\n    ${JSON.stringify(action.args)}`);
+    }
+    if (pending.error) console.log(`  Last answer refused: ${pending.error}`);
   }
-  if (pending.error) console.log(`  Last answer refused: ${pending.error}`);
 }
 
 // Run the agent and print each step as it completes.
@@ -51,7 +60,7 @@ async function run(threadId, payload) {
 }
 
 async function answer(threadId, decision) {
-  const pending = await pendingOf(threadId);
+  const [pending] = await pendingOf(threadId);
   if (!pending) throw new Error(`thread ${threadId} has no request awaiting approval`);
   const decisions = pending.action_requests.map(() => decision);
   await run(threadId, { command: { resume: { request_id: pending.request_id, decisions } } });

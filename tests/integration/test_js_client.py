@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from agent.contract import GRAPH_IDS
-from harness.scripts import email, script
+from harness.scripts import call, email, script
 from harness.server import REPO, server_env
 from tests.support.served import Served
 
@@ -70,3 +70,17 @@ def test_the_js_sdk_rejects_with_a_reason(served: Served) -> None:
     assert rejected.returncode == 0, rejected.stderr
     assert "with reason: not today" in rejected.stdout
     assert served.sent(thread_id) == []
+
+
+@pytest.mark.parametrize("graph_id", GRAPH_IDS)
+def test_the_js_sdk_finds_and_answers_a_subagent_request(served: Served, graph_id: str) -> None:
+    delegate = call("task", description=script(email()), subagent_type="general-purpose")
+    started = _js(served, graph_id, "start", script(delegate))
+    assert started.returncode == 0, started.stderr
+    thread_id = re.search(r"^Thread ([0-9a-f-]{36})", started.stdout, re.M)[1]  # type: ignore[index]
+    shown = _js(served, graph_id, "show", thread_id)
+    assert f"Thread {thread_id} waits for approval from the general-purpose subagent" in shown.stdout
+    approved = _js(served, graph_id, "approve", thread_id)
+    assert approved.returncode == 0, approved.stderr
+    assert "nothing waits for approval" in approved.stdout
+    assert len(served.sent(thread_id)) == 1
