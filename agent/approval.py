@@ -45,7 +45,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Final, NotRequired, cast
 
 from langchain.agents.middleware import (
@@ -71,9 +71,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
+from agent import clock
 from agent.contract import (
     DECISION_TYPES,
     DISMISS,
+    EXPIRE,
     HITL_HISTORY,
     PENDING_HITL,
     REVIEW_TOOL_CALLS,
@@ -122,6 +124,8 @@ _task_call: ContextVar[TaskCall | None] = ContextVar("task_call", default=None)
 subagent's graph runs inside the call, so it sees the value)."""
 
 
+NOT_EXPIRED: Final = "This request has not expired: it expires at {expires_at}. Answer it instead."
+
 NO_ANSWER: Final = (
     "No answer was given: resume with Command(resume={'request_id': ..., 'decisions': [...]}), "
     "one decision per action request."
@@ -148,6 +152,13 @@ def _record(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry
     return history
 
 
+class ToolPolicy(InterruptOnConfig, total=False):
+    """A gated tool's policy: langchain's `InterruptOnConfig` plus the template's own keys."""
+
+    ttl_seconds: int
+    """How long a request for this tool waits before it expires (default: APPROVAL_TTL_SECONDS)."""
+
+
 class ApprovalState(AgentState[Any]):
     """The approval keys the gate adds to the agent's state. Clients read them; only the gate writes them."""
 
@@ -159,16 +170,16 @@ class ApprovalState(AgentState[Any]):
     ]
 
 
-def resolve_policy(interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> dict[str, InterruptOnConfig]:
+def resolve_policy(interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> dict[str, ToolPolicy]:
     """The `interrupt_on` shape (deepagents', langchain's) with `True` spelled out and `False` dropped."""
-    policy: dict[str, InterruptOnConfig] = {}
+    policy: dict[str, ToolPolicy] = {}
     for name, config in interrupt_on.items():
         if config is True:
-            policy[name] = InterruptOnConfig(allowed_decisions=list(DECISION_TYPES))
+            policy[name] = ToolPolicy(allowed_decisions=list(DECISION_TYPES))
         elif isinstance(config, Mapping):
             if not config.get("allowed_decisions"):
                 raise ValueError(f"interrupt_on[{name!r}] needs a non-empty `allowed_decisions` list.")
-            policy[name] = config
+            policy[name] = cast("ToolPolicy", config)
     return policy
 
 
@@ -196,7 +207,12 @@ def _compact_schema(tool: BaseTool) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.stamp(clock.now())
+
+
+def has_expired(pending: PendingRequest) -> bool:
+    expires_at = pending.get("expires_at")
+    return expires_at is not None and clock.now() >= datetime.fromisoformat(expires_at)
 
 
 def last_ai_message(messages: Sequence[BaseMessage]) -> AIMessage | None:
@@ -349,6 +365,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         pause: Pause = "breakpoint",
         seal_key: bytes,
         subagent: str | None = None,
+        ttl: timedelta = timedelta(days=1),
     ) -> None:
         super().__init__()
         self.policy = resolve_policy(interrupt_on)
@@ -356,6 +373,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         self.seal_key = seal_key
         self.subagent = subagent
         """The subagent this gate serves (its requests say so), or `None` for the main agent."""
+        self.ttl = ttl
+        """How long a request waits before it expires, for tools whose policy does not say."""
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
 
@@ -426,10 +445,13 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
                 configs[call["name"]] = review
         if not actions or not self._may_ask():
             return None  # (a subagent that may not ask: its tool guard refuses the calls)
+        created = clock.now()
+        ttl = min(self._ttl(action["name"]) for action in actions)
         pending = PendingRequest(
             request_id=uuid.uuid4().hex,
             message_id=message.id or "",
-            created_at=_now(),
+            created_at=clock.stamp(created),
+            expires_at=clock.stamp(created + ttl),
             action_requests=actions,
             review_configs=list(configs.values()),
         )
@@ -438,6 +460,10 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             task_call = _task_call.get()
             pending[TASK_CALL_ID] = task_call.call_id if task_call else ""
         return pending
+
+    def _ttl(self, tool: str) -> timedelta:
+        seconds = self.policy[tool].get("ttl_seconds")
+        return self.ttl if seconds is None else timedelta(seconds=seconds)
 
     def _may_ask(self) -> bool:
         """Parallel subagents share one tools task when the router skips the approval node,
@@ -501,11 +527,18 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if not pending:
             return None  # nothing waits: the agent loop goes on (and the tool guard stays on)
         answer = self._answer(pending)
+        if has_expired(pending):  # whatever the answer: too late
+            why = f"the request expired at {pending['expires_at']} without an answer."
+            return self._close(state, pending, EXPIRE, Outcome(status="expired"), why)
         if is_dismissal(answer, pending):
-            return self._dismiss(state, pending)
+            who = _deciding_user()
+            why = f"the request was dismissed{f' by {who}' if who else ''} without a decision."
+            return self._close(state, pending, DISMISS, Outcome(status="dismissed"), why)
         try:
             if answer is None:
                 raise DecisionRefused(NO_ANSWER)
+            if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:
+                raise DecisionRefused(NOT_EXPIRED.format(expires_at=pending["expires_at"]))
             decisions = check_answer(answer, pending, self.tools_by_name)
         except DecisionRefused as refused:
             # Round again: the model step does nothing while the request waits, and the
@@ -565,19 +598,20 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             entry["outcomes"] = dict(outcomes)
         return entry
 
-    def _dismiss(self, state: ApprovalState, pending: PendingRequest) -> dict[str, Any]:
-        """Close the request without a decision (Agent Chat UI's "Mark as Resolved"): nothing runs, the run ends."""
+    def _close(
+        self, state: ApprovalState, pending: PendingRequest, kind: str, outcome: Outcome, why: str
+    ) -> dict[str, Any]:
+        """Close the request without a decision: dismissed (Agent Chat UI's "Mark as
+        Resolved") or expired. Nothing runs, the run ends."""
         ids = {action["tool_call_id"] for action in pending["action_requests"]}
         message = last_ai_message(state["messages"])
-        who = _deciding_user()
-        why = f"the request was dismissed{f' by {who}' if who else ''} without a decision."
         calls = message.tool_calls if message else []
         closed = [not_run(call["name"], call["id"], why) for call in calls if call["id"] in ids]
         entry = self._entry(
             pending,
-            [{"type": DISMISS} for _ in pending["action_requests"]],
+            [{"type": kind} for _ in pending["action_requests"]],
             None,
-            {action["tool_call_id"]: Outcome(status="dismissed") for action in pending["action_requests"]},
+            {action["tool_call_id"]: outcome for action in pending["action_requests"]},
         )
         # The model hears of it on the next turn, from these tool messages.
         return {PENDING_HITL: None, HITL_HISTORY: [entry], "messages": closed, "jump_to": "end"}

@@ -48,6 +48,11 @@ DISMISS: Final = "dismiss"
 `Command(goto="__end__")` (Agent Chat UI's "Mark as Resolved"). History entries record
 it as one `{"type": "dismiss"}` per call."""
 
+EXPIRE: Final = "expire"
+"""`{"expire": true}` closes a request whose `expires_at` has passed (what the sweep,
+`python -m client sweep`, sends); before then it is refused. History entries record it
+as one `{"type": "expire"}` per call."""
+
 DecisionType = Literal["approve", "edit", "reject", "respond"]
 DECISION_TYPES: Final[tuple[DecisionType, ...]] = ("approve", "edit", "reject", "respond")
 
@@ -76,6 +81,8 @@ class PendingRequest(TypedDict):
     request_id: str
     message_id: str
     created_at: str
+    expires_at: str
+    """When the request closes unanswered (per tool in `agent.policy`, else APPROVAL_TTL_SECONDS)."""
     action_requests: list[ActionRequest]
     review_configs: list[ReviewConfig]
     error: NotRequired[str]
@@ -89,8 +96,8 @@ class PendingRequest(TypedDict):
 class Outcome(TypedDict):
     """How one call of an answered request went, when it did not simply run."""
 
-    status: Literal["failed", "rejected", "answered", "dismissed"]
-    """`failed`: approved (or edited), run, and it failed; `rejected`/`answered`/`dismissed`: never run."""
+    status: Literal["failed", "rejected", "answered", "dismissed", "expired"]
+    """`failed`: approved (or edited), run, and it failed; the others: never run."""
     detail: NotRequired[str]
     """For `failed`: the start of the tool's error."""
 

@@ -14,6 +14,7 @@ injected model and checkpointer (tests, benchmarks, forks).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from deepagents import create_deep_agent
@@ -60,13 +61,12 @@ def make_graph(
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
     tools = make_tools(provider)
-    gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=settings.seal_key)
+    ttl = timedelta(seconds=settings.approval_ttl_seconds)
+    gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=settings.seal_key, ttl=ttl)
     # A real model's failures become one clear line (the offline model cannot fail so).
     explain = [ExplainModelErrors(settings)] if settings.provider is not None else []
     # Each subagent has its own gate: its gated calls wait for approval in its own state.
-    compiled = [
-        compile_subagent(spec, model=model, tools=tools, pause=pause, seal_key=settings.seal_key) for spec in SUBAGENTS
-    ]
+    compiled = [compile_subagent(spec, model=model, tools=tools, pause=pause, settings=settings) for spec in SUBAGENTS]
     agent = create_deep_agent(
         model=model,
         tools=tools,

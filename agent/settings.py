@@ -8,6 +8,7 @@
     AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
     APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
+    APPROVAL_TTL_SECONDS=86400         # how long a request waits before it expires (per tool: agent.policy)
     CONTEXT_WINDOW_TOKENS=4000         # optional: the model's context window; deepagents summarizes
                                        # older messages at 85 % of it (default: the model's profile;
                                        # the offline model has none, so it never summarizes)
@@ -72,6 +73,8 @@ class Settings:
     jwt_secret: str | None = None
     approval_key: str | None = None
     """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
+    approval_ttl_seconds: int = 86_400
+    """How long a request waits for an answer before it expires, unless its tools' policy says."""
     context_window: int | None = None
     """The model's context window in tokens, which sets when deepagents summarizes (at 85 %)."""
 
@@ -97,6 +100,7 @@ class Settings:
         jwt_secret = env.get("AUTH_JWT_SECRET", "").strip() or None
         approval_key = env.get("APPROVAL_KEY", "").strip() or None
         context_window = _positive_int(env, "CONTEXT_WINDOW_TOKENS")
+        ttl = _whole_number(env, "APPROVAL_TTL_SECONDS")
         if approval_key is not None and len(approval_key) < MIN_KEY_LENGTH:
             raise SettingsError(f"APPROVAL_KEY must be at least {MIN_KEY_LENGTH} characters (a random secret).")
         users = _parse_users(env.get("AUTH_USERS", ""))
@@ -123,15 +127,23 @@ class Settings:
             jwt_secret=jwt_secret,
             approval_key=approval_key,
             context_window=context_window,
+            **({"approval_ttl_seconds": ttl} if ttl is not None else {}),
         )
 
 
 def _positive_int(env: Mapping[str, str], name: str) -> int | None:
+    number = _whole_number(env, name)
+    if number == 0:
+        raise SettingsError(f"{name}=0 must be a positive whole number, e.g. 4000.")
+    return number
+
+
+def _whole_number(env: Mapping[str, str], name: str) -> int | None:
     text = env.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) == 0:
-        raise SettingsError(f"{name}={text!r} must be a positive whole number of tokens, e.g. 4000.")
+    if not text.isdigit():
+        raise SettingsError(f"{name}={text!r} must be a whole number, e.g. 4000.")
     return int(text)
 
 

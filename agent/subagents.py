@@ -14,6 +14,7 @@ approval policy is `agent.policy.SUBAGENT_INTERRUPT_ON[name]`, or the main agent
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from deepagents.backends import StateBackend
@@ -31,6 +32,7 @@ from agent.contract import APPROVAL_NODE, Pause
 from agent.planning import RouteTurns
 from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
 from agent.prompts import SUBAGENT_PROMPT
+from agent.settings import Settings
 
 SUBAGENTS: list[SubAgent] = [
     {**GENERAL_PURPOSE_SUBAGENT, "system_prompt": SUBAGENT_PROMPT},
@@ -39,15 +41,16 @@ SUBAGENTS: list[SubAgent] = [
 
 
 def compile_subagent(
-    spec: SubAgent, *, model: BaseChatModel, tools: Sequence[BaseTool], pause: Pause, seal_key: bytes
+    spec: SubAgent, *, model: BaseChatModel, tools: Sequence[BaseTool], pause: Pause, settings: Settings
 ) -> tuple[CompiledSubAgent, CompiledStateGraph[Any, Any, Any, Any]]:
     """A subagent as deepagents would build it (filesystem, summarization, patched tool
     calls), plus the gate, pausing the way the main agent does."""
     gate = ApprovalGate(
         spec.get("interrupt_on") or SUBAGENT_INTERRUPT_ON.get(spec["name"], INTERRUPT_ON),
         pause=pause,
-        seal_key=seal_key,
+        seal_key=settings.seal_key,
         subagent=spec["name"],
+        ttl=timedelta(seconds=settings.approval_ttl_seconds),
     )
     backend = StateBackend()
     graph: CompiledStateGraph[Any, Any, Any, Any] = create_agent(

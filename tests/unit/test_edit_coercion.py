@@ -23,6 +23,7 @@ PENDING = PendingRequest(
     request_id="r1",
     message_id="m1",
     created_at="2026-11-25T00:00:00+00:00",
+    expires_at="2026-11-26T00:00:00+00:00",
     action_requests=[{"tool_call_id": "c1", "name": "schedule", "args": ARGS, "description": "Schedule it."}],
     review_configs=[{"action_name": "schedule", "allowed_decisions": ["approve", "edit", "reject"]}],
 )

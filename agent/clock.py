@@ -1,0 +1,18 @@
+"""The gate's clock: one place that says what time it is, so tests can move it.
+
+from agent import clock
+clock.now()            # an aware UTC datetime
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """The contract's timestamp format (ISO 8601, UTC, seconds)."""
+    return moment.isoformat(timespec="seconds")
