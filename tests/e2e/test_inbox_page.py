@@ -9,17 +9,20 @@ import httpx
 from playwright.sync_api import Browser, Page, Route, expect
 
 from agent.contract import HITL_HISTORY, PENDING_HITL
-from harness.scripts import call, script
+from agent.pending import pending_requests
+from harness.scripts import call, email, script
 from tests.e2e.conftest import USERS, Shot, sign_in, start_conversation
 from tests.support.served import Served
 
 ALREADY_ANSWERED = "This request was already answered"
 
 
-def _state(site: Served, thread_id: str, user: str = "ada") -> dict[str, Any]:
+def _state(site: Served, thread_id: str, user: str = "ada", subgraphs: bool = False) -> dict[str, Any]:
     """The thread's state, straight from the API (sync: Playwright owns this thread's event loop)."""
     response = httpx.get(
-        f"{site.server.url}/threads/{thread_id}/state", headers={"Authorization": f"Bearer {USERS[user]}"}
+        f"{site.server.url}/threads/{thread_id}/state",
+        params={"subgraphs": "true"} if subgraphs else None,
+        headers={"Authorization": f"Bearer {USERS[user]}"},
     )
     response.raise_for_status()
     return dict(response.json())
@@ -29,6 +32,26 @@ def _values(site: Served, thread_id: str) -> dict[str, Any]:
     values = _state(site, thread_id)["values"]
     assert isinstance(values, dict)
     return values
+
+
+def _pending(site: Served, thread_id: str) -> list[str]:
+    """The request ids the thread waits on, its subagents' included."""
+    return [request["request_id"] for request in pending_requests(_state(site, thread_id, subgraphs=True))]
+
+
+def _start(site: Served, graph_id: str, text: str) -> str:
+    """A new thread of ada's, run on `graph_id` through the API until it waits; its id."""
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        thread_id = str(api.post("/threads", json={"metadata": {}}).json()["thread_id"])
+        run = {"assistant_id": graph_id, "input": {"messages": [{"role": "user", "content": text}]}}
+        api.post(f"/threads/{thread_id}/runs/wait", json=run).raise_for_status()
+    return thread_id
+
+
+def _delegate(*emails: dict[str, Any]) -> str:
+    """A scripted turn: one `task` for the general-purpose subagent per email, each asking to send it."""
+    tasks = [call("task", description=script(e), subagent_type="general-purpose") for e in emails]
+    return script(*tasks)
 
 
 def _final(page: Page) -> None:
@@ -222,7 +245,7 @@ def test_a_pattern_javascript_cannot_read_leaves_the_form_working(browser: Brows
             schema["properties"]["subject"]["pattern"] = "^(?P<word>\\w+)"
         route.fulfill(response=response, json=state)
 
-    page.route("**/threads/*/state", python_only_pattern)
+    page.route(re.compile(r"/threads/[^/]+/state(\?.*)?$"), python_only_pattern)
     thread_id = start_conversation(page, "email ada@example.com about the patterns")
     page.check("#action-0-edit")
     page.fill("#action-0-arg-subject", "Patterns")
@@ -270,3 +293,100 @@ def test_opening_another_thread_while_one_runs_keeps_the_view(browser: Browser, 
     expect(page.locator("#actions")).to_contain_text("about the second")
     shot(page, "view-kept")
     assert len(site.sent(first)) == 1
+
+
+def test_a_subagents_request_survives_a_reload_then_approve(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    thread_id = start_conversation(page, "delegate: email bob@example.com about lunch")
+    expect(page.locator("#request-from")).to_have_text(re.compile(r"^general-purpose subagent asks"))
+    expect(page.locator("#actions")).to_contain_text("Send an email to bob@example.com with the subject 'Lunch'.")
+    entry = page.locator(f'#inbox button[data-thread="{thread_id}"]')
+    expect(entry).to_contain_text("general-purpose subagent asks to send_email(to: bob@example.com, subject: Lunch")
+    expect(entry).to_have_attribute("aria-current", "true")
+    expect(page.locator("#thread-requests")).to_be_hidden()  # one request: nothing to choose between
+    shot(page, "waiting")
+    # The request is the subagent's: the thread's own is empty meanwhile.
+    assert _values(site, thread_id)[PENDING_HITL] is None
+    (request_id,) = _pending(site, thread_id)
+    expect(page.locator("#request-id")).to_have_text(request_id)
+
+    page.reload()
+    expect(page.locator("#request")).to_be_visible()
+    expect(page.locator("#request-id")).to_have_text(request_id)
+    expect(page.locator("#request-from")).to_contain_text("general-purpose subagent asks")
+    expect(page.locator("#actions")).to_contain_text("bob@example.com")
+    expect(page.locator(f'#inbox button[data-request="{request_id}"]')).to_contain_text("general-purpose subagent")
+    shot(page, "after-reload")
+
+    page.click("#submit-decisions")  # Approve is preselected
+    _final(page)
+    expect(page.locator("#progress")).to_contain_text("Email sent to bob@example.com")
+    expect(page.locator("#request")).to_be_hidden()
+    expect(page.locator(f'#inbox button[data-thread="{thread_id}"]')).to_have_count(0)
+    expect(page.locator("#notice")).to_be_hidden()  # the page's own answer was the one applied
+    shot(page, "approved")
+    assert [e["to"] for e in site.sent(thread_id)] == ["bob@example.com"]
+    assert _pending(site, thread_id) == []
+    (entry_recorded,) = _values(site, thread_id)[HITL_HISTORY]
+    assert entry_recorded["subagent"] == "general-purpose"
+    assert entry_recorded["request_id"] == request_id
+    assert entry_recorded["answer_id"]
+
+
+def test_a_refused_answer_to_a_subagent_is_shown(browser: Browser, site: Served, shot: Shot) -> None:
+    thread_id = _start(site, "agent", _delegate(email(subject="Refused")))
+    stale = {"resume": {"request_id": "stale", "decisions": [{"type": "approve"}]}}
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        api.post(f"/threads/{thread_id}/runs/wait", json={"assistant_id": "agent", "command": stale}).raise_for_status()
+    page = sign_in(browser, site, "ada")
+    page.goto(f"{site.server.url}/inbox#thread={thread_id}")
+    expect(page.locator("#request-from")).to_contain_text("general-purpose subagent asks")
+    expect(page.locator("#request-error")).to_contain_text("Your last answer was refused: request_id 'stale'")
+    shot(page, "refusal-shown")
+    assert site.sent(thread_id) == []
+
+
+def test_parallel_subagent_requests_are_answered_one_by_one(browser: Browser, site: Served, shot: Shot) -> None:
+    # Parallel subagents wait together only on agent_interrupt; the page answers on the thread's own graph.
+    ada, bob = email(to="ada@example.com", subject="Parallel"), email(to="bob@example.com", subject="Parallel")
+    thread_id = _start(site, "agent_interrupt", _delegate(ada, bob))
+    by_recipient = {
+        r["action_requests"][0]["args"]["to"]: r["request_id"]
+        for r in pending_requests(_state(site, thread_id, subgraphs=True))
+    }
+    first, second = by_recipient["ada@example.com"], by_recipient["bob@example.com"]
+    page = sign_in(browser, site, "ada")
+    expect(page.locator(f'#inbox button[data-thread="{thread_id}"]')).to_have_count(2)
+    page.click(f'#inbox button[data-request="{second}"]')
+    expect(page.locator("#thread-id")).to_have_text(thread_id)
+    expect(page.locator("#thread-requests")).to_contain_text("2 requests wait on this conversation")
+    expect(page.locator("#request-id")).to_have_text(second)
+    expect(page.locator("#actions")).to_contain_text("bob@example.com")
+    shot(page, "two-waiting")
+
+    page.reload()  # the URL names the request on screen
+    expect(page.locator("#request-id")).to_have_text(second)
+    page.locator("#thread-requests-list button", has_text="ada@example.com").click()
+    expect(page.locator("#request-id")).to_have_text(first)
+    expect(page.locator("#thread-requests-list button[aria-current=true]")).to_contain_text("ada@example.com")
+    page.check("#action-0-reject")
+    page.fill("#action-0-reject-message", "ada knows already")
+    page.click("#submit-decisions")
+    # Only that one was answered: the other still waits, and is shown now.
+    expect(page.locator("#progress .final")).to_have_text("waiting for your decision")
+    expect(page.locator("#request-id")).to_have_text(second)
+    expect(page.locator("#thread-requests")).to_be_hidden()
+    expect(page.locator(f'#inbox button[data-thread="{thread_id}"]')).to_have_count(1)
+    shot(page, "one-answered")
+    assert _pending(site, thread_id) == [second]
+    assert site.sent(thread_id) == []
+
+    page.click("#submit-decisions")  # approve bob's
+    _final(page)
+    expect(page.locator("#request")).to_be_hidden()
+    expect(page.locator("#notice")).to_be_hidden()
+    shot(page, "both-answered")
+    assert [e["to"] for e in site.sent(thread_id)] == ["bob@example.com"]
+    assert _pending(site, thread_id) == []
+    history = _values(site, thread_id)[HITL_HISTORY]
+    assert [(h["request_id"], h["decisions"][0]["type"]) for h in history] == [(first, "reject"), (second, "approve")]

@@ -5,8 +5,12 @@
 // from the LangGraph API of the server that serves this page, so a reload at any
 // moment shows what the server says. The contract it reads is docs/contract.md in the
 // repo (served at /inbox/contract.md): values.pending_hitl, values.hitl_history, and
-// resume {request_id, decisions}. It runs the default graph, `agent`, which pauses at
-// a static breakpoint: the request is read from state, never from an interrupt.
+// resume {request_id, decisions}. It starts conversations on the default graph, `agent`,
+// which pauses at a static breakpoint: a request is read from state, never from an
+// interrupt. A request made inside a `task` subagent lives in the subagent's state
+// (`subagent` names it), read with ?subgraphs=true; the thread's own pending_hitl is
+// null meanwhile. A thread may wait on several (parallel subagents, `agent_interrupt`):
+// each is answered on its own, by its request_id (the server addresses it).
 "use strict";
 
 const GRAPH_ID = "agent";
@@ -58,10 +62,10 @@ async function api(method, path, body) {
   return response.status === 204 ? null : response.json();
 }
 
-// Run the agent on a thread and call onUpdate for each completed step (SSE).
-async function streamRun(threadId, payload, onUpdate) {
+// Run a graph on a thread and call onUpdate for each completed step (SSE).
+async function streamRun(threadId, graphId, payload, onUpdate) {
   const response = await request("POST", `/threads/${threadId}/runs/stream`, {
-    assistant_id: GRAPH_ID,
+    assistant_id: graphId,
     stream_mode: ["updates"],
     multitask_strategy: "reject", // a second answer while the first runs gets 409
     ...payload,
@@ -92,8 +96,31 @@ async function streamRun(threadId, payload, onUpdate) {
   }
 }
 
+// The thread's state with its subagents' (under tasks[i].state, nested ones too).
 async function getState(threadId) {
-  return api("GET", `/threads/${threadId}/state`);
+  return api("GET", `/threads/${threadId}/state?subgraphs=true`);
+}
+
+// The thread's state, then each subagent's state in it, recursively (agent/pending.py's walk).
+function statesOf(state) {
+  const found = [state];
+  for (const task of state.tasks || []) {
+    const sub = task && task.state;
+    if (sub && typeof sub === "object" && "values" in sub) found.push(...statesOf(sub));
+  }
+  return found;
+}
+
+// Every request the thread waits on: its own, then its subagents'.
+function pendingRequests(state) {
+  return statesOf(state)
+    .map((where) => (where.values || {}).pending_hitl)
+    .filter((request) => request && request.request_id);
+}
+
+// The decisions recorded in the thread and in its subagents still running.
+function historyOf(state) {
+  return statesOf(state).flatMap((where) => (where.values || {}).hitl_history || []);
 }
 
 
@@ -110,10 +137,11 @@ function short(value, limit = 80) {
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }
 
-// Each call with its own arguments, shortened: whatever the tool takes.
+// Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent does.
 function summary(request) {
   const args = (a) => Object.entries(a.args).map(([key, value]) => `${key}: ${short(value, 30)}`).join(", ");
-  return request.action_requests.map((a) => `${a.name}(${short(args(a), 60)})`).join("; ");
+  const calls = request.action_requests.map((a) => `${a.name}(${short(args(a), 60)})`).join("; ");
+  return request.subagent ? `${request.subagent} subagent asks to ${calls}` : calls;
 }
 
 // A JSON-schema pattern, checked where JavaScript can read it (the server checks it anyway).
@@ -304,20 +332,24 @@ function actionControls(action, review, index) {
   return { box, read };
 }
 
-let current = null; // { threadId, request, readers } for the request on screen
+let current = null; // { threadId, graphId, request, readers } for the request on screen
 
 function newAnswerId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function renderRequest(threadId, request, refusal) {
+function renderRequest(threadId, graphId, request, refusal) {
   const form = $("request");
   form.hidden = !request;
   $("request-error").hidden = !refusal;
   $("request-error").textContent = refusal ? `Your last answer was refused: ${refusal}` : "";
   current = null;
   if (!request) return;
+  $("request-from").hidden = !request.subagent;
+  $("request-from").textContent = request.subagent
+    ? `${request.subagent} subagent asks to run this, for a task the agent delegated to it (task call ${request.task_call_id}).`
+    : "";
   $("request-id").textContent = request.request_id;
   $("request-created").textContent = new Date(request.created_at).toLocaleString();
   const reviews = Object.fromEntries(request.review_configs.map((r) => [r.action_name, r]));
@@ -329,38 +361,71 @@ function renderRequest(threadId, request, refusal) {
     container.append(box);
     readers.push(read);
   });
-  current = { threadId, request, readers };
+  current = { threadId, graphId, request, readers };
+}
+
+// With several requests waiting on the thread, one button each; the one on screen is current.
+function renderChoice(threadId, requests, shownId) {
+  $("thread-requests").hidden = requests.length < 2;
+  $("thread-requests-count").textContent = String(requests.length);
+  const list = $("thread-requests-list");
+  list.replaceChildren();
+  if (requests.length < 2) return;
+  for (const request of requests) {
+    const button = el("button", { type: "button", className: "quiet", textContent: summary(request) });
+    button.setAttribute("aria-current", String(request.request_id === shownId));
+    button.addEventListener("click", () => openThread(threadId, request.request_id));
+    list.append(el("li", {}, button));
+  }
 }
 
 let shown = null; // the thread on screen: progress lines and re-renders belong to it alone
+let shownRequest = null; // the request_id whose form is on screen, if any
 
-// Show the thread as the server has it now; returns its state.
-async function showThread(threadId) {
+// Mark the inbox entry of the request on screen.
+function markCurrent() {
+  for (const button of document.querySelectorAll(".inbox button")) {
+    const here = button.dataset.thread === shown && button.dataset.request === shownRequest;
+    button.setAttribute("aria-current", String(here));
+  }
+}
+
+// Show the thread as the server has it now, with the request `wanted` (by request_id)
+// if it still waits, else the thread's first; returns its state.
+async function showThread(threadId, wanted = requestFromUrl(threadId)) {
   if (shown !== threadId) {
     // Nothing of the thread shown before stays on screen under this one's id, its request form least of all.
     $("progress").replaceChildren();
     $("conversation").replaceChildren();
-    renderRequest(threadId, null, null);
+    renderRequest(threadId, null, null, null);
+    renderChoice(threadId, [], null);
+    shownRequest = null;
   }
   shown = threadId;
   $("thread").hidden = false;
   $("thread-id").textContent = threadId;
   const [thread, state] = await Promise.all([api("GET", `/threads/${threadId}`), getState(threadId)]);
+  if (shown !== threadId) return state; // another thread was opened meanwhile: it has the screen
   $("thread-status").textContent = thread.status;
   const values = state.values || {};
   renderConversation(values.messages || []);
-  const request = values.pending_hitl || null;
-  renderRequest(threadId, request, request && request.error);
-  for (const button of document.querySelectorAll(".inbox button")) {
-    button.setAttribute("aria-current", String(button.dataset.thread === threadId));
+  const requests = pendingRequests(state);
+  const request = requests.find((r) => r.request_id === wanted) || requests[0] || null;
+  const graphId = (thread.metadata && thread.metadata.graph_id) || GRAPH_ID; // answers go to the thread's own graph
+  renderRequest(threadId, graphId, request, request && request.error);
+  shownRequest = request && request.request_id;
+  renderChoice(threadId, requests, shownRequest);
+  if (request && threadFromUrl() === threadId && requestFromUrl(threadId) !== shownRequest) {
+    history.replaceState(null, "", threadHash(threadId, shownRequest)); // a reload shows this one again
   }
+  markCurrent();
   return state;
 }
 
 async function pendingOf(thread) {
-  if (thread.values && "pending_hitl" in thread.values) return thread.values.pending_hitl;
-  const state = await getState(thread.thread_id); // servers that list threads without values
-  return (state.values || {}).pending_hitl || null;
+  const own = thread.values && thread.values.pending_hitl;
+  if (own) return [own]; // the thread's own request: no subagent runs while it waits
+  return pendingRequests(await getState(thread.thread_id)); // its subagents', or servers that list no values
 }
 
 async function loadInbox() {
@@ -370,8 +435,7 @@ async function loadInbox() {
       status: "interrupted", limit: PAGE, offset, sort_by: "updated_at", sort_order: "desc",
     });
     for (const thread of page) {
-      const request = await pendingOf(thread);
-      if (request) items.push({ threadId: thread.thread_id, request });
+      for (const request of await pendingOf(thread)) items.push({ threadId: thread.thread_id, request });
     }
     if (page.length < PAGE) break;
   }
@@ -383,11 +447,13 @@ async function loadInbox() {
       textContent: `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`,
     }));
     button.dataset.thread = threadId;
-    button.addEventListener("click", () => openThread(threadId));
+    button.dataset.request = request.request_id;
+    button.addEventListener("click", () => openThread(threadId, request.request_id));
     list.append(el("li", {}, button));
   }
   $("inbox-count").textContent = `(${items.length})`;
   $("inbox-empty").hidden = items.length > 0;
+  markCurrent();
 }
 
 // Wait (up to a minute) until no run is busy on the thread.
@@ -398,13 +464,23 @@ async function untilSettled(threadId) {
   }
 }
 
-function openThread(threadId) {
-  location.hash = `thread=${threadId}`; // the hashchange handler shows it
+function threadHash(threadId, requestId) {
+  return requestId ? `#thread=${threadId}&request=${requestId}` : `#thread=${threadId}`;
+}
+
+function openThread(threadId, requestId) {
+  location.hash = threadHash(threadId, requestId); // the hashchange handler shows it
 }
 
 function threadFromUrl() {
   const match = /thread=([\w-]+)/.exec(location.hash);
   return match ? match[1] : null;
+}
+
+// The request the URL names, if it names one on this thread.
+function requestFromUrl(threadId) {
+  const match = /request=([\w-]+)/.exec(location.hash);
+  return match && threadFromUrl() === threadId ? match[1] : null;
 }
 
 // Run something that talks to the server; turn failures into one plain sentence.
@@ -423,20 +499,21 @@ async function guarded(action) {
   }
 }
 
-// Run the agent, streaming its progress; returns the thread's state once it stops.
-// If another thread is opened meanwhile, this run's lines stay off screen and the
-// view stays where the user went.
-async function run(threadId, payload) {
+// Run `graphId` on the thread, streaming its progress; returns the thread's state once
+// it stops. If another thread is opened meanwhile, this run's lines stay off screen and
+// the view stays where the user went.
+async function run(threadId, graphId, payload) {
   const here = (text, final) => {
     if (shown === threadId) progress(text, final);
   };
   if (shown === threadId) $("progress").replaceChildren();
-  await streamRun(threadId, payload, (update) => progressLines(update).forEach((line) => here(line)));
+  await streamRun(threadId, graphId, payload, (update) => progressLines(update).forEach((line) => here(line)));
   const state = shown === threadId ? await showThread(threadId) : await getState(threadId);
   const values = state.values || {};
   const messages = values.messages || [];
   const last = messages[messages.length - 1];
-  if (values.pending_hitl) here("waiting for your decision", true);
+  const waiting = pendingRequests(state).length;
+  if (waiting) here(waiting > 1 ? `${waiting} requests wait for your decision` : "waiting for your decision", true);
   else if (last && last.type === "ai") here(`final answer: ${messageText(last)}`, true);
   await loadInbox();
   return state;
@@ -458,20 +535,21 @@ async function submitDecisions(event) {
     $("request-error").textContent = "Please fix the highlighted fields; nothing was sent.";
     return;
   }
-  const { threadId, request } = current;
+  const { threadId, graphId, request } = current;
   const button = $("submit-decisions");
   button.disabled = true;
   try {
     // Answered elsewhere meanwhile (another tab, another client)? Say so, send nothing.
-    const latest = ((await getState(threadId)).values || {}).pending_hitl;
-    if (!latest || latest.request_id !== request.request_id) {
+    const waiting = pendingRequests(await getState(threadId));
+    if (!waiting.some((r) => r.request_id === request.request_id)) {
       await alreadyAnswered(threadId);
       return;
     }
     const answerId = newAnswerId();
+    const resume = { request_id: request.request_id, decisions, answer_id: answerId };
     let state;
     try {
-      state = await run(threadId, { command: { resume: { request_id: request.request_id, decisions, answer_id: answerId } } });
+      state = await run(threadId, graphId, { command: { resume } });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409)) throw error;
       // 409: another answer to this thread is running right now. Show its outcome once done.
@@ -481,9 +559,8 @@ async function submitDecisions(event) {
       return;
     }
     // An answer that arrives after another finished changes nothing; the history says whose won.
-    const history = (state.values || {}).hitl_history || [];
-    const entry = [...history].reverse().find((e) => e.request_id === request.request_id);
-    if (entry && entry.answer_id !== answerId) await alreadyAnswered(threadId);
+    const entries = historyOf(state).filter((e) => e.request_id === request.request_id);
+    if (entries.length && !entries.some((e) => e.answer_id === answerId)) await alreadyAnswered(threadId);
   } finally {
     button.disabled = false;
   }
@@ -497,7 +574,7 @@ async function startConversation(event) {
   $("new-message").value = "";
   history.replaceState(null, "", `#thread=${thread.thread_id}`);
   await showThread(thread.thread_id);
-  await run(thread.thread_id, { input: { messages: [{ role: "user", content: text }] } });
+  await run(thread.thread_id, GRAPH_ID, { input: { messages: [{ role: "user", content: text }] } });
 }
 
 // --- signing in ------------------------------------------------------------------
