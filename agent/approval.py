@@ -71,7 +71,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
-from agent import clock
+from agent import audit, clock
 from agent.contract import (
     DECISION_TYPES,
     DISMISS,
@@ -495,7 +495,9 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if request_is_waiting(request.state):
             return ModelResponse(result=[])  # the request waits for its answer: nothing new to say
         corrections = _false_results(request.state)
-        return self._with_request(request, handler(_corrected(request, corrections)), corrections)
+        result = self._with_request(request, handler(_corrected(request, corrections)), corrections)
+        audit.write(request.runtime.store, _requested(result))
+        return result
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
@@ -503,7 +505,9 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if request_is_waiting(request.state):
             return ModelResponse(result=[])
         corrections = _false_results(request.state)
-        return self._with_request(request, await handler(_corrected(request, corrections)), corrections)
+        result = self._with_request(request, await handler(_corrected(request, corrections)), corrections)
+        await audit.awrite(request.runtime.store, _requested(result))
+        return result
 
     # --- the approval node -------------------------------------------------------------
 
@@ -526,6 +530,20 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         pending = state.get(PENDING_HITL)
         if not pending:
             return None  # nothing waits: the agent loop goes on (and the tool guard stays on)
+        update = self._decide(state, pending)
+        audit.write(runtime.store, audit.decided(pending, update))
+        return update
+
+    @hook_config(can_jump_to=["model", "end"])
+    async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        pending = state.get(PENDING_HITL)
+        if not pending:
+            return None
+        update = self._decide(state, pending)
+        await audit.awrite(runtime.store, audit.decided(pending, update))
+        return update
+
+    def _decide(self, state: ApprovalState, pending: PendingRequest) -> dict[str, Any]:
         answer = self._answer(pending)
         if has_expired(pending):  # whatever the answer: too late
             why = f"the request expired at {pending['expires_at']} without an answer."
@@ -547,10 +565,6 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             return {PENDING_HITL: refused_request, "jump_to": "model"}
         answer_id = answer.get("answer_id") if isinstance(answer, Mapping) else None
         return self._apply(state, pending, decisions, answer_id)
-
-    @hook_config(can_jump_to=["model", "end"])
-    async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return self.after_model(state, runtime)
 
     def _apply(
         self, state: ApprovalState, pending: PendingRequest, decisions: Sequence[Mapping[str, Any]], answer_id: Any
@@ -709,6 +723,11 @@ class Allowed:
         if isinstance(result.update, dict):
             return Command(graph=result.graph, update={**result.update, HITL_HISTORY: [failed]}, goto=result.goto)
         return result
+
+
+def _requested(result: ModelCallResult[Any]) -> list[audit.AuditRecord]:
+    command = result.command if isinstance(result, ExtendedModelResponse) else None
+    return audit.requested(command.update) if command is not None and isinstance(command.update, Mapping) else []
 
 
 def _result_message(result: ToolResult, call_id: str) -> ToolMessage | None:

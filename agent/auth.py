@@ -12,7 +12,8 @@ runs: stream, wait, resume) is filtered by owner, so another user gets 404, as i
 the thread did not exist. Only an answer through the contract changes a pending
 request: writing a thread's state (`update_state`, `supersteps`), `Command(update=...)`,
 `Command(goto=...)`, copies and runs without a thread are refused with 403 and one
-line saying why. Anything not allowed here is denied.
+line saying why. The store holds the audit trail (`agent/audit.py`): a user may read
+their own records; nobody may write or delete any. Anything not allowed here is denied.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, NoReturn
 import jwt
 from langgraph_sdk import Auth
 
+from agent.audit import AUDIT, namespace
 from agent.settings import Settings
 
 OWNER = "owner"
@@ -170,3 +172,21 @@ async def read_assistants(ctx: Auth.types.AuthContext, value: Any) -> bool:
 @auth.on.assistants.search
 async def search_assistants(ctx: Auth.types.AuthContext, value: Any) -> bool:
     return True
+
+
+def _own_trail(ctx: Auth.types.AuthContext, value: Any) -> None:
+    """Reads of the audit trail go to the signed-in user's own records, whatever namespace is asked."""
+    asked = tuple(value.get("namespace") or ())
+    if asked[:1] != (AUDIT,):
+        _refuse(f"The store holds the audit trail only: read it under the namespace ({AUDIT!r},).")
+    value["namespace"] = namespace(ctx.user.identity)
+
+
+@auth.on.store.search
+async def search_trail(ctx: Auth.types.AuthContext, value: Any) -> None:
+    _own_trail(ctx, value)
+
+
+@auth.on.store.get
+async def get_trail_record(ctx: Auth.types.AuthContext, value: Any) -> None:
+    _own_trail(ctx, value)

@@ -1,0 +1,76 @@
+"""The audit trail: every request and what became of it, in the store, outside the thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
+
+from agent import audit
+from agent.contract import DISMISS, Pause, resume_for
+from agent.graph import make_graph
+from agent.settings import Settings
+from harness.scripts import call, email, script
+from tests.unit.conftest import Harness
+
+
+@pytest.fixture(params=["breakpoint", "interrupt"], ids=["agent", "agent_interrupt"])
+def audited(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Harness, InMemoryStore]:
+    store = InMemoryStore()
+    checkpointer = InMemorySaver()
+    log = tmp_path / "emails.jsonl"
+    pause: Pause = request.param
+    graph = make_graph(checkpointer=checkpointer, store=store, settings=Settings(email_log=log), pause=pause)
+    return Harness(graph=graph, checkpointer=checkpointer, email_log=log, pause=pause), store
+
+
+def trail(store: InMemoryStore, thread: str) -> list[dict[str, Any]]:
+    items = store.search(audit.namespace(audit.LOCAL_OWNER), limit=1000)
+    return sorted((i.value for i in items if i.value["thread_id"] == thread), key=lambda r: r["at"])
+
+
+def test_request_refusal_and_answer_are_recorded(audited: tuple[Harness, InMemoryStore]) -> None:
+    harness, store = audited
+    thread = harness.start(script(email()))
+    pending = harness.pending(thread)
+    harness.resume(thread, {"decisions": []})  # refused
+    error = harness.refusal(thread)
+    edited = {**email()["args"], "to": "bob@example.com"}
+    harness.answer(thread, {"type": "edit", "edited_action": {"name": "send_email", "args": edited}})
+    requested, refused, answered = trail(store, thread)
+    assert [r["event"] for r in (requested, refused, answered)] == ["requested", "refused", "answered"]
+    assert {r["request_id"] for r in (requested, refused, answered)} == {pending["request_id"]}
+    (call_id,) = requested["args_digest"]
+    assert requested["args_digest"][call_id] == audit.digest(email()["args"])
+    assert answered["args_digest"] == {call_id: audit.digest(edited)}  # the args that ran
+    assert answered["decisions"] == ["edit"]
+    assert answered["tools"] == ["send_email"]
+    assert refused["error"] == error
+
+
+def test_rejected_dismissed_and_subagent_requests_are_recorded(audited: tuple[Harness, InMemoryStore]) -> None:
+    harness, store = audited
+    rejected = harness.start(script(email()))
+    harness.answer(rejected, {"type": "reject"})
+    assert [(r["event"], r["decisions"], r["args_digest"]) for r in trail(store, rejected)[1:]] == [
+        ("answered", ["reject"], {})  # nothing ran
+    ]
+    dismissed = harness.start(script(email()))
+    harness.resume(dismissed, {DISMISS: True})
+    assert [r["event"] for r in trail(store, dismissed)] == ["requested", "dismissed"]
+    delegated = harness.start(script(call("task", description=script(email()), subagent_type="general-purpose")))
+    (asked,) = trail(store, delegated)
+    assert asked["subagent"] == "general-purpose"
+    assert asked["task_call_id"]
+
+
+def test_the_trail_outlives_the_thread(audited: tuple[Harness, InMemoryStore]) -> None:
+    harness, store = audited
+    thread = harness.start(script(email()))
+    harness.resume(thread, resume_for(harness.pending(thread), [{"type": "approve"}]))
+    harness.checkpointer.delete_thread(thread)
+    assert harness.graph.get_state(harness.config(thread)).values == {}
+    assert [r["event"] for r in trail(store, thread)] == ["requested", "answered"]
