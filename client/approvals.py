@@ -10,19 +10,35 @@ process (or a reloaded page) sees exactly what the first one saw.
     pending = await get_pending(client, thread_id)          # after a reload, too
     async for update in answer(client, pending, [{"type": "approve"}]):
         ...
+
+A request may come from the thread itself or from a `task` subagent it started
+(`Pending.subagent` names it); on `agent_interrupt`, parallel subagents can each
+wait at once, so a thread may have several: `get_pending_all` lists them,
+`get_pending(..., request_id)` picks one, and `answer` answers exactly that one.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, cast
 
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_ID, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
+from agent.contract import (
+    GRAPH_ID,
+    HITL_HISTORY,
+    PENDING_HITL,
+    SUBAGENT,
+    TASK_CALL_ID,
+    HistoryEntry,
+    PendingRequest,
+    resume_for,
+)
+from agent.pending import pending_requests
 
 Timeouts = tuple[float, float, float, float]
 
@@ -38,15 +54,37 @@ class AlreadyAnswered(ApprovalError):
     """The request was answered (or replaced) before this answer arrived."""
 
 
+class _Addressed:
+    """What `Pending` and `InboxItem` read from their request."""
+
+    request: PendingRequest
+
+    @property
+    def request_id(self) -> str:
+        return self.request["request_id"]
+
+    @property
+    def subagent(self) -> str | None:
+        """The `task` subagent that asks, or `None` for the thread's own request."""
+        return self.request.get(SUBAGENT)
+
+    @property
+    def task_call_id(self) -> str | None:
+        """For a subagent's request: the thread's `task` tool call that started the subagent."""
+        return self.request.get(TASK_CALL_ID)
+
+
 @dataclass(frozen=True)
-class Pending:
-    """A thread's pending request, as the server has it now."""
+class Pending(_Addressed):
+    """A request pending on a thread, as the server has it now: the thread's own, or a subagent's."""
 
     thread_id: str
     request: PendingRequest
     error: str | None
     """Why the last answer was refused, if it was."""
     messages: list[dict[str, Any]]
+    """The thread's messages (for a subagent's request, the calls are in the subagent's own
+    messages; `task_call_id` names the thread's call that started it)."""
 
 
 @dataclass(frozen=True)
@@ -84,47 +122,61 @@ async def thread_values(client: LangGraphClient, thread_id: str) -> dict[str, An
     return values if isinstance(values, dict) else {}
 
 
-async def get_pending(client: LangGraphClient, thread_id: str) -> Pending | None:
-    """The thread's pending request, or `None` when nothing waits for a decision."""
-    state = cast("dict[str, Any]", await client.threads.get_state(thread_id))
-    values = state.get("values") or {}
-    request = values.get(PENDING_HITL) if isinstance(values, dict) else None
-    if not request:
-        return None
-    return Pending(
-        thread_id=thread_id,
-        request=cast("PendingRequest", request),
-        error=request.get("error"),
-        messages=list(values.get("messages") or []),
-    )
+async def _state(client: LangGraphClient, thread_id: str) -> dict[str, Any]:
+    """The thread's state with its subagents' (`tasks[i].state`), where their requests live."""
+    return cast("dict[str, Any]", await client.threads.get_state(thread_id, subgraphs=True))
+
+
+async def get_pending_all(client: LangGraphClient, thread_id: str) -> list[Pending]:
+    """Every request pending on the thread: its own first, then its subagents' (empty when nothing waits)."""
+    state = await _state(client, thread_id)
+    values = state.get("values")
+    messages = list((values if isinstance(values, dict) else {}).get("messages") or [])
+    return [
+        Pending(thread_id=thread_id, request=request, error=request.get("error"), messages=messages)
+        for request in pending_requests(state)
+    ]
+
+
+async def get_pending(client: LangGraphClient, thread_id: str, request_id: str | None = None) -> Pending | None:
+    """The request `request_id` if it is pending on the thread, else `None`.
+
+    Without `request_id`: the thread's first pending request (its own, else its first
+    subagent's), or `None` when nothing waits. A thread may have several (parallel
+    subagents on `agent_interrupt`): `get_pending_all` lists them.
+    """
+    pending = await get_pending_all(client, thread_id)
+    return next((p for p in pending if request_id in (None, p.request_id)), None)
 
 
 @dataclass(frozen=True)
-class InboxItem:
-    """One thread awaiting approval, as the inbox lists it."""
+class InboxItem(_Addressed):
+    """One request awaiting approval, as the inbox lists it (a thread may have several)."""
 
     thread_id: str
     request: PendingRequest
 
 
-async def _listed_request(client: LangGraphClient, thread: Mapping[str, Any]) -> PendingRequest | None:
+async def _listed_requests(client: LangGraphClient, thread: Mapping[str, Any]) -> list[PendingRequest]:
     values = thread.get("values")
-    if isinstance(values, dict) and PENDING_HITL in values:
-        return cast("PendingRequest | None", values[PENDING_HITL])
-    # Some servers (aegra) list threads without their values: ask for the state.
-    pending = await get_pending(client, str(thread["thread_id"]))
-    return pending.request if pending else None
+    if isinstance(values, dict) and values.get(PENDING_HITL):
+        # The thread's own request: no subagent is running while it waits.
+        return [cast("PendingRequest", values[PENDING_HITL])]
+    # A subagent's request lives in the subagent's state, which listings leave out, and
+    # some servers (aegra) list threads without their values: ask for the state.
+    return [pending.request for pending in await get_pending_all(client, str(thread["thread_id"]))]
 
 
 async def inbox(client: LangGraphClient, page_size: int = INBOX_PAGE_SIZE) -> AsyncIterator[InboxItem]:
-    """Every thread awaiting approval, most recently updated first, fetched page by page."""
+    """Every request awaiting approval, subagents' included, most recently updated thread
+    first (a thread's own request, then its subagents'), fetched page by page."""
     offset = 0
     while True:
         page = await client.threads.search(
             status="interrupted", limit=page_size, offset=offset, sort_by="updated_at", sort_order="desc"
         )
         for thread in page:
-            if request := await _listed_request(client, thread):
+            for request in await _listed_requests(client, thread):
                 yield InboxItem(thread_id=str(thread["thread_id"]), request=request)
         if len(page) < page_size:
             return
@@ -138,9 +190,9 @@ async def stream_run(
     input: dict[str, Any] | None = None,
     command: dict[str, Any] | None = None,
     graph_id: str = GRAPH_ID,
-) -> AsyncIterator[Update]:
+) -> AsyncGenerator[Update, None]:
     """Run the agent (`graph_id`: `agent`, or its twin `agent_interrupt`) and yield each step as it completes."""
-    async for part in client.runs.stream(
+    parts = client.runs.stream(
         thread_id,
         graph_id,
         input=input,
@@ -148,37 +200,54 @@ async def stream_run(
         stream_mode="updates",
         # A second answer to the same request while the first runs is refused (409).
         multitask_strategy="reject",
-    ):
-        if part.event == "error":
-            data = part.data if isinstance(part.data, dict) else {"message": part.data}
-            raise ApprovalError(f"the run failed: {data.get('message') or data}")
-        if part.event != "updates" or not isinstance(part.data, dict):
-            continue
-        for node, values in part.data.items():
-            yield Update(node=node, values=values if isinstance(values, dict) else {"value": values})
+    )
+    # Closed here, not left to the event loop's shutdown, when the caller stops early
+    # (a closed pipe): closing it there prints a traceback.
+    async with aclosing(cast("AsyncGenerator[Any, None]", parts)):
+        async for part in parts:
+            if part.event == "error":
+                data = part.data if isinstance(part.data, dict) else {"message": part.data}
+                raise ApprovalError(f"the run failed: {data.get('message') or data}")
+            if part.event != "updates" or not isinstance(part.data, dict):
+                continue
+            for node, values in part.data.items():
+                yield Update(node=node, values=values if isinstance(values, dict) else {"value": values})
 
 
 async def answer(
     client: LangGraphClient, pending: Pending, decisions: Sequence[dict[str, Any]], graph_id: str = GRAPH_ID
-) -> AsyncIterator[Update]:
-    """Answer `pending` and stream the run.
+) -> AsyncGenerator[Update, None]:
+    """Answer `pending` (the thread's own request or a subagent's) and stream the run.
+
+    The answer names its request (`request_id`): the server delivers it to that request
+    wherever it waits, and other requests pending on the thread keep waiting.
 
     Raises:
         AlreadyAnswered: the request was answered by someone else (another tab, process
             or user) before this answer could be: nothing of this answer was applied.
     """
-    current = await get_pending(client, pending.thread_id)
-    if current is None or current.request["request_id"] != pending.request["request_id"]:
-        raise AlreadyAnswered(
-            f"request {pending.request['request_id']} on thread {pending.thread_id} was already answered"
-        )
+    if await get_pending(client, pending.thread_id, pending.request_id) is None:
+        raise AlreadyAnswered(f"request {pending.request_id} on thread {pending.thread_id} was already answered")
     answer_id = uuid.uuid4().hex
     resume = resume_for(pending.request, decisions, answer_id)
-    async for update in stream_run(client, pending.thread_id, command={"resume": resume}, graph_id=graph_id):
-        yield update
+    async with aclosing(stream_run(client, pending.thread_id, command={"resume": resume}, graph_id=graph_id)) as run:
+        async for update in run:
+            yield update
     # A second answer that arrives once the first has finished changes nothing and
     # raises nothing: only the history tells whose answer was applied.
-    history = (await thread_values(client, pending.thread_id)).get(HITL_HISTORY) or []
-    entry = next((e for e in reversed(history) if e.get("request_id") == pending.request["request_id"]), None)
+    history = _history(await _state(client, pending.thread_id))
+    entry = next((e for e in reversed(history) if e.get("request_id") == pending.request_id), None)
     if entry is not None and entry.get("answer_id") != answer_id:
-        raise AlreadyAnswered(f"request {pending.request['request_id']} was answered by someone else first")
+        raise AlreadyAnswered(f"request {pending.request_id} was answered by someone else first")
+
+
+def _history(state: Mapping[str, Any]) -> list[HistoryEntry]:
+    """The thread's answered requests, then those its subagents still hold (a subagent's
+    entries reach the thread's history when its `task` call returns)."""
+    values = state.get("values")
+    entries = list((values if isinstance(values, Mapping) else {}).get(HITL_HISTORY) or [])
+    for task in state.get("tasks") or []:
+        sub = task.get("state") if isinstance(task, Mapping) else None
+        if isinstance(sub, Mapping):
+            entries += _history(sub)
+    return entries

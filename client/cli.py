@@ -8,7 +8,14 @@
     python -m client reject THREAD_ID --message "not now"
     python -m client respond THREAD_ID --message "already sent by hand"
     python -m client decide THREAD_ID --decisions '[{"type": "approve"}, {"type": "reject"}]'
+    python -m client approve THREAD_ID --request REQUEST_ID   # one of several requests
     python -m client demo                        # the whole story, reload included
+
+A request may come from the thread's agent or from a `task` subagent it started
+("general-purpose subagent asks: ..."); `inbox` and `show` list every one. When a
+thread has several (parallel subagents on `agent_interrupt`), an answer names the
+one it is for with --request (ids from `inbox` or `show`).
+
 
 Settings come from the command line, then the environment, then `.env` in the
 current directory (the file `make dev` reads too): the server from --url or
@@ -28,7 +35,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +57,7 @@ from client.approvals import (
     connect,
     create_thread,
     get_pending,
+    get_pending_all,
     inbox,
     stream_run,
     thread_values,
@@ -61,6 +70,7 @@ COMMAND = ".venv/bin/python -m client"
 """How the README runs this client; hints name it the same way."""
 CLIENT_VARIABLES = ("LANGGRAPH_URL", "LANGGRAPH_GRAPH", "LANGGRAPH_TOKEN")
 DEMO_REQUEST = "email ada@example.com about the launch"
+DEMO_DELEGATION = "delegate: email bob@example.com about lunch"
 
 
 class UsageError(Exception):
@@ -71,20 +81,27 @@ def say(line: str = "") -> None:
     print(line, flush=True)
 
 
-async def _show_progress(updates: AsyncIterator[Update]) -> None:
-    async for step in updates:
-        for line in render.update(step):
-            say(f"  · {line}")
+async def _show_progress(updates: AsyncGenerator[Update, None]) -> None:
+    # Closed here when printing fails (a closed pipe): left to the event loop's
+    # shutdown, closing the run's stream prints a traceback.
+    async with aclosing(updates):
+        async for step in updates:
+            for line in render.update(step):
+                say(f"  · {line}")
 
 
-async def _report_outcome(client: LangGraphClient, thread_id: str) -> int:
-    """After a run: show the pending request or the final answer; 1 if refused."""
-    pending = await get_pending(client, thread_id)
-    if pending is not None:
-        say(render.request(pending))
-        if pending.error:
-            return 1
+async def _report_outcome(client: LangGraphClient, thread_id: str, answered: str | None = None) -> int:
+    """After a run: show the pending requests or the final answer; 1 if the `answered` request refused its answer."""
+    pending = await get_pending_all(client, thread_id)
+    for each in pending:
+        say(render.request(each))
+    if any(each.error and answered in (None, each.request_id) for each in pending):
+        return 1
+    if len(pending) == 1:
         say(f"Answer it with: {COMMAND} approve {thread_id}   (or edit / reject / respond)")
+    elif pending:
+        say(f"Answer each with: {COMMAND} approve {thread_id} --request REQUEST_ID   (or edit / reject / respond)")
+    if pending:
         return 0
     final = render.final_answer((await thread_values(client, thread_id)).get("messages") or [])
     if final is not None:
@@ -100,23 +117,44 @@ async def cmd_start(client: LangGraphClient, args: argparse.Namespace) -> int:
 
 
 async def cmd_inbox(client: LangGraphClient, args: argparse.Namespace) -> int:
+    threads = set()
     count = 0
     async for item in inbox(client):
         say(render.inbox_row(item))
+        threads.add(item.thread_id)
         count += 1
-    say(f"{count} thread(s) awaiting approval.")
+    say(f"{count} request(s) awaiting approval on {len(threads)} thread(s).")
     return 0
 
 
-async def _require_pending(client: LangGraphClient, thread_id: str) -> Pending:
-    pending = await get_pending(client, thread_id)
-    if pending is None:
+async def _pending(client: LangGraphClient, thread_id: str, request_id: str | None) -> list[Pending]:
+    """The thread's pending requests, or only `request_id`; raises if none is."""
+    if request_id is not None:
+        chosen = await get_pending(client, thread_id, request_id)
+        if chosen is None:
+            raise AlreadyAnswered(f"request {request_id} is not awaiting approval on thread {thread_id}")
+        return [chosen]
+    pending = await get_pending_all(client, thread_id)
+    if not pending:
         raise AlreadyAnswered(f"thread {thread_id} has no request awaiting approval")
     return pending
 
 
+async def _require_pending(client: LangGraphClient, thread_id: str, request_id: str | None = None) -> Pending:
+    """The one request an answer is for: `request_id`, or the thread's only one."""
+    pending = await _pending(client, thread_id, request_id)
+    if len(pending) > 1:
+        listed = "; ".join(render.choice(each) for each in pending)
+        raise UsageError(
+            f"thread {thread_id} has {len(pending)} requests awaiting approval: {listed}. "
+            "Say which one with --request REQUEST_ID"
+        )
+    return pending[0]
+
+
 async def cmd_show(client: LangGraphClient, args: argparse.Namespace) -> int:
-    say(render.request(await _require_pending(client, args.thread_id)))
+    for pending in await _pending(client, args.thread_id, args.request):
+        say(render.request(pending))
     return 0
 
 
@@ -150,11 +188,12 @@ def _decisions(args: argparse.Namespace, pending: Pending) -> list[dict[str, Any
 
 
 async def cmd_decide(client: LangGraphClient, args: argparse.Namespace) -> int:
-    pending = await _require_pending(client, args.thread_id)
+    pending = await _require_pending(client, args.thread_id, args.request)
     decisions = _decisions(args, pending)
-    say(f"Answering request {pending.request['request_id']} on thread {args.thread_id}: {json.dumps(decisions)}")
+    asker = f" ({pending.subagent} subagent)" if pending.subagent else ""
+    say(f"Answering request {pending.request_id}{asker} on thread {args.thread_id}: {json.dumps(decisions)}")
     await _show_progress(answer(client, pending, decisions, args.graph))
-    return await _report_outcome(client, args.thread_id)
+    return await _report_outcome(client, args.thread_id, pending.request_id)
 
 
 def _run_child(args: argparse.Namespace, *argv: str) -> int:
@@ -163,24 +202,46 @@ def _run_child(args: argparse.Namespace, *argv: str) -> int:
     return subprocess.call([sys.executable, "-m", "client", "--url", args.url, "--graph", args.graph, *argv])
 
 
-async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
-    say(f"1. Ask the agent: {DEMO_REQUEST!r}")
+async def _demo_thread(client: LangGraphClient, args: argparse.Namespace, text: str) -> str:
+    """A new thread asked `text`, which must end waiting for approval."""
     thread_id = await create_thread(client, args.graph)
     say(f"   thread {thread_id}")
-    await _show_progress(stream_run(client, thread_id, input=user_message(DEMO_REQUEST), graph_id=args.graph))
+    await _show_progress(stream_run(client, thread_id, input=user_message(text), graph_id=args.graph))
     if await get_pending(client, thread_id) is None:
         raise ApprovalError("the agent did not ask for approval; is the server running the offline model?")
-    say("\n2. Simulated reload: this process forgets everything but the thread id.")
-    say("   New processes find the request in the inbox and fetch it with threads.get_state:")
-    for argv in (["inbox"], ["show", thread_id], ["approve", thread_id]):
+    return thread_id
+
+
+def _run_children(args: argparse.Namespace, *commands: list[str]) -> None:
+    for argv in commands:
         if _run_child(args, *argv) != 0:
             raise ApprovalError(f"`{COMMAND} {' '.join(argv)}` failed")
+
+
+async def _show_outbox(client: LangGraphClient, thread_id: str, step: str) -> int:
+    """Show the emails the thread sent; how many."""
     files = (await thread_values(client, thread_id)).get("files") or {}
     sent = {path: data for path, data in files.items() if path.startswith(OUTBOX_DIR)}
-    say(f"\n3. The outbox now holds {len(sent)} email(s):")
+    say(f"\n{step} The outbox now holds {len(sent)} email(s):")
     for path, data in sent.items():
         say(f"   {path}\n" + "\n".join(f"     {line}" for line in str(data.get("content", "")).splitlines()))
-    return 0 if sent else 1
+    return len(sent)
+
+
+async def cmd_demo(client: LangGraphClient, args: argparse.Namespace) -> int:
+    say(f"1. Ask the agent: {DEMO_REQUEST!r}")
+    thread_id = await _demo_thread(client, args, DEMO_REQUEST)
+    say("\n2. Simulated reload: this process forgets everything but the thread id.")
+    say("   New processes find the request in the inbox and fetch it with threads.get_state:")
+    _run_children(args, ["inbox"], ["show", thread_id], ["approve", thread_id])
+    sent = await _show_outbox(client, thread_id, "3.")
+    say(f"\n4. Delegate to a subagent: {DEMO_DELEGATION!r}")
+    delegated = await _demo_thread(client, args, DEMO_DELEGATION)
+    say("   The subagent's request waits in the subagent's own state (threads.get_state(subgraphs=True));")
+    say("   the same commands show and answer it:")
+    _run_children(args, ["show", delegated], ["approve", delegated])
+    sent_by_subagent = await _show_outbox(client, delegated, "5.")
+    return 0 if sent and sent_by_subagent else 1
 
 
 def client_settings(env_file: Path = ENV_FILE) -> dict[str, str]:
@@ -205,21 +266,24 @@ def parser(settings: Mapping[str, str] | None = None) -> argparse.ArgumentParser
     )
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("start", help="start a thread with a request").add_argument("message")
-    sub.add_parser("inbox", help="list every thread awaiting approval")
-    sub.add_parser("show", help="show a thread's pending request").add_argument("thread_id")
-    sub.add_parser("approve", help="approve every call").add_argument("thread_id")
+    sub.add_parser("inbox", help="list every request awaiting approval, subagents' included")
+    show = sub.add_parser("show", help="show a thread's pending requests")
+    approve = sub.add_parser("approve", help="approve every call")
     edit = sub.add_parser("edit", help="run the call with changed arguments")
-    edit.add_argument("thread_id")
     edit.add_argument("--args", required=True, help="JSON object merged into the call's arguments")
     reject = sub.add_parser("reject", help="reject every call")
-    reject.add_argument("thread_id")
     reject.add_argument("--message", help="reason given to the model")
     respond = sub.add_parser("respond", help="answer in place of the tool")
-    respond.add_argument("thread_id")
     respond.add_argument("--message", required=True, help="text the model gets as the tool's result")
     decide = sub.add_parser("decide", help="one decision per call, as JSON")
-    decide.add_argument("thread_id")
     decide.add_argument("--decisions", required=True, help='e.g. \'[{"type": "approve"}]\'')
+    for command in (show, approve, edit, reject, respond, decide):
+        command.add_argument("thread_id")
+        command.add_argument(
+            "--request",
+            metavar="REQUEST_ID",
+            help="the request to show or answer, when the thread has several (parallel subagents)",
+        )
     sub.add_parser("demo", help="the whole story against a running server")
     return top
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
 from client.approvals import InboxItem, Pending, Update
 
 PREVIEW = 100
@@ -20,11 +20,23 @@ def _args(args: dict[str, Any]) -> str:
     return ", ".join(f"{key}={_short(json.dumps(value), 40)}" for key, value in args.items())
 
 
+def asker(item: Pending | InboxItem) -> str:
+    """Who asks: "general-purpose subagent asks: " for a subagent's request, else nothing."""
+    return f"{item.subagent} subagent asks: " if item.subagent else ""
+
+
+def calls(req: PendingRequest, limit: int = 60) -> str:
+    """The request's calls on one line: `name(args), ...`."""
+    return ", ".join(f"{a['name']}({_short(_args(a['args']), limit)})" for a in req["action_requests"])
+
+
 def request(pending: Pending) -> str:
-    """A pending request, whole: every call with its args and what may be decided."""
+    """A pending request, whole: who asks, every call with its args and what may be decided."""
     req = pending.request
     allowed = {c["action_name"]: c["allowed_decisions"] for c in req["review_configs"]}
     lines = [f"Thread {pending.thread_id} waits for approval (request {req['request_id']}, {req['created_at']}):"]
+    if pending.subagent:
+        lines.append(f"  {pending.subagent} subagent asks (it runs the thread's task call {pending.task_call_id}):")
     for index, action in enumerate(req["action_requests"], start=1):
         lines.append(f"  {index}. {action['name']} — {action['description']}")
         lines.extend(f"       {key}: {json.dumps(value)}" for key, value in action["args"].items())
@@ -36,8 +48,12 @@ def request(pending: Pending) -> str:
 
 def inbox_row(item: InboxItem) -> str:
     req = item.request
-    calls = ", ".join(f"{a['name']}({_short(_args(a['args']), 60)})" for a in req["action_requests"])
-    return f"{item.thread_id}  {req['created_at']}  {calls}"
+    return f"{item.thread_id}  {req['created_at']}  request {item.request_id}  {asker(item)}{calls(req)}"
+
+
+def choice(pending: Pending) -> str:
+    """A request in a one-line list of requests to choose from."""
+    return f"{pending.request_id} ({asker(pending)}{calls(pending.request, 30)})"
 
 
 def _message_line(message: dict[str, Any]) -> str | None:
