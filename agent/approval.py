@@ -68,6 +68,7 @@ from langgraph.config import get_config
 from langgraph.errors import GraphInterrupt
 from langgraph.prebuilt import ToolNode
 from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
@@ -89,7 +90,9 @@ from agent.contract import (
     ReviewConfig,
 )
 from agent.decisions import DecisionRefused, check_answer
+from agent.notify import Notifier, notice_for
 from agent.seal import SEAL, is_sealed, seal
+from agent.settings import DEFAULT_PUBLIC_URL, Settings
 
 ToolResult = ToolMessage | Command[Any]
 
@@ -157,6 +160,8 @@ class ToolPolicy(InterruptOnConfig, total=False):
 
     ttl_seconds: int
     """How long a request for this tool waits before it expires (default: APPROVAL_TTL_SECONDS)."""
+    notify_args: bool
+    """Whether the notice that a request waits (`agent.notify`) shows this tool's argument values."""
 
 
 class ApprovalState(AgentState[Any]):
@@ -366,6 +371,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         seal_key: bytes,
         subagent: str | None = None,
         ttl: timedelta = timedelta(days=1),
+        notifier: Notifier | None = None,
+        public_url: str = DEFAULT_PUBLIC_URL,
     ) -> None:
         super().__init__()
         self.policy = resolve_policy(interrupt_on)
@@ -375,8 +382,31 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         """The subagent this gate serves (its requests say so), or `None` for the main agent."""
         self.ttl = ttl
         """How long a request waits before it expires, for tools whose policy does not say."""
+        self.notifier = notifier
+        self.public_url = public_url
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        interrupt_on: Mapping[str, bool | InterruptOnConfig],
+        settings: Settings,
+        *,
+        pause: Pause,
+        notifier: Notifier | None = None,
+        subagent: str | None = None,
+    ) -> ApprovalGate:
+        """A gate with the deployment's seal key, request lifetime and notice settings."""
+        return cls(
+            interrupt_on,
+            pause=pause,
+            seal_key=settings.seal_key,
+            subagent=subagent,
+            ttl=timedelta(seconds=settings.approval_ttl_seconds),
+            notifier=notifier,
+            public_url=settings.public_url,
+        )
 
     @property
     def name(self) -> str:
@@ -496,7 +526,9 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             return ModelResponse(result=[])  # the request waits for its answer: nothing new to say
         corrections = _false_results(request.state)
         result = self._with_request(request, handler(_corrected(request, corrections)), corrections)
-        audit.write(request.runtime.store, _requested(result))
+        if made := _new_request(result):
+            audit.write(request.runtime.store, audit.requested(made))
+            self._notify(made, request.runtime.store)
         return result
 
     async def awrap_model_call(
@@ -506,8 +538,17 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             return ModelResponse(result=[])
         corrections = _false_results(request.state)
         result = self._with_request(request, await handler(_corrected(request, corrections)), corrections)
-        await audit.awrite(request.runtime.store, _requested(result))
+        if made := _new_request(result):
+            await audit.awrite(request.runtime.store, audit.requested(made))
+            self._notify(made, request.runtime.store)
         return result
+
+    def _notify(self, made: PendingRequest, store: BaseStore | None) -> None:
+        """Hand the notice of a new request to the notifier, which sends it in the background."""
+        if self.notifier is None:
+            return
+        show = frozenset(name for name, config in self.policy.items() if config.get("notify_args"))
+        self.notifier.submit(notice_for(made, _thread_id(get_config()), self.public_url, show), store)
 
     # --- the approval node -------------------------------------------------------------
 
@@ -725,9 +766,11 @@ class Allowed:
         return result
 
 
-def _requested(result: ModelCallResult[Any]) -> list[audit.AuditRecord]:
+def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:
+    """The request the model's step made pending, if it made one."""
     command = result.command if isinstance(result, ExtendedModelResponse) else None
-    return audit.requested(command.update) if command is not None and isinstance(command.update, Mapping) else []
+    update = command.update if command is not None else None
+    return update.get(PENDING_HITL) if isinstance(update, Mapping) else None
 
 
 def _result_message(result: ToolResult, call_id: str) -> ToolMessage | None:

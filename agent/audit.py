@@ -95,11 +95,8 @@ def _record(event: Event, request: PendingRequest, args: Mapping[str, Mapping[st
     return record
 
 
-def requested(update: Mapping[str, Any]) -> list[AuditRecord]:
-    """The record of a request the model's step made pending, if it made one."""
-    request: PendingRequest | None = update.get(PENDING_HITL)
-    if not request:
-        return []
+def requested(request: PendingRequest) -> list[AuditRecord]:
+    """The record of a request the model's step made pending."""
     return [_record("requested", request, {a["tool_call_id"]: a["args"] for a in request["action_requests"]})]
 
 

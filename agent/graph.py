@@ -14,7 +14,6 @@ injected model and checkpointer (tests, benchmarks, forks).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from deepagents import create_deep_agent
@@ -29,6 +28,7 @@ from agent.contract import APPROVAL_NODE, Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
 from agent.models.errors import ExplainModelErrors
+from agent.notify import Notifier
 from agent.planning import Planning
 from agent.policy import INTERRUPT_ON
 from agent.prompts import SYSTEM_PROMPT
@@ -61,12 +61,19 @@ def make_graph(
         LoggingEmailProvider(settings.email_log) if settings.email_log else NullEmailProvider()
     )
     tools = make_tools(provider)
-    ttl = timedelta(seconds=settings.approval_ttl_seconds)
-    gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=settings.seal_key, ttl=ttl)
+    notifier = (
+        Notifier(settings.notify_url, settings.notify_secret.encode())
+        if settings.notify_url and settings.notify_secret
+        else None
+    )
+    gate = ApprovalGate.from_settings(INTERRUPT_ON, settings, pause=pause, notifier=notifier)
     # A real model's failures become one clear line (the offline model cannot fail so).
     explain = [ExplainModelErrors(settings)] if settings.provider is not None else []
     # Each subagent has its own gate: its gated calls wait for approval in its own state.
-    compiled = [compile_subagent(spec, model=model, tools=tools, pause=pause, settings=settings) for spec in SUBAGENTS]
+    compiled = [
+        compile_subagent(spec, model=model, tools=tools, pause=pause, settings=settings, notifier=notifier)
+        for spec in SUBAGENTS
+    ]
     agent = create_deep_agent(
         model=model,
         tools=tools,

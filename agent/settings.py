@@ -8,6 +8,9 @@
     AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
     APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
+    NOTIFY_URL=https://hooks.example.com/approvals   # optional: POST a signed notice when a request waits
+    NOTIFY_SECRET=...                  # its HMAC key, at least 32 characters (agent.notify)
+    PUBLIC_URL=https://agent.example.com   # where the inbox page is, for the notice's link
     APPROVAL_TTL_SECONDS=86400         # how long a request waits before it expires (per tool: agent.policy)
     CONTEXT_WINDOW_TOKENS=4000         # optional: the model's context window; deepagents summarizes
                                        # older messages at 85 % of it (default: the model's profile;
@@ -56,6 +59,8 @@ Its token is public: set AUTH_USERS (or AUTH_JWT_SECRET) anywhere but your own m
 
 MIN_KEY_LENGTH: Final = 32
 
+DEFAULT_PUBLIC_URL: Final = "http://127.0.0.1:2024"
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
@@ -73,6 +78,10 @@ class Settings:
     jwt_secret: str | None = None
     approval_key: str | None = None
     """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
+    notify_url: str | None = None
+    notify_secret: str | None = None
+    public_url: str = DEFAULT_PUBLIC_URL
+    """Where the inbox page is served, for the links in notices."""
     approval_ttl_seconds: int = 86_400
     """How long a request waits for an answer before it expires, unless its tools' policy says."""
     context_window: int | None = None
@@ -101,6 +110,17 @@ class Settings:
         approval_key = env.get("APPROVAL_KEY", "").strip() or None
         context_window = _positive_int(env, "CONTEXT_WINDOW_TOKENS")
         ttl = _whole_number(env, "APPROVAL_TTL_SECONDS")
+        notify_url = env.get("NOTIFY_URL", "").strip() or None
+        notify_secret = env.get("NOTIFY_SECRET", "").strip() or None
+        public_url = env.get("PUBLIC_URL", "").strip() or DEFAULT_PUBLIC_URL
+        for name, url in (("NOTIFY_URL", notify_url), ("PUBLIC_URL", public_url)):
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"{name}={url!r} must start with http:// or https://.")
+        if notify_url is not None and (notify_secret is None or len(notify_secret) < MIN_KEY_LENGTH):
+            raise SettingsError(
+                f"NOTIFY_URL needs NOTIFY_SECRET, a random secret of at least {MIN_KEY_LENGTH} characters "
+                "(the receiver checks each notice's signature with it)."
+            )
         if approval_key is not None and len(approval_key) < MIN_KEY_LENGTH:
             raise SettingsError(f"APPROVAL_KEY must be at least {MIN_KEY_LENGTH} characters (a random secret).")
         users = _parse_users(env.get("AUTH_USERS", ""))
@@ -127,6 +147,9 @@ class Settings:
             jwt_secret=jwt_secret,
             approval_key=approval_key,
             context_window=context_window,
+            notify_url=notify_url,
+            notify_secret=notify_secret,
+            public_url=public_url,
             **({"approval_ttl_seconds": ttl} if ttl is not None else {}),
         )
 

@@ -14,7 +14,6 @@ approval policy is `agent.policy.SUBAGENT_INTERRUPT_ON[name]`, or the main agent
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from deepagents.backends import StateBackend
@@ -29,6 +28,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agent.approval import ApprovalGate, tool_node_tools
 from agent.contract import APPROVAL_NODE, Pause
+from agent.notify import Notifier
 from agent.planning import RouteTurns
 from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
 from agent.prompts import SUBAGENT_PROMPT
@@ -41,16 +41,22 @@ SUBAGENTS: list[SubAgent] = [
 
 
 def compile_subagent(
-    spec: SubAgent, *, model: BaseChatModel, tools: Sequence[BaseTool], pause: Pause, settings: Settings
+    spec: SubAgent,
+    *,
+    model: BaseChatModel,
+    tools: Sequence[BaseTool],
+    pause: Pause,
+    settings: Settings,
+    notifier: Notifier | None = None,
 ) -> tuple[CompiledSubAgent, CompiledStateGraph[Any, Any, Any, Any]]:
     """A subagent as deepagents would build it (filesystem, summarization, patched tool
     calls), plus the gate, pausing the way the main agent does."""
-    gate = ApprovalGate(
+    gate = ApprovalGate.from_settings(
         spec.get("interrupt_on") or SUBAGENT_INTERRUPT_ON.get(spec["name"], INTERRUPT_ON),
+        settings,
         pause=pause,
-        seal_key=settings.seal_key,
+        notifier=notifier,
         subagent=spec["name"],
-        ttl=timedelta(seconds=settings.approval_ttl_seconds),
     )
     backend = StateBackend()
     graph: CompiledStateGraph[Any, Any, Any, Any] = create_agent(
