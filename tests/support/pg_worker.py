@@ -6,7 +6,10 @@
 
 `DATABASE_URI` names the database and `EMAIL_LOG` the provider's log. With
 `--die-after-send` the process SIGKILLs itself right after the email provider
-accepted the email: after the decision, before the run could finish.
+accepted the email: after the decision, before the run could finish. With
+`--delegate` the email is sent by a `task` subagent, whose request lives in the
+subagent's state; `--pause interrupt` builds `agent_interrupt`'s graph instead of
+`agent`'s. Every action takes the same options (each process builds the graph anew).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.types import Command
 
-from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from agent.contract import HITL_HISTORY, SUBAGENT, PendingRequest, resume_for
 from agent.email import Email, LoggingEmailProvider
 from agent.graph import make_graph
+from agent.pending import addressed, pending_requests, snapshot_dict
 from agent.settings import Settings
 from client.approvals import user_message
-from harness.scripts import email, script
+from harness.scripts import call, email, script
 
 READY = "PAUSED"
 
@@ -48,6 +52,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("thread_id")
     parser.add_argument("durability", nargs="?", default="sync", choices=["sync", "async", "exit"])
     parser.add_argument("--die-after-send", action="store_true")
+    parser.add_argument("--delegate", action="store_true", help="the email is a `task` subagent's")
+    parser.add_argument("--pause", default="breakpoint", choices=["breakpoint", "interrupt"])
     args = parser.parse_args(argv)
 
     log = Path(os.environ["EMAIL_LOG"])
@@ -55,32 +61,40 @@ def main(argv: list[str]) -> int:
     config: RunnableConfig = {"configurable": {"thread_id": args.thread_id}}
     with PostgresSaver.from_conn_string(os.environ["DATABASE_URI"]) as saver:
         saver.setup()
-        graph = make_graph(checkpointer=saver, settings=Settings(), email_provider=provider)
+        graph = make_graph(checkpointer=saver, settings=Settings(), email_provider=provider, pause=args.pause)
+
+        def pending() -> tuple[dict[str, Any], list[PendingRequest]]:
+            """The thread's state in the API's JSON shape, subagents' included, and every pending request."""
+            state = snapshot_dict(graph.get_state(config, subgraphs=True))
+            return state, pending_requests(state)
 
         def approve() -> None:
-            pending = graph.get_state(config).values[PENDING_HITL]
-            graph.invoke(Command(resume=resume_for(pending, [{"type": "approve"}])), config, durability=args.durability)
+            state, (request, *_) = pending()
+            answer = resume_for(request, [{"type": "approve"}])
+            graph.invoke(Command(resume=addressed(state, answer)), config, durability=args.durability)
 
         if args.action == "pause":
-            graph.invoke(user_message(script(email())), config, durability=args.durability)
-            print(READY, graph.get_state(config).values[PENDING_HITL]["request_id"], flush=True)
+            turn = script(call("task", description=script(email()), subagent_type="general-purpose"))
+            graph.invoke(user_message(turn if args.delegate else script(email())), config, durability=args.durability)
+            print(READY, pending()[1][0]["request_id"], flush=True)
             sys.stdin.read()  # wait here until the test kills this process
         elif args.action == "approve":
             approve()
+        elif pending()[1]:
+            approve()  # finish: the decision was lost with the process, the request is still pending
         else:
-            state = graph.get_state(config)
-            if state.values.get(PENDING_HITL):
-                approve()  # the decision was lost with the process: the request is still pending
-            else:
-                # Continue the run the crash cut short. LangGraph keeps the writes of tasks that
-                # finished and re-runs only the rest; `state.next` can be empty here (under
-                # `async`, a finished task's writes may be saved before the next checkpoint).
-                graph.invoke(None, config)
+            # finish: continue the run the crash cut short. LangGraph keeps the writes of tasks that
+            # finished and re-runs only the rest; `state.next` can be empty here (under
+            # `async`, a finished task's writes may be saved before the next checkpoint).
+            graph.invoke(None, config)
         state = graph.get_state(config)
+        history = state.values.get(HITL_HISTORY, [])
         summary: dict[str, Any] = {
             "next": list(state.next),
-            "pending": state.values.get(PENDING_HITL),
-            "history": len(state.values.get(HITL_HISTORY, [])),
+            "pending": next(iter(pending()[1]), None),
+            "history": len(history),
+            "history_requests": [entry["request_id"] for entry in history],
+            "history_subagents": [entry.get(SUBAGENT) for entry in history],
             "outbox": sorted(p for p in state.values.get("files", {}) if p.startswith("/outbox/")),
             "tool_messages": [m.text for m in state.values["messages"] if m.type == "tool"],
         }
