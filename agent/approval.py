@@ -73,6 +73,7 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
 from agent import audit, clock
+from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer, current_user
 from agent.contract import (
     DECISION_TYPES,
     DISMISS,
@@ -95,9 +96,6 @@ from agent.seal import SEAL, is_sealed, seal
 from agent.settings import DEFAULT_PUBLIC_URL, Settings
 
 ToolResult = ToolMessage | Command[Any]
-
-AUTH_USER_KEY: Final = "langgraph_auth_user"
-AUTH_USER_ID_KEY: Final = "langgraph_auth_user_id"
 
 EDIT_NOTICE: Final = "A human reviewer changed this call before it ran; it ran as {name} with arguments {args}."
 RESULT_MARKER: Final = "Tool response:"
@@ -162,6 +160,10 @@ class ToolPolicy(InterruptOnConfig, total=False):
     """How long a request for this tool waits before it expires (default: APPROVAL_TTL_SECONDS)."""
     notify_args: bool
     """Whether the notice that a request waits (`agent.notify`) shows this tool's argument values."""
+    approver_roles: list[str]
+    """Who may answer requests for this tool (`agent.approvers`; default: APPROVER_ROLES)."""
+    requester_may_answer: bool
+    """`False`: the user who asked may not answer (default: REQUESTER_MAY_ANSWER)."""
 
 
 class ApprovalState(AgentState[Any]):
@@ -281,22 +283,6 @@ def _with_edit_notice(result: ToolResult, call: ToolCall) -> ToolResult:
     return result
 
 
-def _deciding_user() -> str | None:
-    """The authenticated user answering the request, when the server has auth on.
-
-    LangGraph's server and aegra both put the user in `configurable` as
-    `langgraph_auth_user` (LangGraph's also as `langgraph_auth_user_id`).
-    """
-    try:
-        configurable = get_config().get("configurable", {})
-    except RuntimeError:
-        return None
-    user = configurable.get(AUTH_USER_KEY)
-    identity = user.get("identity") if isinstance(user, Mapping) else getattr(user, "identity", None)
-    identity = identity or configurable.get(AUTH_USER_ID_KEY)
-    return str(identity) if identity else None
-
-
 def is_dismissal(answer: object, pending: PendingRequest) -> bool:
     """`{"dismiss": true}` (and, if given, this request's id): what `Command(goto="__end__")` becomes."""
     return (
@@ -373,6 +359,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         ttl: timedelta = timedelta(days=1),
         notifier: Notifier | None = None,
         public_url: str = DEFAULT_PUBLIC_URL,
+        default_rule: Rule = OWNER_ANSWERS,
     ) -> None:
         super().__init__()
         self.policy = resolve_policy(interrupt_on)
@@ -384,6 +371,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         """How long a request waits before it expires, for tools whose policy does not say."""
         self.notifier = notifier
         self.public_url = public_url
+        self.who = WhoMayAnswer(self.policy, default_rule)
+        """Who may answer this gate's requests (`agent.approvers`)."""
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
 
@@ -406,6 +395,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             ttl=timedelta(seconds=settings.approval_ttl_seconds),
             notifier=notifier,
             public_url=settings.public_url,
+            default_rule=Rule(settings.approver_roles, settings.requester_may_answer),
         )
 
     @property
@@ -485,6 +475,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             action_requests=actions,
             review_configs=list(configs.values()),
         )
+        if (requester := current_user().identity) is not None:
+            pending["requested_by"] = requester
         if self.subagent is not None:
             pending[SUBAGENT] = self.subagent
             task_call = _task_call.get()
@@ -589,21 +581,21 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if has_expired(pending):  # whatever the answer: too late
             why = f"the request expired at {pending['expires_at']} without an answer."
             return self._close(state, pending, EXPIRE, Outcome(status="expired"), why)
+        if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:
+            return _refused(pending, NOT_EXPIRED.format(expires_at=pending["expires_at"]))
+        user = current_user()
+        if answer is not None and (not_allowed := self.who.refusal(user, pending)):
+            return _refused(pending, not_allowed)
         if is_dismissal(answer, pending):
-            who = _deciding_user()
-            why = f"the request was dismissed{f' by {who}' if who else ''} without a decision."
+            by = f" by {user.identity}" if user.identity else ""
+            why = f"the request was dismissed{by} without a decision."
             return self._close(state, pending, DISMISS, Outcome(status="dismissed"), why)
         try:
             if answer is None:
                 raise DecisionRefused(NO_ANSWER)
-            if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:
-                raise DecisionRefused(NOT_EXPIRED.format(expires_at=pending["expires_at"]))
             decisions = check_answer(answer, pending, self.tools_by_name)
         except DecisionRefused as refused:
-            # Round again: the model step does nothing while the request waits, and the
-            # router stops the turn here once more, now with the error in state.
-            refused_request: PendingRequest = {**pending, "error": str(refused)}
-            return {PENDING_HITL: refused_request, "jump_to": "model"}
+            return _refused(pending, str(refused))
         answer_id = answer.get("answer_id") if isinstance(answer, Mapping) else None
         return self._apply(state, pending, decisions, answer_id)
 
@@ -642,7 +634,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             action_requests=pending["action_requests"],
             decisions=decisions,
             decided_at=_now(),
-            decided_by=_deciding_user(),
+            decided_by=current_user().identity,
             answer_id=answer_id,
         )
         for key in (SUBAGENT, TASK_CALL_ID):
@@ -764,6 +756,14 @@ class Allowed:
         if isinstance(result.update, dict):
             return Command(graph=result.graph, update={**result.update, HITL_HISTORY: [failed]}, goto=result.goto)
         return result
+
+
+def _refused(pending: PendingRequest, why: str) -> dict[str, Any]:
+    """A refused answer changes nothing but the request's `error`. Round again: the model
+    step does nothing while the request waits, and the router stops the turn here once
+    more, now with the error in state."""
+    refused_request: PendingRequest = {**pending, "error": why}
+    return {PENDING_HITL: refused_request, "jump_to": "model"}
 
 
 def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:

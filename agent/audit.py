@@ -27,6 +27,7 @@ from langgraph.config import get_config
 from langgraph.store.base import BaseStore
 
 from agent import clock
+from agent.approvers import current_user
 from agent.contract import HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, HistoryEntry, PendingRequest
 
 AUDIT: Final = "hitl_audit"
@@ -69,12 +70,9 @@ def _context() -> tuple[str, str, str | None]:
         config = get_config()
     except RuntimeError:
         return "", LOCAL_OWNER, None
-    configurable = config.get("configurable") or {}
-    user = configurable.get("langgraph_auth_user")
-    identity = user.get("identity") if isinstance(user, Mapping) else getattr(user, "identity", None)
-    identity = identity or configurable.get("langgraph_auth_user_id")
+    identity = current_user().identity
     owner = (config.get("metadata") or {}).get("owner") or identity or LOCAL_OWNER
-    return str(configurable.get("thread_id", "")), str(owner), str(identity) if identity else None
+    return str((config.get("configurable") or {}).get("thread_id", "")), str(owner), identity
 
 
 def _record(event: Event, request: PendingRequest, args: Mapping[str, Mapping[str, Any]]) -> AuditRecord:

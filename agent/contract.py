@@ -87,6 +87,8 @@ class PendingRequest(TypedDict):
     review_configs: list[ReviewConfig]
     error: NotRequired[str]
     """Only after a refused answer: what was wrong with it. The next valid answer clears it."""
+    requested_by: NotRequired[str | None]
+    """The signed-in user whose run made the request (`None` without a server's auth)."""
     subagent: NotRequired[str]
     """Only for a request made inside a `task` subagent: the subagent's name."""
     task_call_id: NotRequired[str]

@@ -5,8 +5,10 @@
     OPENAI_API_KEY=...                 # the provider's key (ANTHROPIC_API_KEY for anthropic:*, ...)
     OPENAI_BASE_URL=http://host/v1     # optional, for OpenAI-compatible servers (openai:*)
     EMAIL_LOG=/tmp/emails.jsonl        # optional: record every email sent (agent.email)
-    AUTH_USERS=ada:ada-secret,bob:bob-secret   # users and their bearer tokens (agent.auth)
-    AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret
+    AUTH_USERS=ada:ada-secret,bob:bob-secret:approver   # users, their bearer tokens and roles (agent.auth)
+    AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret (roles: its `roles` claim)
+    APPROVER_ROLES=approver            # who may answer requests (default: the thread's owner); per tool: agent.policy
+    REQUESTER_MAY_ANSWER=false         # separation of duties: the user who asked may not answer
     APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
     NOTIFY_URL=https://hooks.example.com/approvals   # optional: POST a signed notice when a request waits
     NOTIFY_SECRET=...                  # its HMAC key, at least 32 characters (agent.notify)
@@ -75,6 +77,12 @@ class Settings:
     openai_base_url: str | None = None
     email_log: Path | None = None
     users_by_token: Mapping[str, str] = field(default_factory=lambda: {LOCAL_TOKEN: LOCAL_USER})
+    roles_by_user: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Roles from AUTH_USERS (`name:token:role+role`); JWT users carry theirs in a `roles` claim."""
+    approver_roles: tuple[str, ...] = ()
+    """Roles that may answer a request, for tools whose policy does not say; none: the thread's owner."""
+    requester_may_answer: bool = True
+    """`False`: separation of duties, for tools whose policy does not say."""
     jwt_secret: str | None = None
     approval_key: str | None = None
     """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
@@ -123,7 +131,9 @@ class Settings:
             )
         if approval_key is not None and len(approval_key) < MIN_KEY_LENGTH:
             raise SettingsError(f"APPROVAL_KEY must be at least {MIN_KEY_LENGTH} characters (a random secret).")
-        users = _parse_users(env.get("AUTH_USERS", ""))
+        users, roles = _parse_users(env.get("AUTH_USERS", ""))
+        approver_roles = tuple(r.strip() for r in env.get("APPROVER_ROLES", "").split(",") if r.strip())
+        requester_may_answer = _boolean(env, "REQUESTER_MAY_ANSWER", default=True)
         if not users and jwt_secret is None:
             users = {LOCAL_TOKEN: LOCAL_USER}
         if model != OFFLINE_MODEL:
@@ -144,6 +154,9 @@ class Settings:
             openai_base_url=base_url,
             email_log=Path(email_log) if email_log else None,
             users_by_token=users,
+            roles_by_user=roles,
+            approver_roles=approver_roles,
+            requester_may_answer=requester_may_answer,
             jwt_secret=jwt_secret,
             approval_key=approval_key,
             context_window=context_window,
@@ -170,14 +183,29 @@ def _whole_number(env: Mapping[str, str], name: str) -> int | None:
     return int(text)
 
 
-def _parse_users(text: str) -> dict[str, str]:
-    """`name:token,name2:token2` into {token: name}, with a clear error when malformed."""
+def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name}={text!r} must be true or false.")
+    return text in ("true", "1", "yes")
+
+
+def _parse_users(text: str) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """`name:token[:role+role],...` into {token: name} and {name: roles}, with a clear error when malformed."""
     users: dict[str, str] = {}
+    roles: dict[str, frozenset[str]] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, token = (piece.strip() for piece in item.partition(":"))
-        if not sep or not name or not token:
-            raise SettingsError(f"AUTH_USERS entry {item!r} must look like name:token, e.g. ada:ada-secret.")
+        pieces = [piece.strip() for piece in item.split(":")]
+        name, token, rest = pieces[0], (pieces[1:2] or [""])[0], pieces[2:]
+        if not name or not token or len(rest) > 1 or (rest and not rest[0]):
+            raise SettingsError(
+                f"AUTH_USERS entry {item!r} must look like name:token or name:token:role+role, "
+                "e.g. ada:ada-secret or bob:bob-secret:approver."
+            )
         if token in users:
             raise SettingsError(f"AUTH_USERS gives the same token to {users[token]!r} and {name!r}.")
         users[token] = name
-    return users
+        roles[name] = frozenset(r for r in (rest[0].split("+") if rest else []) if r)
+    return users, roles

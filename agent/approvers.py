@@ -1,0 +1,104 @@
+"""Who may answer a request: roles, and separation of duties.
+
+Per tool, from the policy (`agent.policy`, our keys in the `interrupt_on` shape),
+else from the deployment's defaults (`APPROVER_ROLES`, `REQUESTER_MAY_ANSWER`):
+
+- `approver_roles`: users with one of these roles may answer; with none listed,
+  only the user who asked (the thread's owner) may;
+- `requester_may_answer: False`: the user who asked may not answer, whatever
+  their roles (separation of duties).
+
+A request needs every one of its tools' rules met. The graph checks this on every
+answer with the user the server authenticated (`langgraph_auth_user` in the run's
+config), so a server without this template's auth cannot be used to skip it; the
+API refuses a user who may not answer before the graph runs (`agent/api_guard.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from langgraph.config import get_config
+
+from agent.contract import PendingRequest
+
+AUTH_USER_KEY: Final = "langgraph_auth_user"
+AUTH_USER_ID_KEY: Final = "langgraph_auth_user_id"
+AUTH_PERMISSIONS_KEY: Final = "langgraph_auth_permissions"
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user and their roles; `identity` is `None` when the graph runs without a server's auth."""
+
+    identity: str | None
+    roles: frozenset[str] = frozenset()
+
+
+def current_user() -> User:
+    """The user of the run, as the server authenticated them (LangGraph's server and aegra)."""
+    try:
+        configurable = get_config().get("configurable", {})
+    except RuntimeError:
+        return User(None)
+    user = configurable.get(AUTH_USER_KEY)
+    identity = user.get("identity") if isinstance(user, Mapping) else getattr(user, "identity", None)
+    identity = identity or configurable.get(AUTH_USER_ID_KEY)
+    permissions = configurable.get(AUTH_PERMISSIONS_KEY)
+    if permissions is None:
+        permissions = user.get("permissions") if isinstance(user, Mapping) else getattr(user, "permissions", None)
+    return User(str(identity) if identity else None, frozenset(str(p) for p in permissions or ()))
+
+
+@dataclass(frozen=True)
+class Rule:
+    approver_roles: tuple[str, ...] = ()
+    requester_may_answer: bool = True
+
+
+OWNER_ANSWERS: Final = Rule()
+"""The default without roles: the user who asked (the thread's owner) answers."""
+
+
+@dataclass(frozen=True)
+class WhoMayAnswer:
+    """The rules of a policy, with the deployment's defaults for tools that do not say."""
+
+    policy: Mapping[str, Mapping[str, Any]]
+    default: Rule = OWNER_ANSWERS
+
+    def rule(self, tool: str) -> Rule:
+        config = self.policy.get(tool, {})
+        roles = config.get("approver_roles")
+        may = config.get("requester_may_answer")
+        return Rule(
+            approver_roles=self.default.approver_roles if roles is None else tuple(roles),
+            requester_may_answer=self.default.requester_may_answer if may is None else bool(may),
+        )
+
+    def refusal(self, user: User, request: PendingRequest) -> str | None:
+        """Why `user` may not answer `request`, or `None` if they may."""
+        requester = request.get("requested_by")
+        for tool in dict.fromkeys(action["name"] for action in request["action_requests"]):
+            rule = self.rule(tool)
+            constrained = rule.approver_roles or not rule.requester_may_answer
+            if user.identity is None:
+                if constrained:
+                    return f"Requests to run `{tool}` need a signed-in approver; this answer came without one."
+                continue
+            if not rule.requester_may_answer and user.identity == requester:
+                return (
+                    f"Separation of duties: {user.identity} asked for this `{tool}` call and may not answer "
+                    "the request; another approver must."
+                )
+            if rule.approver_roles and not user.roles & set(rule.approver_roles):
+                roles = " or ".join(repr(r) for r in rule.approver_roles)
+                return f"Only users with the role {roles} may answer requests to run `{tool}`; {user.identity} has not."
+            if not rule.approver_roles and requester is not None and user.identity != requester:
+                return f"Only {requester}, who asked, may answer requests to run `{tool}`."
+        return None
+
+    def may_answer(self, user: User, request: PendingRequest) -> bool:
+        return self.refusal(user, request) is None

@@ -1,0 +1,104 @@
+"""Who may answer: approver roles and separation of duties, enforced in the graph itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from agent.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer
+from agent.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, resume_for
+from agent.email import read_log
+from agent.graph import make_graph
+from agent.settings import Settings
+from client.approvals import user_message
+from harness.scripts import email, script
+
+APPROVE = [{"type": "approve"}]
+
+
+def as_user(thread: str, identity: str | None, *roles: str) -> RunnableConfig:
+    """A run's config as LangGraph's server builds it for a signed-in user."""
+    configurable: dict[str, Any] = {"thread_id": thread}
+    if identity is not None:
+        configurable[AUTH_USER_KEY] = {"identity": identity, "permissions": list(roles)}
+    return {"configurable": configurable}
+
+
+@pytest.fixture(params=["breakpoint", "interrupt"], ids=["agent", "agent_interrupt"])
+def separated(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Any, Path]:
+    """A graph where only approvers answer, and never their own requests."""
+    log = tmp_path / "emails.jsonl"
+    settings = Settings(email_log=log, approver_roles=("approver",), requester_may_answer=False)
+    pause: Pause = request.param
+    return make_graph(checkpointer=InMemorySaver(), settings=settings, pause=pause), log
+
+
+def _answer(graph: Any, config: RunnableConfig, pending: PendingRequest) -> PendingRequest | None:
+    graph.invoke(Command(resume=resume_for(pending, APPROVE)), config)
+    return graph.get_state(config).values[PENDING_HITL]  # type: ignore[no-any-return]
+
+
+def test_only_another_user_with_the_role_may_answer(separated: tuple[Any, Path]) -> None:
+    graph, log = separated
+    graph.invoke(user_message(script(email())), as_user("t", "ada", "approver"))
+    pending = graph.get_state(as_user("t", "ada")).values[PENDING_HITL]
+    assert pending["requested_by"] == "ada"
+
+    refused = _answer(graph, as_user("t", "ada", "approver"), pending)  # her own request
+    assert refused is not None
+    assert refused["error"].startswith("Separation of duties: ada asked")
+    refused = _answer(graph, as_user("t", "carol"), pending)  # no role
+    assert refused is not None
+    assert "Only users with the role 'approver'" in refused["error"]
+    refused = _answer(graph, as_user("t", None), pending)  # a server without auth
+    assert refused is not None
+    assert "need a signed-in approver" in refused["error"]
+    assert read_log(log) == []
+    assert refused["request_id"] == pending["request_id"]
+
+    assert _answer(graph, as_user("t", "bob", "approver"), pending) is None
+    (entry,) = graph.get_state(as_user("t", "bob")).values[HITL_HISTORY]
+    assert entry["decided_by"] == "bob"
+    assert [r["sent"] for r in read_log(log)] == [True]
+
+
+def test_a_dismissal_needs_the_same_right(separated: tuple[Any, Path]) -> None:
+    graph, _ = separated
+    graph.invoke(user_message(script(email())), as_user("t", "ada"))
+    graph.invoke(Command(resume={"dismiss": True}), as_user("t", "ada"))
+    assert graph.get_state(as_user("t", "ada")).values[PENDING_HITL]["error"].startswith("Separation of duties")
+
+
+def test_the_policy_overrides_the_defaults_per_tool() -> None:
+    policy: dict[str, dict[str, Any]] = {
+        "send_email": {"approver_roles": ["mail"]},
+        "write_file": {"requester_may_answer": True},
+    }
+    who = WhoMayAnswer(policy, Rule(("approver",), requester_may_answer=False))
+    assert who.rule("send_email") == Rule(("mail",), requester_may_answer=False)
+    assert who.rule("write_file") == Rule(("approver",), requester_may_answer=True)
+    assert who.rule("edit_file") == Rule(("approver",), requester_may_answer=False)
+    request = PendingRequest(
+        request_id="r",
+        message_id="m",
+        created_at="",
+        expires_at="",
+        requested_by="ada",
+        action_requests=[{"tool_call_id": "c", "name": "write_file", "args": {}, "description": ""}],
+        review_configs=[],
+    )
+    assert who.may_answer(User("ada", frozenset({"approver"})), request)  # write_file lets her
+    assert not who.may_answer(User("bob", frozenset({"mail"})), request)
+
+
+def test_without_roles_the_owner_answers_as_before(tmp_path: Path) -> None:
+    graph = make_graph(checkpointer=InMemorySaver(), settings=Settings(email_log=tmp_path / "e.jsonl"))
+    graph.invoke(user_message(script(email())), as_user("t", None))
+    pending = graph.get_state(as_user("t", None)).values[PENDING_HITL]
+    assert "requested_by" not in pending
+    assert _answer(graph, as_user("t", None), pending) is None  # in-process, no auth: the local user
