@@ -16,6 +16,8 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
   when it names a checkpoint other than the thread's latest (a fork: LangGraph
   would replay the answer given there before, not this one). The thread's state is
   read through the same API, as the same user.
+- An answer from a user who may not answer the request (`agent.approvers`: roles,
+  separation of duties) is refused with 403 and one line saying why.
 - With several requests pending (parallel subagents on `agent_interrupt`), an
   answer naming one by `request_id` is addressed to it (`agent.pending.addressed`:
   LangGraph needs the interrupt id); one naming none is refused with 409 and the ids.
@@ -23,6 +25,7 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -31,8 +34,20 @@ import httpx
 from langgraph.constants import END
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent.contract import DISMISS
-from agent.pending import AmbiguousAnswer, addressed
+from agent import audit
+from agent.approvers import User, who_may_answer
+from agent.auth import (
+    ON_BEHALF,
+    ON_BEHALF_HEADER,
+    ON_BEHALF_ROLES_HEADER,
+    OWNER,
+    SERVICE_HEADER,
+    service_token,
+    signed_in,
+)
+from agent.contract import DISMISS, EXPIRE, PendingRequest
+from agent.pending import AmbiguousAnswer, addressed, pending_requests
+from agent.settings import Settings
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -47,7 +62,14 @@ NOTHING_PENDING = (
     "already). Read `values.pending_hitl` with threads.get_state before answering."
 )
 RUNS = re.compile(r"^/threads/(?P<thread_id>[0-9a-fA-F-]{32,36})/runs(?:/stream|/wait)?/?$")
-FORWARDED_HEADERS = (b"authorization", b"x-api-key", b"cookie")
+FORWARDED_HEADERS = (
+    b"authorization",
+    b"x-api-key",
+    b"cookie",
+    SERVICE_HEADER.encode(),
+    ON_BEHALF_HEADER.encode(),
+    ON_BEHALF_ROLES_HEADER.encode(),
+)
 
 
 class GuardRequests:
@@ -80,11 +102,33 @@ class GuardRequests:
                 if refusal := _refusal(state, runs["thread_id"], payload):
                     await _refuse(send, 409, refusal)
                     return
+                if forbidden := _not_theirs(scope, state, command["resume"]):
+                    await self._record_refusal(scope, runs["thread_id"], state, command["resume"], forbidden)
+                    await _refuse(send, 403, forbidden)
+                    return
                 if (resume := addressed(state, command["resume"])) is not command["resume"]:
                     payload["command"] = {**command, "resume": resume}  # to the one request it names
                     body = json.dumps(payload).encode()
                     scope = _with_length(scope, len(body))
         await self.app(scope, _replay(body, receive), send)
+
+    async def _record_refusal(self, scope: Scope, thread_id: str, state: dict[str, Any], resume: Any, why: str) -> None:
+        """Add the refused answer to the audit trail (the graph never sees it), as the caller."""
+        request = _answered_request(state, resume)
+        user = signed_in(dict(scope["headers"]))
+        headers = {
+            SERVICE_HEADER: service_token(),
+            ON_BEHALF_HEADER: str(user.identity),
+            ON_BEHALF_ROLES_HEADER: " ".join(sorted(user.roles - {ON_BEHALF})),
+        }
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://guard") as api:
+            thread = await api.get(f"/threads/{thread_id}", headers=headers)
+            owner = str((thread.json().get("metadata") or {}).get(OWNER) or user.identity)
+            if request is None or thread.status_code != 200:
+                return
+            record = audit.refused_by_api(request, thread_id, owner, user.identity, why)
+            item = {"namespace": list(audit.namespace(owner)), "key": audit.key(record), "value": dict(record)}
+            await api.put("/store/items", json=item, headers=headers)
 
     async def _state(self, scope: Scope, thread_id: str) -> dict[str, Any] | None:
         """The thread's state with its subagents', read through the API as the caller."""
@@ -111,6 +155,33 @@ def _refusal(state: dict[str, Any], thread_id: str, payload: dict[str, Any]) -> 
     except AmbiguousAnswer as ambiguous:
         return str(ambiguous)
     return None
+
+
+def _not_theirs(scope: Scope, state: dict[str, Any], resume: Any) -> str | None:
+    """Why the caller may not answer the request `resume` is for (roles, separation of duties)."""
+    if isinstance(resume, dict) and resume.get(EXPIRE) is True:
+        return None  # closing an expired request: whoever may resume the thread
+    request = _answered_request(state, resume)
+    if request is None:
+        return None  # nothing definite to judge: the graph refuses a bad answer itself
+    try:
+        user = signed_in(dict(scope["headers"]))
+    except Exception:  # no or a bad token: the API answers 401 itself
+        return None
+    return who_may_answer(request, _settings()).refusal(User(user.identity, user.roles), request)
+
+
+def _answered_request(state: dict[str, Any], resume: Any) -> PendingRequest | None:
+    pending = pending_requests(state)
+    named = resume.get("request_id") if isinstance(resume, dict) else None
+    if named is not None:
+        return next((r for r in pending if r["request_id"] == named), None)
+    return pending[0] if len(pending) == 1 else None
+
+
+@functools.cache
+def _settings() -> Settings:
+    return Settings.from_env()
 
 
 def _is_dismissal(command: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from typing import Any, Final
 from langgraph.config import get_config
 
 from agent.contract import PendingRequest
+from agent.settings import Settings
 
 AUTH_USER_KEY: Final = "langgraph_auth_user"
 AUTH_USER_ID_KEY: Final = "langgraph_auth_user_id"
@@ -66,11 +67,13 @@ OWNER_ANSWERS: Final = Rule()
 class WhoMayAnswer:
     """The rules of a policy, with the deployment's defaults for tools that do not say."""
 
-    policy: Mapping[str, Mapping[str, Any]]
+    policy: Mapping[str, Any]
+    """`{tool: InterruptOnConfig-like}` (`True` entries: no rules of their own)."""
     default: Rule = OWNER_ANSWERS
 
     def rule(self, tool: str) -> Rule:
-        config = self.policy.get(tool, {})
+        found = self.policy.get(tool)
+        config: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         roles = config.get("approver_roles")
         may = config.get("requester_may_answer")
         return Rule(
@@ -102,3 +105,12 @@ class WhoMayAnswer:
 
     def may_answer(self, user: User, request: PendingRequest) -> bool:
         return self.refusal(user, request) is None
+
+
+def who_may_answer(request: PendingRequest, settings: Settings) -> WhoMayAnswer:
+    """The rules for `request` as the served graph applies them (the subagent's policy for its requests)."""
+    from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON  # noqa: PLC0415  # policy imports langchain
+
+    subagent = request.get("subagent")
+    policy = SUBAGENT_INTERRUPT_ON.get(subagent, INTERRUPT_ON) if subagent else INTERRUPT_ON
+    return WhoMayAnswer(policy, Rule(settings.approver_roles, settings.requester_may_answer))

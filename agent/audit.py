@@ -75,11 +75,16 @@ def _context() -> tuple[str, str, str | None]:
     return str((config.get("configurable") or {}).get("thread_id", "")), str(owner), identity
 
 
-def _record(event: Event, request: PendingRequest, args: Mapping[str, Mapping[str, Any]]) -> AuditRecord:
-    thread_id, owner, who = _context()
+def _record(
+    event: Event,
+    request: PendingRequest,
+    args: Mapping[str, Mapping[str, Any]],
+    context: tuple[str, str, str | None] | None = None,
+) -> AuditRecord:
+    thread_id, owner, who = context or _context()
     record = AuditRecord(
         event=event,
-        at=clock.stamp(clock.now()),
+        at=clock.now().isoformat(timespec="microseconds"),  # fine enough to order a thread's records
         thread_id=thread_id,
         owner=owner,
         request_id=request["request_id"],
@@ -119,6 +124,18 @@ def decided(pending: PendingRequest, update: Mapping[str, Any]) -> list[AuditRec
     record = _record(event, pending, ran)
     record["decisions"] = kinds
     return [record]
+
+
+def refused_by_api(request: PendingRequest, thread_id: str, owner: str, who: str | None, why: str) -> AuditRecord:
+    """The record of an answer the API refused before the graph saw it (`agent/api_guard.py`)."""
+    record = _record("refused", request, {}, (thread_id, owner, who))
+    record["error"] = why
+    return record
+
+
+def key(record: AuditRecord) -> str:
+    """The record's key in its namespace (`namespace(record["owner"])`)."""
+    return _key(record)
 
 
 def _key(record: AuditRecord) -> str:

@@ -19,12 +19,17 @@ their own records; nobody may write or delete any. Anything not allowed here is 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import os
+import secrets
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 import jwt
 from langgraph_sdk import Auth
 
+from agent.approvers import User
 from agent.audit import AUDIT, namespace
 from agent.settings import Settings
 
@@ -45,37 +50,68 @@ def request_token(headers: Mapping[Any, Any]) -> str | None:
 
     Keys and values may be str (aegra) or bytes (LangGraph's server).
     """
-    found = {
-        (key.decode() if isinstance(key, bytes) else str(key)).lower(): (
-            value.decode() if isinstance(value, bytes) else str(value)
-        ).strip()
-        for key, value in headers.items()
-    }
+    found = _headers(headers)
     if authorization := found.get("authorization"):
         scheme, _, token = authorization.partition(" ")
         return token.strip() or None if scheme.lower() == "bearer" else None
     return found.get("x-api-key") or None
 
 
-def identify(token: str, settings: Settings) -> str | None:
-    """The user a token belongs to, or `None`."""
-    if user := settings.users_by_token.get(token):
-        return user
+ON_BEHALF: Final = "approvals:on-behalf"
+"""The permission of the approvals routes' own requests (`agent/approver_api.py`), made for
+a signed-in approver: they may read any thread's state and answer its pending request."""
+SERVICE_HEADER: Final = "x-approvals-service"
+ON_BEHALF_HEADER: Final = "x-on-behalf-of"
+ON_BEHALF_ROLES_HEADER: Final = "x-on-behalf-roles"
+SERVICE_NONCE_VARIABLE: Final = "HITL_APPROVALS_SERVICE_NONCE"
+
+
+@functools.cache
+def service_token() -> str:
+    """Made at start, never leaves the process: only the approvals routes, in-process, send it.
+
+    The server may load this module twice (once from `langgraph.json`'s path, once by
+    import), so the nonce lives in the process's environment, which both share.
+    """
+    nonce = os.environ.setdefault(SERVICE_NONCE_VARIABLE, secrets.token_hex(32))
+    return hmac.new(_settings().seal_key, f"approvals-service:{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def identify(token: str, settings: Settings) -> User | None:
+    """The user a token belongs to, with their roles, or `None`."""
+    if name := settings.users_by_token.get(token):
+        return User(name, settings.roles_by_user.get(name, frozenset()))
     if settings.jwt_secret is None:
         return None
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
     except jwt.PyJWTError:
         return None
-    return str(claims["sub"])
+    roles = claims.get("roles")
+    return User(str(claims["sub"]), frozenset(map(str, roles)) if isinstance(roles, list) else frozenset())
 
 
-def signed_in_user(headers: Mapping[Any, Any]) -> str:
-    """The user whose bearer token `headers` carry.
+def _headers(headers: Mapping[Any, Any]) -> dict[str, str]:
+    return {
+        (key.decode() if isinstance(key, bytes) else str(key)).lower(): (
+            value.decode() if isinstance(value, bytes) else str(value)
+        ).strip()
+        for key, value in headers.items()
+    }
+
+
+def signed_in(headers: Mapping[Any, Any]) -> User:
+    """The user `headers` authenticate, with their roles.
 
     Raises:
         Auth.exceptions.HTTPException: 401, no token or an unknown one.
     """
+    found = _headers(headers)
+    service = found.get(SERVICE_HEADER)
+    if service and secrets.compare_digest(service, service_token()) and found.get(ON_BEHALF_HEADER):
+        # The approvals routes signed the approver in themselves and pass who they are.
+        roles = frozenset(found.get(ON_BEHALF_ROLES_HEADER, "").split())
+        return User(found[ON_BEHALF_HEADER], roles | {ON_BEHALF})
     token = request_token(headers)
     user = identify(token, _settings()) if token else None
     if user is None:
@@ -88,11 +124,17 @@ def signed_in_user(headers: Mapping[Any, Any]) -> str:
     return user
 
 
+def signed_in_user(headers: Mapping[Any, Any]) -> str:
+    """The name of the user `headers` authenticate (401 as `signed_in`)."""
+    return str(signed_in(headers).identity)
+
+
 # `headers` is the parameter both LangGraph's server (by name, bytes keys) and
 # aegra (positionally, str keys) can give.
 @auth.authenticate
 async def authenticate(headers: Mapping[Any, Any]) -> Auth.types.MinimalUserDict:
-    return {"identity": signed_in_user(headers)}
+    user = signed_in(headers)
+    return {"identity": str(user.identity), "permissions": sorted(user.roles)}
 
 
 @auth.on
@@ -116,8 +158,11 @@ def _owned_by(ctx: Auth.types.AuthContext, metadata: Any) -> Auth.types.FilterTy
 
 
 @auth.on.threads
-async def own_threads(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.FilterType:
-    """Threads (and the runs on them) are visible to their owner only: read, search, delete."""
+async def own_threads(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.FilterType | None:
+    """Threads (and the runs on them) are visible to their owner only: read, search, delete.
+    The approvals routes read any thread for an approver (and show them only the request)."""
+    if ON_BEHALF in ctx.permissions and ctx.action in ("read", "search"):
+        return None
     return {OWNER: ctx.user.identity}
 
 
@@ -147,12 +192,16 @@ async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUp
 
 
 @auth.on.threads.create_run
-async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) -> Auth.types.FilterType:
+async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) -> Auth.types.FilterType | None:
     """Runs on one's own threads, with new input or an answer; nothing that routes around the approval."""
     if value.get("thread_id") is None:
         _refuse("Runs need a thread: create one with threads.create, then run the agent on it.")
     kwargs = value.get("kwargs") or {}
     command = kwargs.get("command") or {}
+    if ON_BEHALF in ctx.permissions:  # an approver's answer on another user's thread, and nothing else
+        if kwargs.get("input") is not None or "resume" not in command or set(command) - {"resume"}:
+            _refuse("An approver may only answer the pending request: Command(resume=...), no input.")
+        return None
     if command.get("update") is not None:
         _refuse("Command(update=...) is refused: state changes only through the agent.")
     if command.get("goto"):  # goto "__end__" arrives here as a dismissal (agent/api_guard.py)
@@ -190,3 +239,12 @@ async def search_trail(ctx: Auth.types.AuthContext, value: Any) -> None:
 @auth.on.store.get
 async def get_trail_record(ctx: Auth.types.AuthContext, value: Any) -> None:
     _own_trail(ctx, value)
+
+
+@auth.on.store.put
+async def add_refusal_record(ctx: Auth.types.AuthContext, value: Any) -> None:
+    """Only the API guard, in-process, adds to the trail: the answers it refuses (`agent/api_guard.py`)."""
+    if ON_BEHALF not in ctx.permissions or tuple(value.get("namespace") or ())[:1] != (AUDIT,):
+        _refuse("The audit trail is written by the agent only; nobody may change or delete it.")
+    if (value.get("value") or {}).get("event") != "refused":
+        _refuse("The audit trail is written by the agent only; nobody may change or delete it.")

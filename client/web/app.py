@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from langgraph_sdk import Auth
 
 from agent.api_guard import GuardRequests
+from agent.approver_api import ApprovalRoutes
 from agent.auth import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
@@ -52,6 +53,7 @@ async def me(request: Request) -> Response:
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 # Middleware of this app wraps the whole server, the LangGraph API included.
 app.add_middleware(GuardRequests)
+app.add_middleware(ApprovalRoutes)  # approvers' view of other users' requests (agent/approver_api.py)
 app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)

@@ -1,0 +1,106 @@
+"""A requester and an approver through a real `langgraph dev`: who may answer, and what an
+approver sees of another user's thread (the request, nothing else)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from langgraph_sdk.client import LangGraphClient
+
+from agent.audit import AUDIT
+from agent.auth import ON_BEHALF_HEADER, SERVICE_HEADER
+from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from client.approvals import create_thread, get_pending, stream_run, user_message
+from harness.scripts import email, script
+from tests.support.served import Served, serve
+
+TOKENS = {"ada": "ada-token", "bob": "bob-token", "carol": "carol-token"}
+ENV = {
+    "AUTH_USERS": "ada:ada-token,bob:bob-token:approver,carol:carol-token",
+    "APPROVER_ROLES": "approver",
+    "REQUESTER_MAY_ANSWER": "false",
+}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    running = serve(tmp_path_factory.mktemp("team"), ENV)
+    yield running
+    running.server.stop()
+
+
+@pytest.fixture
+async def ada(team: Served) -> AsyncIterator[LangGraphClient]:
+    sdk = team.client(TOKENS["ada"])
+    yield sdk
+    await sdk.aclose()
+
+
+def http(team: Served, user: str) -> httpx.Client:
+    return httpx.Client(base_url=team.server.url, headers={"Authorization": f"Bearer {TOKENS[user]}"}, timeout=120)
+
+
+async def _asked(ada: LangGraphClient) -> tuple[str, dict[str, Any]]:
+    thread_id = await create_thread(ada)
+    async for _ in stream_run(ada, thread_id, input=user_message(script(email()))):
+        pass
+    pending = await get_pending(ada, thread_id)
+    assert pending is not None
+    return thread_id, dict(pending.request)
+
+
+async def test_the_requester_cannot_answer_and_the_approver_does(team: Served, ada: LangGraphClient) -> None:
+    thread_id, request = await _asked(ada)
+    assert request["requested_by"] == "ada"
+    approve = resume_for(request, [{"type": "approve"}])  # type: ignore[arg-type]
+
+    with pytest.raises(httpx.HTTPStatusError) as refused:  # her own request: separation of duties
+        async for _ in stream_run(ada, thread_id, command={"resume": approve}):
+            pass
+    assert refused.value.response.status_code == 403
+    assert "Separation of duties" in refused.value.response.json()["detail"]
+
+    with http(team, "carol") as carol:  # no role
+        assert carol.get("/approvals").json() == []
+        answered = carol.post(f"/approvals/{thread_id}", json={"resume": approve})
+        assert answered.status_code == 403
+        assert "Only users with the role 'approver'" in answered.json()["detail"]
+
+    with http(team, "bob") as bob:
+        listed = [item for item in bob.get("/approvals").json() if item["thread_id"] == thread_id]
+        assert listed == [{"thread_id": thread_id, "owner": "ada", "graph_id": "agent", "request": request}]
+        assert bob.get(f"/threads/{thread_id}/state").status_code == 404  # the thread itself stays ada's
+        answered = bob.post(f"/approvals/{thread_id}", json={"resume": approve})
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["pending"] == []
+        again = bob.post(f"/approvals/{thread_id}", json={"resume": approve})
+        assert again.status_code == 409
+
+    assert len(team.sent(thread_id)) == 1
+    values = (await ada.threads.get_state(thread_id))["values"]
+    assert values[PENDING_HITL] is None
+    assert values[HITL_HISTORY][0]["decided_by"] == "bob"
+    trail = [r["value"] for r in (await ada.store.search_items((AUDIT,), limit=100))["items"]]
+    story = sorted((r["at"], r["event"], r["who"]) for r in trail if r["thread_id"] == thread_id)
+    assert [(event, who) for _, event, who in story] == [("requested", "ada"), ("refused", "ada"), ("answered", "bob")]
+
+
+async def test_an_approver_may_only_answer(team: Served, ada: LangGraphClient) -> None:
+    thread_id, _ = await _asked(ada)
+    with http(team, "bob") as bob:
+        # No new input, no state edits: the route takes an answer and nothing else.
+        assert bob.post(f"/approvals/{thread_id}", json={"input": {"messages": []}}).status_code == 422
+        new_run = {"assistant_id": "agent", "input": user_message("hello")}
+        assert bob.post(f"/threads/{thread_id}/runs/wait", json=new_run).status_code == 404
+        forged = {SERVICE_HEADER: "guess", ON_BEHALF_HEADER: "ada"}
+        async with httpx.AsyncClient(base_url=team.server.url, headers=forged) as nobody:
+            assert (await nobody.get("/approvals")).status_code == 401
+    with http(team, "carol") as carol:  # naming no real request tells her nothing of ada's
+        guessed = carol.post(f"/approvals/{thread_id}", json={"resume": {"request_id": "x", "decisions": []}})
+        assert guessed.status_code == 409
+        assert "yours: none" in guessed.json()["detail"]
+    assert team.sent(thread_id) == []
+    assert (await get_pending(ada, thread_id)) is not None
