@@ -13,7 +13,7 @@ from langgraph_sdk.client import LangGraphClient
 from agent.audit import AUDIT
 from agent.auth import ON_BEHALF_HEADER, SERVICE_HEADER
 from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
-from client.approvals import create_thread, get_pending, stream_run, user_message
+from client.approvals import create_thread, get_pending, stream_run, thread_values, user_message
 from harness.scripts import email, script
 from tests.support.served import Served, serve
 
@@ -80,10 +80,11 @@ async def test_the_requester_cannot_answer_and_the_approver_does(team: Served, a
         assert again.status_code == 409
 
     assert len(team.sent(thread_id)) == 1
-    values = (await ada.threads.get_state(thread_id))["values"]
+    values = await thread_values(ada, thread_id)
     assert values[PENDING_HITL] is None
     assert values[HITL_HISTORY][0]["decided_by"] == "bob"
-    trail = [r["value"] for r in (await ada.store.search_items((AUDIT,), limit=100))["items"]]
+    found = await ada.store.search_items((AUDIT,), limit=100)
+    trail = [item["value"] for item in found["items"]]
     story = sorted((r["at"], r["event"], r["who"]) for r in trail if r["thread_id"] == thread_id)
     assert [(event, who) for _, event, who in story] == [("requested", "ada"), ("refused", "ada"), ("answered", "bob")]
 

@@ -9,15 +9,18 @@ import pytest
 from langgraph_sdk import Auth
 
 from agent import auth
+from agent.approvers import User
 from agent.settings import LOCAL_TOKEN, LOCAL_USER, Settings, SettingsError
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 
-def _jwt(sub: str | None = "carol", expires_in: float = 60, secret: str = SECRET) -> str:
+def _jwt(sub: str | None = "carol", expires_in: float = 60, secret: str = SECRET, roles: object = None) -> str:
     claims: dict[str, object] = {"exp": int(time.time() + expires_in)}
     if sub is not None:
         claims["sub"] = sub
+    if roles is not None:
+        claims["roles"] = roles
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -39,33 +42,48 @@ def test_request_token(headers: dict[object, object], token: str | None) -> None
 
 
 def test_the_local_user_exists_only_without_configured_users() -> None:
-    assert auth.identify(LOCAL_TOKEN, Settings.from_env({})) == LOCAL_USER
-    configured = Settings.from_env({"AUTH_USERS": "ada:ada-token,bob:bob-token"})
-    assert auth.identify("ada-token", configured) == "ada"
-    assert auth.identify("bob-token", configured) == "bob"
+    assert auth.identify(LOCAL_TOKEN, Settings.from_env({})) == User(LOCAL_USER)
+    configured = Settings.from_env({"AUTH_USERS": "ada:ada-token,bob:bob-token:approver+auditor"})
+    assert auth.identify("ada-token", configured) == User("ada")
+    assert auth.identify("bob-token", configured) == User("bob", frozenset({"approver", "auditor"}))
     assert auth.identify(LOCAL_TOKEN, configured) is None
     assert auth.identify(LOCAL_TOKEN, Settings.from_env({"AUTH_JWT_SECRET": SECRET})) is None
 
 
 def test_jwts_signed_with_the_secret() -> None:
     settings = Settings.from_env({"AUTH_JWT_SECRET": SECRET})
-    assert auth.identify(_jwt(), settings) == "carol"
+    assert auth.identify(_jwt(), settings) == User("carol")
+    assert auth.identify(_jwt(roles=["approver"]), settings) == User("carol", frozenset({"approver"}))
+    assert auth.identify(_jwt(roles="approver"), settings) == User("carol")  # not a list: no roles
     assert auth.identify(_jwt(expires_in=-10), settings) is None
     assert auth.identify(_jwt(secret="another-secret-that-is-long-enough!!"), settings) is None
     assert auth.identify(_jwt(sub=None), settings) is None
     assert auth.identify("not-a-jwt", settings) is None
 
 
-@pytest.mark.parametrize("value", ["ada", "ada:", ":tok", "ada:x,bob:x"])
+@pytest.mark.parametrize("value", ["ada", "ada:", ":tok", "ada:x,bob:x", "ada:x:", "ada:x:a:b"])
 def test_malformed_users_are_named(value: str) -> None:
     with pytest.raises(SettingsError, match="AUTH_USERS"):
         Settings.from_env({"AUTH_USERS": value})
 
 
 async def test_authenticate_refuses_with_401(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
-    assert await auth.authenticate({"authorization": "Bearer ada-token"}) == {"identity": "ada"}
+    monkeypatch.setattr(auth, "_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token:approver"}))
+    assert await auth.authenticate({"authorization": "Bearer ada-token"}) == {
+        "identity": "ada",
+        "permissions": ["approver"],
+    }
     for headers in ({}, {"authorization": "Bearer wrong"}):
         with pytest.raises(Auth.exceptions.HTTPException) as refused:
             await auth.authenticate(headers)
         assert refused.value.status_code == 401
+
+
+async def test_only_the_in_process_service_token_speaks_for_another_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
+    behalf = {auth.ON_BEHALF_HEADER: "bob", auth.ON_BEHALF_ROLES_HEADER: "approver"}
+    as_bob = await auth.authenticate({auth.SERVICE_HEADER: auth.service_token(), **behalf})
+    assert as_bob == {"identity": "bob", "permissions": sorted(["approver", auth.ON_BEHALF])}
+    with pytest.raises(Auth.exceptions.HTTPException) as refused:
+        await auth.authenticate({auth.SERVICE_HEADER: "a guess", **behalf})
+    assert refused.value.status_code == 401
