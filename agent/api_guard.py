@@ -45,8 +45,8 @@ from agent.auth import (
     service_token,
     signed_in,
 )
-from agent.contract import DISMISS, EXPIRE, PendingRequest
-from agent.pending import AmbiguousAnswer, addressed, pending_requests
+from agent.contract import DISMISS, EXPIRE
+from agent.pending import AmbiguousAnswer, addressed, targets
 from agent.settings import Settings
 
 STATE_ON_CREATE = (
@@ -114,7 +114,8 @@ class GuardRequests:
 
     async def _record_refusal(self, scope: Scope, thread_id: str, state: dict[str, Any], resume: Any, why: str) -> None:
         """Add the refused answer to the audit trail (the graph never sees it), as the caller."""
-        request = _answered_request(state, resume)
+        found = targets(state, resume)
+        request = found[0] if found else None
         user = signed_in(dict(scope["headers"]))
         headers = {
             SERVICE_HEADER: service_token(),
@@ -161,22 +162,15 @@ def _not_theirs(scope: Scope, state: dict[str, Any], resume: Any) -> str | None:
     """Why the caller may not answer the request `resume` is for (roles, separation of duties)."""
     if isinstance(resume, dict) and resume.get(EXPIRE) is True:
         return None  # closing an expired request: whoever may resume the thread
-    request = _answered_request(state, resume)
-    if request is None:
-        return None  # nothing definite to judge: the graph refuses a bad answer itself
     try:
         user = signed_in(dict(scope["headers"]))
     except Exception:  # no or a bad token: the API answers 401 itself
         return None
-    return who_may_answer(request, _settings()).refusal(User(user.identity, user.roles), request)
-
-
-def _answered_request(state: dict[str, Any], resume: Any) -> PendingRequest | None:
-    pending = pending_requests(state)
-    named = resume.get("request_id") if isinstance(resume, dict) else None
-    if named is not None:
-        return next((r for r in pending if r["request_id"] == named), None)
-    return pending[0] if len(pending) == 1 else None
+    # Nothing definite to judge (no such request): the graph refuses a bad answer itself.
+    for request in targets(state, resume):
+        if why := who_may_answer(request, _settings()).refusal(User(user.identity, user.roles), request):
+            return why
+    return None
 
 
 @functools.cache

@@ -55,6 +55,28 @@ def _interrupt_ids(state: Mapping[str, Any]) -> dict[str, str]:
     return ids
 
 
+def is_resume_map(answer: Any) -> bool:
+    """LangGraph's own form of an answer: `{<interrupt id>: <answer>, ...}`."""
+    return (
+        isinstance(answer, Mapping)
+        and bool(answer)
+        and all(isinstance(k, str) and len(k) == 32 and all(c in "0123456789abcdef" for c in k) for k in answer)
+    )
+
+
+def targets(state: Mapping[str, Any], answer: Any) -> list[PendingRequest]:
+    """The pending requests `answer` is for: the one it names, the ones its resume map keys,
+    or the only one pending; none when that cannot be told."""
+    pending = pending_requests(state)
+    if is_resume_map(answer):
+        ids = _interrupt_ids(state)
+        return [r for r in pending if ids.get(r["request_id"]) in answer]
+    named = answer.get("request_id") if isinstance(answer, Mapping) else None
+    if named is not None:
+        return [r for r in pending if r["request_id"] == named]
+    return pending if len(pending) == 1 else []
+
+
 def addressed(state: Mapping[str, Any], answer: Any) -> Any:
     """The resume value that delivers `answer` to the request it names.
 
@@ -66,8 +88,8 @@ def addressed(state: Mapping[str, Any], answer: Any) -> Any:
         AmbiguousAnswer: several requests are pending and `answer` names none of them.
     """
     pending = pending_requests(state)
-    if len(pending) < 2 or not isinstance(answer, Mapping):
-        return answer
+    if len(pending) < 2 or not isinstance(answer, Mapping) or is_resume_map(answer):
+        return answer  # (a resume map is addressed already)
     request_id = answer.get("request_id")
     ids = _interrupt_ids(state)
     if request_id not in ids:

@@ -10,11 +10,18 @@
     python -m client decide THREAD_ID --decisions '[{"type": "approve"}, {"type": "reject"}]'
     python -m client approve THREAD_ID --request REQUEST_ID   # one of several requests
     python -m client demo                        # the whole story, reload included
+    python -m client approvals                   # other users' requests you may answer (approvers)
+    python -m client sweep                       # close every expired request you can see
+    python -m client audit --since 2026-11-01 --format csv   # your audit trail
 
 A request may come from the thread's agent or from a `task` subagent it started
 ("general-purpose subagent asks: ..."); `inbox` and `show` list every one. When a
 thread has several (parallel subagents on `agent_interrupt`), an answer names the
 one it is for with --request (ids from `inbox` or `show`).
+
+An approver (a user with a role the policy names) answers other users' requests
+the same way: `approvals` lists them, and `approve THREAD_ID` (or edit, reject, ...)
+answers one on a thread they do not own through the server's approvals route.
 
 
 Settings come from the command line, then the environment, then `.env` in the
@@ -31,12 +38,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import os
 import subprocess
 import sys
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +72,7 @@ from client.approvals import (
     thread_values,
     user_message,
 )
+from client.team import Assigned, answer_as_approver, audit_records, open_to_me, sweep
 
 DEFAULT_URL = "http://127.0.0.1:2024"
 ENV_FILE = Path(".env")
@@ -187,13 +197,94 @@ def _decisions(args: argparse.Namespace, pending: Pending) -> list[dict[str, Any
     return [dict(decision) for _ in actions]
 
 
+async def _assigned(client: LangGraphClient, thread_id: str, request_id: str | None) -> Assigned | None:
+    """A request on another user's thread that the signed-in approver may answer."""
+    found = [a for a in await open_to_me(client) if a.thread_id == thread_id]
+    if request_id is not None:
+        return next((a for a in found if a.request_id == request_id), None)
+    if len(found) > 1:
+        listed = "; ".join(f"{a.request_id} ({render.calls(a.request, 30)})" for a in found)
+        raise UsageError(f"{len(found)} requests wait on thread {thread_id}: choose one with --request ({listed})")
+    return found[0] if found else None
+
+
+async def _decide_as_approver(client: LangGraphClient, args: argparse.Namespace, item: Assigned) -> int:
+    pending = Pending(thread_id=item.thread_id, request=item.request, error=item.request.get("error"), messages=[])
+    decisions = _decisions(args, pending)
+    say(f"Answering {item.owner}'s request {item.request_id} on thread {item.thread_id}: {json.dumps(decisions)}")
+    reply = await answer_as_approver(client, item, decisions)
+    say(f"Thread {item.thread_id} is {reply.get('status')}; {len(reply.get('pending') or [])} request(s) left for you.")
+    return 0
+
+
 async def cmd_decide(client: LangGraphClient, args: argparse.Namespace) -> int:
+    if not await _readable(client, args.thread_id) and (item := await _assigned(client, args.thread_id, args.request)):
+        return await _decide_as_approver(client, args, item)
     pending = await _require_pending(client, args.thread_id, args.request)
     decisions = _decisions(args, pending)
     asker = f" ({pending.subagent} subagent)" if pending.subagent else ""
     say(f"Answering request {pending.request_id}{asker} on thread {args.thread_id}: {json.dumps(decisions)}")
     await _show_progress(answer(client, pending, decisions, args.graph))
     return await _report_outcome(client, args.thread_id, pending.request_id)
+
+
+async def _readable(client: LangGraphClient, thread_id: str) -> bool:
+    """Whether the signed-in user may read the thread (it is theirs)."""
+    try:
+        await client.threads.get(thread_id)
+    except httpx.HTTPStatusError as error:
+        if error.response.status_code == 404:
+            return False
+        raise
+    return True
+
+
+async def cmd_approvals(client: LangGraphClient, args: argparse.Namespace) -> int:
+    found = await open_to_me(client)
+    for item in found:
+        say(
+            f"{item.thread_id}  {item.owner}'s request {item.request_id}  {render.expiry(item.request)}  "
+            f"{render.asker(item)}{render.calls(item.request)}"
+        )
+    say(f"{len(found)} request(s) on other users' threads wait for you.")
+    return 0
+
+
+async def cmd_sweep(client: LangGraphClient, args: argparse.Namespace) -> int:
+    closed = await sweep(client)
+    for item in closed:
+        expired_at = item.request["expires_at"]
+        say(f"closed expired request {item.request_id} on thread {item.thread_id} (expired {expired_at})")
+    say(f"{len(closed)} expired request(s) closed.")
+    return 0
+
+
+AUDIT_FIELDS = ("at", "event", "thread_id", "owner", "request_id", "who", "tools", "decisions", "args_digest", "error")
+
+
+def _instant(text: str | None, flag: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{flag} {text!r}: use an ISO 8601 date or time, e.g. 2026-11-25 or 2026-11-25T09:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def cmd_audit(client: LangGraphClient, args: argparse.Namespace) -> int:
+    records = await audit_records(client, since=_instant(args.since, "--since"), until=_instant(args.until, "--until"))
+    if args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=AUDIT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in record.items()})
+    else:
+        for record in records:
+            say(json.dumps(record, sort_keys=True))
+    return 0
 
 
 def _run_child(args: argparse.Namespace, *argv: str) -> int:
@@ -285,6 +376,12 @@ def parser(settings: Mapping[str, str] | None = None) -> argparse.ArgumentParser
             help="the request to show or answer, when the thread has several (parallel subagents)",
         )
     sub.add_parser("demo", help="the whole story against a running server")
+    sub.add_parser("approvals", help="other users' requests you may answer (for approvers)")
+    sub.add_parser("sweep", help="close every expired request you can see (run it from a scheduler)")
+    audit = sub.add_parser("audit", help="export your audit trail (it outlives deleted threads)")
+    audit.add_argument("--since", help="from this ISO 8601 date or time (UTC unless it says)")
+    audit.add_argument("--until", help="up to (not including) this ISO 8601 date or time")
+    audit.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     return top
 
 
@@ -298,6 +395,9 @@ COMMANDS = {
     "respond": cmd_decide,
     "decide": cmd_decide,
     "demo": cmd_demo,
+    "approvals": cmd_approvals,
+    "sweep": cmd_sweep,
+    "audit": cmd_audit,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
@@ -30,11 +31,24 @@ def calls(req: PendingRequest, limit: int = 60) -> str:
     return ", ".join(f"{a['name']}({_short(_args(a['args']), limit)})" for a in req["action_requests"])
 
 
+def expiry(req: PendingRequest, now: datetime | None = None) -> str:
+    """How long the request can still be answered: "expires in 3 h 12 min", or "expired"."""
+    expires_at = req.get("expires_at")
+    if not expires_at:
+        return ""
+    left = datetime.fromisoformat(expires_at) - (now or datetime.now(UTC))
+    if left <= timedelta(0):
+        return "expired"
+    hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
+    return f"expires in {hours} h {minutes} min" if hours else f"expires in {max(minutes, 1)} min"
+
+
 def request(pending: Pending) -> str:
     """A pending request, whole: who asks, every call with its args and what may be decided."""
     req = pending.request
     allowed = {c["action_name"]: c["allowed_decisions"] for c in req["review_configs"]}
-    lines = [f"Thread {pending.thread_id} waits for approval (request {req['request_id']}, {req['created_at']}):"]
+    when = f"{req['created_at']}, {expiry(req)}" if req.get("expires_at") else req["created_at"]
+    lines = [f"Thread {pending.thread_id} waits for approval (request {req['request_id']}, {when}):"]
     if pending.subagent:
         lines.append(f"  {pending.subagent} subagent asks (it runs the thread's task call {pending.task_call_id}):")
     for index, action in enumerate(req["action_requests"], start=1):
@@ -48,7 +62,7 @@ def request(pending: Pending) -> str:
 
 def inbox_row(item: InboxItem) -> str:
     req = item.request
-    return f"{item.thread_id}  {req['created_at']}  request {item.request_id}  {asker(item)}{calls(req)}"
+    return f"{item.thread_id}  {req['created_at']}  {expiry(req)}  request {item.request_id}  {asker(item)}{calls(req)}"
 
 
 def choice(pending: Pending) -> str:

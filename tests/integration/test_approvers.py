@@ -105,3 +105,23 @@ async def test_an_approver_may_only_answer(team: Served, ada: LangGraphClient) -
         assert "yours: none" in guessed.json()["detail"]
     assert team.sent(thread_id) == []
     assert (await get_pending(ada, thread_id)) is not None
+
+
+async def test_through_the_cli_the_approver_answers_and_the_requester_cannot(
+    team: Served, ada: LangGraphClient
+) -> None:
+    thread_id, request = await _asked(ada)
+    listed = team.cli("approvals", token=TOKENS["bob"])
+    assert listed.returncode == 0, listed.stderr
+    assert f"{thread_id}  ada's request {request['request_id']}  expires in 23 h" in listed.stdout
+
+    own = team.cli("approve", thread_id, token=TOKENS["ada"])
+    assert own.returncode == 1
+    assert "Separation of duties: ada asked" in own.stderr
+    assert team.sent(thread_id) == []
+
+    approved = team.cli("approve", thread_id, token=TOKENS["bob"])
+    assert approved.returncode == 0, approved.stderr
+    assert f"Answering ada's request {request['request_id']}" in approved.stdout
+    assert len(team.sent(thread_id)) == 1
+    assert team.cli("approvals", token=TOKENS["bob"]).stdout.count(thread_id) == 0

@@ -34,8 +34,9 @@ from agent.contract import (
     SUBAGENT,
     TASK_CALL_ID,
     PendingRequest,
+    resume_for,
 )
-from agent.pending import pending_requests
+from agent.pending import addressed, is_resume_map, pending_requests
 from harness.scripts import call, email, script
 from harness.server import REPO, run_in_repo, server_env
 from tests.support.pg_worker import READY
@@ -232,7 +233,10 @@ async def test_parallel_subagents_are_answered_one_by_one_on_agent_interrupt(
     assert len(await _requests(client, thread_id)) == 2
 
     (second_to,) = set(requests) - {first_to}
-    await _answer(client, thread_id, graph_id, requests[first_to], APPROVE)
+    # In LangGraph's own form, keyed by the interrupt id: taken as it is.
+    keyed = addressed(state, resume_for(requests[first_to], [APPROVE]))
+    assert is_resume_map(keyed)
+    await client.runs.wait(thread_id, graph_id, command={"resume": keyed})
     assert await _status(client, thread_id) == "interrupted"
     assert [e["to"] for e in served.sent(thread_id)] == [first_to]
     (waiting,) = await _requests(client, thread_id)

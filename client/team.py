@@ -1,0 +1,104 @@
+"""Approvals across a team, on the server's approvals routes and store (see `agent/approver_api.py`).
+
+requests = await open_to_me(client)              # other users' requests I may answer
+await answer_as_approver(client, item, decisions)
+closed = await sweep(client)                     # close every expired request I can see
+records = await audit_records(client, since=..., until=...)   # my audit trail
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from langgraph_sdk.client import LangGraphClient
+
+from agent.audit import AUDIT
+from agent.contract import EXPIRE, GRAPH_ID, PendingRequest, resume_for
+from client.approvals import InboxItem, inbox
+
+APPROVALS = "/approvals"
+AUDIT_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Assigned(InboxItem):
+    """A request on another user's thread that the signed-in user may answer."""
+
+    owner: str | None = None
+    graph_id: str | None = None
+
+
+async def open_to_me(client: LangGraphClient) -> list[Assigned]:
+    """Every pending request the signed-in user may answer on other users' threads (roles)."""
+    found = cast("list[dict[str, Any]]", await client.http.get(APPROVALS))
+    me = await _me(client)
+    return [
+        Assigned(thread_id=i["thread_id"], request=i["request"], owner=i.get("owner"), graph_id=i.get("graph_id"))
+        for i in found
+        if i.get("owner") != me
+    ]
+
+
+async def _me(client: LangGraphClient) -> str | None:
+    return cast("dict[str, Any]", await client.http.get("/inbox/api/me")).get("user")
+
+
+async def answer_as_approver(
+    client: LangGraphClient, item: InboxItem, decisions: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """Answer a request on another user's thread; the server's reply (status, what is still open to me)."""
+    resume = resume_for(item.request, decisions, uuid.uuid4().hex)
+    return cast("dict[str, Any]", await client.http.post(f"{APPROVALS}/{item.thread_id}", json={"resume": resume}))
+
+
+def expired(request: PendingRequest, now: datetime | None = None) -> bool:
+    return datetime.fromisoformat(request["expires_at"]) <= (now or datetime.now(UTC))
+
+
+async def _visible(client: LangGraphClient) -> AsyncIterator[InboxItem]:
+    async for item in inbox(client):
+        yield item
+    for assigned in await open_to_me(client):
+        yield assigned
+
+
+async def sweep(client: LangGraphClient) -> list[InboxItem]:
+    """Close every expired request the signed-in user can see (their threads, and others' they may
+    answer): its calls never run, the history records `expired`, the model is told. What it closed."""
+    closed: list[InboxItem] = []
+    async for item in _visible(client):
+        if not expired(item.request):
+            continue
+        resume = {EXPIRE: True, "request_id": item.request_id}
+        if isinstance(item, Assigned):
+            await client.http.post(f"{APPROVALS}/{item.thread_id}", json={"resume": resume})
+        else:
+            metadata = (await client.threads.get(item.thread_id)).get("metadata") or {}
+            graph_id = str(metadata.get("graph_id") or GRAPH_ID)
+            await client.runs.wait(item.thread_id, graph_id, command={"resume": resume})
+        closed.append(item)
+    return closed
+
+
+async def audit_records(
+    client: LangGraphClient, *, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The signed-in user's audit trail (their threads' records), oldest first, within [since, until)."""
+    records: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        page = await client.store.search_items((AUDIT,), limit=AUDIT_PAGE, offset=offset)
+        records += [dict(item["value"]) for item in page["items"]]
+        if len(page["items"]) < AUDIT_PAGE:
+            break
+        offset += AUDIT_PAGE
+
+    def within(record: dict[str, Any]) -> bool:
+        at = datetime.fromisoformat(record["at"])
+        return (since is None or at >= since) and (until is None or at < until)
+
+    return sorted((r for r in records if within(r)), key=lambda r: r["at"])
