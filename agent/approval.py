@@ -92,6 +92,7 @@ from agent.contract import (
 )
 from agent.decisions import DecisionRefused, check_answer
 from agent.notify import Notifier, notice_for
+from agent.policy import ToolPolicy
 from agent.seal import SEAL, is_sealed, seal
 from agent.settings import DEFAULT_PUBLIC_URL, Settings
 
@@ -151,19 +152,6 @@ def _record(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry
             merged["outcomes"] = {**history[at].get("outcomes", {}), **entry.get("outcomes", {})}
             history[at] = cast("HistoryEntry", merged)
     return history
-
-
-class ToolPolicy(InterruptOnConfig, total=False):
-    """A gated tool's policy: langchain's `InterruptOnConfig` plus the template's own keys."""
-
-    ttl_seconds: int
-    """How long a request for this tool waits before it expires (default: APPROVAL_TTL_SECONDS)."""
-    notify_args: bool
-    """Whether the notice that a request waits (`agent.notify`) shows this tool's argument values."""
-    approver_roles: list[str]
-    """Who may answer requests for this tool (`agent.approvers`; default: APPROVER_ROLES)."""
-    requester_may_answer: bool
-    """`False`: the user who asked may not answer (default: REQUESTER_MAY_ANSWER)."""
 
 
 class ApprovalState(AgentState[Any]):

@@ -4,6 +4,16 @@ This is the one place to change it. It has the shape of deepagents' / langchain'
 `interrupt_on` (`{tool name: InterruptOnConfig}`), so a fork can move it to the
 built-in `HumanInTheLoopMiddleware` or back without rewriting it. A tool that is
 not listed runs without asking; keep read-only tools off the list.
+
+Our own keys (`ToolPolicy`), each optional, with its default from `.env`:
+
+    "send_email": {
+        "allowed_decisions": [...], "description": ...,
+        "approver_roles": ["approver"],      # who may answer (APPROVER_ROLES; none: the owner)
+        "requester_may_answer": False,       # separation of duties (REQUESTER_MAY_ANSWER)
+        "ttl_seconds": 3600,                 # when the request expires (APPROVAL_TTL_SECONDS)
+        "notify_args": True,                 # argument values in the notice (default: not)
+    }
 """
 
 from __future__ import annotations
@@ -15,6 +25,19 @@ from langchain_core.messages import ToolCall
 from langgraph.runtime import Runtime
 
 from agent.contract import DECISION_TYPES
+
+
+class ToolPolicy(InterruptOnConfig, total=False):
+    """A gated tool's policy: langchain's `InterruptOnConfig` plus the template's own keys."""
+
+    ttl_seconds: int
+    """How long a request for this tool waits before it expires (default: APPROVAL_TTL_SECONDS)."""
+    notify_args: bool
+    """Whether the notice that a request waits (`agent.notify`) shows this tool's argument values."""
+    approver_roles: list[str]
+    """Who may answer requests for this tool (`agent.approvers`; default: APPROVER_ROLES)."""
+    requester_may_answer: bool
+    """`False`: the user who asked may not answer (default: REQUESTER_MAY_ANSWER)."""
 
 
 def _describe(template: str) -> Any:
@@ -30,7 +53,7 @@ def _describe(template: str) -> Any:
     return describe
 
 
-INTERRUPT_ON: dict[str, InterruptOnConfig] = {
+INTERRUPT_ON: dict[str, ToolPolicy] = {
     "send_email": {
         "allowed_decisions": list(DECISION_TYPES),
         "description": _describe("Send an email to {to} with the subject {subject!r}."),
@@ -56,7 +79,7 @@ INTERRUPT_ON: dict[str, InterruptOnConfig] = {
 """Gated tools. Every other tool (ls, read_file, glob, grep, write_todos, task) runs freely."""
 
 
-SUBAGENT_INTERRUPT_ON: dict[str, dict[str, InterruptOnConfig]] = {}
+SUBAGENT_INTERRUPT_ON: dict[str, dict[str, ToolPolicy]] = {}
 """A subagent's own policy, by subagent name (deepagents' per-subagent `interrupt_on`).
 A subagent not listed asks for exactly what the main agent asks for (`INTERRUPT_ON`).
 For example, a researcher that may write notes freely but never email unasked:
