@@ -62,7 +62,8 @@ def request(pending: Pending) -> str:
 
 def inbox_row(item: InboxItem) -> str:
     req = item.request
-    return f"{item.thread_id}  {req['created_at']}  {expiry(req)}  request {item.request_id}  {asker(item)}{calls(req)}"
+    parts = [item.thread_id, req["created_at"], expiry(req), f"request {item.request_id}", asker(item) + calls(req)]
+    return "  ".join(part for part in parts if part)
 
 
 def choice(pending: Pending) -> str:
