@@ -11,13 +11,21 @@
 // (`subagent` names it), read with ?subgraphs=true; the thread's own pending_hitl is
 // null meanwhile. A thread may wait on several (parallel subagents, `agent_interrupt`):
 // each is answered on its own, by its request_id (the server addresses it).
+//
+// Every request carries expires_at: the page counts down to it on the browser's clock
+// and disables the form once it has passed (the server refuses the answer then anyway).
+// An approver (a role the policy names) also answers other users' requests: GET /approvals
+// lists those, the request only (their conversation stays theirs: the page never asks
+// for it), and POST /approvals/{thread_id} answers one on the approver's behalf.
 "use strict";
 
 const GRAPH_ID = "agent";
 const PAGE = 50; // threads per search call; some servers refuse a limit over 100
 const TOKEN_KEY = "approval-inbox-token";
 const ALREADY_ANSWERED = "This request was already answered (in another tab or by another client); your answer was not applied.";
+const NOT_WAITING = "This request no longer waits for your decision (answered by someone else, or closed); your answer was not applied.";
 const DECISION_LABELS = { approve: "Approve", edit: "Edit", reject: "Reject", respond: "Respond" };
+const TICK_MS = 20_000; // how often the time left is recomputed (the text changes once a minute)
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
@@ -137,11 +145,44 @@ function short(value, limit = 80) {
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }
 
-// Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent does.
-function summary(request) {
+// Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent
+// does, or another user (`owner`, on requests an approver answers for them).
+function summary(request, owner) {
   const args = (a) => Object.entries(a.args).map(([key, value]) => `${key}: ${short(value, 30)}`).join(", ");
   const calls = request.action_requests.map((a) => `${a.name}(${short(args(a), 60)})`).join("; ");
-  return request.subagent ? `${request.subagent} subagent asks to ${calls}` : calls;
+  const subagent = request.subagent ? `${request.subagent} subagent` : null;
+  if (owner) return `${subagent ? `${owner}'s ${subagent}` : owner} asks to ${calls}`;
+  return subagent ? `${subagent} asks to ${calls}` : calls;
+}
+
+// "expires in 23 h 59 min", "expires in 4 min", "expired": from expires_at, on the browser's clock.
+function timeLeft(expiresAt, now = Date.now()) {
+  const left = Date.parse(expiresAt) - now;
+  if (Number.isNaN(left)) return "";
+  if (left <= 0) return "expired";
+  const minutes = Math.floor(left / 60_000);
+  if (minutes < 1) return "expires in less than 1 min";
+  const [days, hours, rest] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
+  if (days) return `expires in ${days} d ${hours} h`;
+  return hours ? `expires in ${hours} h ${rest} min` : `expires in ${rest} min`;
+}
+
+function isExpired(request) {
+  return Boolean(request && request.expires_at) && Date.parse(request.expires_at) <= Date.now();
+}
+
+// Text that counts down to `expiresAt`: tick() keeps every such node current.
+function countdown(node, expiresAt) {
+  if (expiresAt) node.dataset.expires = expiresAt;
+  else delete node.dataset.expires;
+  node.textContent = expiresAt ? timeLeft(expiresAt) : "";
+  node.classList.toggle("expired", isExpired({ expires_at: expiresAt }));
+  return node;
+}
+
+function tick() {
+  for (const node of document.querySelectorAll("[data-expires]")) countdown(node, node.dataset.expires);
+  applyExpiry();
 }
 
 // A JSON-schema pattern, checked where JavaScript can read it (the server checks it anyway).
@@ -339,19 +380,30 @@ function newAnswerId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function renderRequest(threadId, graphId, request, refusal) {
+// The request's decision form; `owner` names the user who asked when the request is
+// another user's (an approver's view), answered through /approvals.
+function renderRequest(threadId, graphId, request, refusal, owner = null) {
   const form = $("request");
   form.hidden = !request;
   $("request-error").hidden = !refusal;
   $("request-error").textContent = refusal ? `Your last answer was refused: ${refusal}` : "";
+  $("request-expired").hidden = true;
+  $("submit-decisions").disabled = false;
   current = null;
   if (!request) return;
-  $("request-from").hidden = !request.subagent;
-  $("request-from").textContent = request.subagent
+  const delegated = request.subagent
     ? `${request.subagent} subagent asks to run this, for a task the agent delegated to it (task call ${request.task_call_id}).`
     : "";
+  $("request-from").hidden = !request.subagent && !owner;
+  if (owner) {
+    $("request-from").textContent = delegated ? `${owner}'s ${delegated}` : `${owner} asks to run this.`;
+  } else {
+    $("request-from").textContent = delegated;
+  }
   $("request-id").textContent = request.request_id;
   $("request-created").textContent = new Date(request.created_at).toLocaleString();
+  $("request-expiry").hidden = !request.expires_at;
+  countdown($("request-expires"), request.expires_at);
   const reviews = Object.fromEntries(request.review_configs.map((r) => [r.action_name, r]));
   const readers = [];
   const container = $("actions");
@@ -361,11 +413,30 @@ function renderRequest(threadId, graphId, request, refusal) {
     container.append(box);
     readers.push(read);
   });
-  current = { threadId, graphId, request, readers };
+  current = { threadId, graphId, request, readers, owner };
+  applyExpiry();
+}
+
+// Past its expires_at a request can no longer be answered: its form is disabled, and says so.
+function applyExpiry() {
+  const expired = Boolean(current) && isExpired(current.request);
+  $("request-expired").hidden = !expired;
+  $("request").classList.toggle("expired", expired);
+  if (!expired) return;
+  const at = new Date(current.request.expires_at).toLocaleString();
+  $("request-expired").textContent = `This request expired at ${at}: it can no longer be answered.`;
+  for (const control of $("request").querySelectorAll("input, textarea, select, button")) control.disabled = true;
+}
+
+// The server refused this user's answer (403: roles, separation of duties): say why; the form stays.
+function refused(request, detail) {
+  if (!current || current.request.request_id !== request.request_id) return; // another is on screen now
+  $("request-error").hidden = false;
+  $("request-error").textContent = detail;
 }
 
 // With several requests waiting on the thread, one button each; the one on screen is current.
-function renderChoice(threadId, requests, shownId) {
+function renderChoice(threadId, requests, shownId, open = openThread) {
   $("thread-requests").hidden = requests.length < 2;
   $("thread-requests-count").textContent = String(requests.length);
   const list = $("thread-requests-list");
@@ -374,13 +445,17 @@ function renderChoice(threadId, requests, shownId) {
   for (const request of requests) {
     const button = el("button", { type: "button", className: "quiet", textContent: summary(request) });
     button.setAttribute("aria-current", String(request.request_id === shownId));
-    button.addEventListener("click", () => openThread(threadId, request.request_id));
+    button.addEventListener("click", () => open(threadId, request.request_id));
     list.append(el("li", {}, button));
   }
 }
 
+let me = null; // the signed-in user
+let others = []; // GET /approvals, last read: other users' requests this user may answer
 let shown = null; // the thread on screen: progress lines and re-renders belong to it alone
+let shownAs = null; // "thread" (the user's own, read in full) or "approval" (another user's: its requests only)
 let shownRequest = null; // the request_id whose form is on screen, if any
+let shownOwner = null; // whose conversation an approval on screen is (kept once its requests are answered)
 
 // Mark the inbox entry of the request on screen.
 function markCurrent() {
@@ -390,22 +465,31 @@ function markCurrent() {
   }
 }
 
-// Show the thread as the server has it now, with the request `wanted` (by request_id)
-// if it still waits, else the thread's first; returns its state.
-async function showThread(threadId, wanted = requestFromUrl(threadId)) {
-  if (shown !== threadId) {
-    // Nothing of the thread shown before stays on screen under this one's id, its request form least of all.
+// Nothing of the thread shown before stays on screen under this one's id, its request form least of all.
+function switchTo(threadId, kind) {
+  if (shown !== threadId || shownAs !== kind) {
     $("progress").replaceChildren();
     $("conversation").replaceChildren();
     renderRequest(threadId, null, null, null);
     renderChoice(threadId, [], null);
     shownRequest = null;
+    shownOwner = null;
   }
   shown = threadId;
+  shownAs = kind;
   $("thread").hidden = false;
   $("thread-id").textContent = threadId;
+  $("conversation").hidden = kind !== "thread";
+  $("approval-note").hidden = kind !== "approval";
+  $("thread-title").textContent = kind === "thread" ? "Conversation" : "Request";
+}
+
+// Show the thread as the server has it now, with the request `wanted` (by request_id)
+// if it still waits, else the thread's first; returns its state.
+async function showThread(threadId, wanted = requestFromUrl(threadId)) {
+  switchTo(threadId, "thread");
   const [thread, state] = await Promise.all([api("GET", `/threads/${threadId}`), getState(threadId)]);
-  if (shown !== threadId) return state; // another thread was opened meanwhile: it has the screen
+  if (shown !== threadId || shownAs !== "thread") return state; // another was opened meanwhile: it has the screen
   $("thread-status").textContent = thread.status;
   const values = state.values || {};
   renderConversation(values.messages || []);
@@ -422,13 +506,41 @@ async function showThread(threadId, wanted = requestFromUrl(threadId)) {
   return state;
 }
 
+// Another user's request this user may answer (from the last GET /approvals): the request
+// only. Their conversation is theirs; the page does not ask for it.
+function showApproval(threadId, wanted = requestFromUrl(threadId)) {
+  switchTo(threadId, "approval");
+  const items = others.filter((item) => item.thread_id === threadId);
+  const item = items.find((i) => i.request.request_id === wanted) || items[0] || null;
+  const owner = item ? ownerName(item) : shownOwner;
+  shownOwner = owner;
+  $("thread-title").textContent = owner ? `${owner}'s request` : "Request";
+  $("thread-status").textContent = owner ? `${owner}'s conversation` : "another user's conversation";
+  $("approval-note").textContent = item
+    ? `The conversation is ${owner}'s: as an approver you see what they ask to run, and decide.`
+    : "Nothing on this conversation waits for your decision now (answered, expired, or not yours to answer).";
+  // (A refusal the request records was given to someone's earlier answer: not this user's, not shown.)
+  renderRequest(threadId, item && item.graph_id, item && item.request, null, item && owner);
+  shownRequest = item && item.request.request_id;
+  renderChoice(threadId, items.map((i) => i.request), shownRequest, openApproval);
+  if (item && approvalFromUrl() === threadId && requestFromUrl(threadId) !== shownRequest) {
+    history.replaceState(null, "", approvalHash(threadId, shownRequest));
+  }
+  markCurrent();
+}
+
+function ownerName(item) {
+  return item.owner || "another user";
+}
+
 async function pendingOf(thread) {
   const own = thread.values && thread.values.pending_hitl;
   if (own) return [own]; // the thread's own request: no subagent runs while it waits
   return pendingRequests(await getState(thread.thread_id)); // its subagents', or servers that list no values
 }
 
-async function loadInbox() {
+// The user's own requests: every interrupted thread of theirs, and the requests waiting on it.
+async function ownRequests() {
   const items = [];
   for (let offset = 0; ; offset += PAGE) {
     const page = await api("POST", "/threads/search", {
@@ -439,16 +551,42 @@ async function loadInbox() {
     }
     if (page.length < PAGE) break;
   }
+  return items;
+}
+
+// Other users' requests this user may answer (an approver's); none on a server without /approvals.
+async function othersRequests() {
+  let listed;
+  try {
+    listed = await api("GET", "/approvals");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    return [];
+  }
+  // The user's own threads are read in full above: here, only other users'.
+  return (Array.isArray(listed) ? listed : []).filter((item) => item && item.request && item.owner !== me);
+}
+
+async function loadInbox() {
+  const [own, theirs] = await Promise.all([ownRequests(), othersRequests()]);
+  others = theirs;
+  const items = [
+    ...own,
+    ...theirs.map((item) => ({ threadId: item.thread_id, request: item.request, owner: ownerName(item) })),
+  ];
   items.sort((a, b) => b.request.created_at.localeCompare(a.request.created_at)); // newest first
   const list = $("inbox");
   list.replaceChildren();
-  for (const { threadId, request } of items) {
-    const button = el("button", { type: "button" }, summary(request), el("small", {
-      textContent: `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`,
-    }));
+  for (const { threadId, request, owner } of items) {
+    const when = `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`;
+    const small = el("small", {}, request.expires_at ? `${when} · ` : when);
+    if (request.expires_at) small.append(countdown(el("span", { className: "expires" }), request.expires_at));
+    const button = el("button", { type: "button" }, summary(request, owner), small);
     button.dataset.thread = threadId;
     button.dataset.request = request.request_id;
-    button.addEventListener("click", () => openThread(threadId, request.request_id));
+    if (owner) button.dataset.owner = owner;
+    const open = owner ? openApproval : openThread;
+    button.addEventListener("click", () => open(threadId, request.request_id));
     list.append(el("li", {}, button));
   }
   $("inbox-count").textContent = `(${items.length})`;
@@ -468,19 +606,43 @@ function threadHash(threadId, requestId) {
   return requestId ? `#thread=${threadId}&request=${requestId}` : `#thread=${threadId}`;
 }
 
+// Another user's request: its own kind of link, so a reload never asks for their thread.
+function approvalHash(threadId, requestId) {
+  return requestId ? `#approval=${threadId}&request=${requestId}` : `#approval=${threadId}`;
+}
+
 function openThread(threadId, requestId) {
   location.hash = threadHash(threadId, requestId); // the hashchange handler shows it
 }
 
-function threadFromUrl() {
-  const match = /thread=([\w-]+)/.exec(location.hash);
+function openApproval(threadId, requestId) {
+  location.hash = approvalHash(threadId, requestId);
+}
+
+function fromUrl(key) {
+  const match = new RegExp(`(?:^#|&)${key}=([\\w-]+)`).exec(location.hash);
   return match ? match[1] : null;
+}
+
+function threadFromUrl() {
+  return fromUrl("thread");
+}
+
+function approvalFromUrl() {
+  return fromUrl("approval");
 }
 
 // The request the URL names, if it names one on this thread.
 function requestFromUrl(threadId) {
-  const match = /request=([\w-]+)/.exec(location.hash);
-  return match && threadFromUrl() === threadId ? match[1] : null;
+  const named = fromUrl("request");
+  return named && (threadFromUrl() === threadId || approvalFromUrl() === threadId) ? named : null;
+}
+
+// Show what the URL names: one of the user's threads, or another user's request.
+async function showFromUrl() {
+  const approval = approvalFromUrl();
+  if (approval) showApproval(approval);
+  else if (threadFromUrl()) await showThread(threadFromUrl());
 }
 
 // Run something that talks to the server; turn failures into one plain sentence.
@@ -529,41 +691,85 @@ async function alreadyAnswered(threadId) {
 async function submitDecisions(event) {
   event.preventDefault();
   if (!current) return;
+  if (isExpired(current.request)) {
+    applyExpiry(); // expired since the last tick: nothing is sent
+    return;
+  }
   const decisions = current.readers.map((read) => read());
   if (decisions.some((d) => !d)) {
     $("request-error").hidden = false;
     $("request-error").textContent = "Please fix the highlighted fields; nothing was sent.";
     return;
   }
-  const { threadId, graphId, request } = current;
   const button = $("submit-decisions");
   button.disabled = true;
   try {
-    // Answered elsewhere meanwhile (another tab, another client)? Say so, send nothing.
-    const waiting = pendingRequests(await getState(threadId));
-    if (!waiting.some((r) => r.request_id === request.request_id)) {
-      await alreadyAnswered(threadId);
-      return;
-    }
-    const answerId = newAnswerId();
-    const resume = { request_id: request.request_id, decisions, answer_id: answerId };
-    let state;
-    try {
-      state = await run(threadId, graphId, { command: { resume } });
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 409)) throw error;
-      // 409: another answer to this thread is running right now. Show its outcome once done.
-      notice(ALREADY_ANSWERED);
-      await untilSettled(threadId);
-      await alreadyAnswered(threadId);
-      return;
-    }
-    // An answer that arrives after another finished changes nothing; the history says whose won.
-    const entries = historyOf(state).filter((e) => e.request_id === request.request_id);
-    if (entries.length && !entries.some((e) => e.answer_id === answerId)) await alreadyAnswered(threadId);
+    if (current.owner) await answerForOwner(current, decisions);
+    else await answerOwn(current, decisions);
   } finally {
-    button.disabled = false;
+    button.disabled = Boolean(current) && isExpired(current.request);
   }
+}
+
+// An answer to one of the user's own requests: run the thread's graph on it, streaming.
+async function answerOwn({ threadId, graphId, request }, decisions) {
+  // Answered elsewhere meanwhile (another tab, another client)? Say so, send nothing.
+  const waiting = pendingRequests(await getState(threadId));
+  if (!waiting.some((r) => r.request_id === request.request_id)) {
+    await alreadyAnswered(threadId);
+    return;
+  }
+  const answerId = newAnswerId();
+  const resume = { request_id: request.request_id, decisions, answer_id: answerId };
+  let state;
+  try {
+    state = await run(threadId, graphId, { command: { resume } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) {
+      refused(request, error.message); // e.g. separation of duties: another approver must answer; it stays listed
+      return;
+    }
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    // 409: another answer to this thread is running right now. Show its outcome once done.
+    notice(ALREADY_ANSWERED);
+    await untilSettled(threadId);
+    await alreadyAnswered(threadId);
+    return;
+  }
+  // An answer that arrives after another finished changes nothing; the history says whose won.
+  const entries = historyOf(state).filter((e) => e.request_id === request.request_id);
+  if (entries.length && !entries.some((e) => e.answer_id === answerId)) await alreadyAnswered(threadId);
+}
+
+// An approver's answer to another user's request: the server runs it on their behalf, and
+// says what still waits for this user there; the conversation itself stays unread.
+async function answerForOwner({ threadId, request, owner }, decisions) {
+  const here = (text, final) => {
+    if (shown === threadId && shownAs === "approval") progress(text, final);
+  };
+  if (shown === threadId) $("progress").replaceChildren();
+  const resume = { request_id: request.request_id, decisions, answer_id: newAnswerId() };
+  let result;
+  try {
+    result = await api("POST", `/approvals/${threadId}`, { resume });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) {
+      refused(request, error.message); // not this user's to answer (and why): the form stays
+      return;
+    }
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    notice(NOT_WAITING); // 409: answered meanwhile, or not pending any more
+    await loadInbox();
+    if (shown === threadId && shownAs === "approval") showApproval(threadId);
+    return;
+  }
+  here(`decision recorded: ${decisions.map((d) => d.type).join(", ")}`);
+  await loadInbox(); // what waits for this user now, everywhere
+  if (shown !== threadId || shownAs !== "approval") return;
+  const next = (result.pending || [])[0];
+  showApproval(threadId, next && next.request_id);
+  if (next) here("another request on this conversation waits for your decision", true);
+  else here(`answered: ${owner}'s conversation is ${result.status || "on its way"} now`, true);
 }
 
 async function startConversation(event) {
@@ -585,6 +791,8 @@ async function whoAmI() {
 
 function signOut(message) {
   localStorage.removeItem(TOKEN_KEY);
+  me = null;
+  others = [];
   $("app").hidden = true;
   $("who").hidden = true;
   $("sign-in").hidden = false;
@@ -594,13 +802,13 @@ function signOut(message) {
 
 async function enter() {
   const user = await whoAmI();
+  me = user;
   $("who-name").textContent = user;
   $("who").hidden = false;
   $("sign-in").hidden = true;
   $("app").hidden = false;
   await loadInbox();
-  const threadId = threadFromUrl();
-  if (threadId) await showThread(threadId);
+  await showFromUrl();
 }
 
 function main() {
@@ -615,9 +823,9 @@ function main() {
   $("request").addEventListener("submit", (event) => guarded(() => submitDecisions(event)));
   $("refresh").addEventListener("click", () => guarded(loadInbox));
   window.addEventListener("hashchange", () => {
-    const threadId = threadFromUrl();
-    if (threadId && token()) guarded(() => showThread(threadId));
+    if (token()) guarded(showFromUrl);
   });
+  setInterval(tick, TICK_MS); // time left, and forms of requests that expire while shown
   if (token()) guarded(enter);
   else signOut("");
 }
