@@ -507,7 +507,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         corrections = _false_results(request.state)
         result = self._with_request(request, handler(_corrected(request, corrections)), corrections)
         if made := _new_request(result):
-            audit.write(request.runtime.store, audit.requested(made))
+            if request.runtime.store is not None:
+                audit.write(request.runtime.store, audit.requested(made))
             self._notify(made, request.runtime.store)
         return result
 
@@ -519,7 +520,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         corrections = _false_results(request.state)
         result = self._with_request(request, await handler(_corrected(request, corrections)), corrections)
         if made := _new_request(result):
-            await audit.awrite(request.runtime.store, audit.requested(made))
+            if request.runtime.store is not None:
+                await audit.awrite(request.runtime.store, audit.requested(made))
             self._notify(made, request.runtime.store)
         return result
 
@@ -552,7 +554,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if not pending:
             return None  # nothing waits: the agent loop goes on (and the tool guard stays on)
         update = self._decide(state, pending)
-        audit.write(runtime.store, audit.decided(pending, update))
+        if runtime.store is not None:  # (a graph without a store keeps no trail)
+            audit.write(runtime.store, audit.decided(pending, update))
         return update
 
     @hook_config(can_jump_to=["model", "end"])
@@ -561,7 +564,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if not pending:
             return None
         update = self._decide(state, pending)
-        await audit.awrite(runtime.store, audit.decided(pending, update))
+        if runtime.store is not None:
+            await audit.awrite(runtime.store, audit.decided(pending, update))
         return update
 
     def _decide(self, state: ApprovalState, pending: PendingRequest) -> dict[str, Any]:
