@@ -34,15 +34,12 @@ import httpx
 from langgraph.constants import END
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent import audit
+from agent.approver_api import on_behalf, record_refusal
 from agent.approvers import User, who_may_answer
 from agent.auth import (
-    ON_BEHALF,
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
-    OWNER,
     SERVICE_HEADER,
-    service_token,
     signed_in,
 )
 from agent.contract import DISMISS, EXPIRE
@@ -115,21 +112,10 @@ class GuardRequests:
     async def _record_refusal(self, scope: Scope, thread_id: str, state: dict[str, Any], resume: Any, why: str) -> None:
         """Add the refused answer to the audit trail (the graph never sees it), as the caller."""
         found = targets(state, resume)
-        request = found[0] if found else None
-        user = signed_in(dict(scope["headers"]))
-        headers = {
-            SERVICE_HEADER: service_token(),
-            ON_BEHALF_HEADER: str(user.identity),
-            ON_BEHALF_ROLES_HEADER: " ".join(sorted(user.roles - {ON_BEHALF})),
-        }
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://guard") as api:
-            thread = await api.get(f"/threads/{thread_id}", headers=headers)
-            owner = str((thread.json().get("metadata") or {}).get(OWNER) or user.identity)
-            if request is None or thread.status_code != 200:
-                return
-            record = audit.refused_by_api(request, thread_id, owner, user.identity, why)
-            item = {"namespace": list(audit.namespace(owner)), "key": audit.key(record), "value": dict(record)}
-            await api.put("/store/items", json=item, headers=headers)
+        if found:
+            user = signed_in(dict(scope["headers"]))
+            async with on_behalf(self.app, user) as api:
+                await record_refusal(api, thread_id, found[0], user, why)
 
     async def _state(self, scope: Scope, thread_id: str) -> dict[str, Any] | None:
         """The thread's state with its subagents', read through the API as the caller."""

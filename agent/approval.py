@@ -73,7 +73,7 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
 from agent import audit, clock
-from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer, current_user
+from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer, current_user, requester
 from agent.contract import (
     DECISION_TYPES,
     DISMISS,
@@ -463,8 +463,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             action_requests=actions,
             review_configs=list(configs.values()),
         )
-        if (requester := current_user().identity) is not None:
-            pending["requested_by"] = requester
+        if (asker := requester()) is not None:
+            pending["requested_by"] = asker
         if self.subagent is not None:
             pending[SUBAGENT] = self.subagent
             task_call = _task_call.get()

@@ -27,8 +27,17 @@ import httpx
 from langgraph_sdk import Auth
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agent import audit
 from agent.approvers import User, who_may_answer
-from agent.auth import ON_BEHALF, ON_BEHALF_HEADER, ON_BEHALF_ROLES_HEADER, SERVICE_HEADER, service_token, signed_in
+from agent.auth import (
+    ON_BEHALF,
+    ON_BEHALF_HEADER,
+    ON_BEHALF_ROLES_HEADER,
+    OWNER,
+    SERVICE_HEADER,
+    service_token,
+    signed_in,
+)
 from agent.contract import GRAPH_ID, PendingRequest
 from agent.pending import pending_requests
 from agent.settings import Settings
@@ -55,7 +64,7 @@ class ApprovalRoutes:
             await _json(send, refused.status_code, {"detail": refused.detail})
             return
         body: Any
-        async with self._api(user) as api:
+        async with on_behalf(self.app, user) as api:
             if path == ROUTE and scope["method"] == "GET":
                 status, body = 200, await _open_to(api, user)
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
@@ -64,16 +73,30 @@ class ApprovalRoutes:
                 status, body = 405, {"detail": "GET /approvals, or POST /approvals/<thread id> with {resume}."}
         await _json(send, status, body)
 
-    def _api(self, user: User) -> httpx.AsyncClient:
-        headers = {
-            SERVICE_HEADER: service_token(),
-            ON_BEHALF_HEADER: str(user.identity),
-            ON_BEHALF_ROLES_HEADER: " ".join(sorted(user.roles - {ON_BEHALF})),
-        }
-        transport = httpx.ASGITransport(app=self.app)
-        # An answer runs the agent on to its next pause: as long as that takes, like runs/wait.
-        timeout = httpx.Timeout(None)
-        return httpx.AsyncClient(transport=transport, base_url="http://approvals", headers=headers, timeout=timeout)
+
+def on_behalf(app: ASGIApp, user: User) -> httpx.AsyncClient:
+    """A client of the LangGraph API, in-process, acting for `user` with the approvals
+    routes' permission (`agent.auth.ON_BEHALF`)."""
+    headers = {
+        SERVICE_HEADER: service_token(),
+        ON_BEHALF_HEADER: str(user.identity),
+        ON_BEHALF_ROLES_HEADER: " ".join(sorted(user.roles - {ON_BEHALF})),
+    }
+    # An answer runs the agent on to its next pause: as long as that takes, like runs/wait.
+    timeout = httpx.Timeout(None)
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://approvals", headers=headers, timeout=timeout)
+
+
+async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: PendingRequest, user: User, why: str) -> None:
+    """Add an answer the API refused to the audit trail of the thread's owner (the graph never saw it)."""
+    thread = await api.get(f"/threads/{thread_id}")
+    if thread.status_code != 200:
+        return
+    owner = str((thread.json().get("metadata") or {}).get(OWNER) or user.identity)
+    record = audit.refused_by_api(request, thread_id, owner, user.identity, why)
+    item = {"namespace": list(audit.namespace(owner)), "key": audit.key(record), "value": dict(record)}
+    await api.put("/store/items", json=item)
 
 
 def _settings() -> Settings:
@@ -126,6 +149,7 @@ async def _answer(api: httpx.AsyncClient, user: User, thread_id: str, payload: A
         yours = [r["request_id"] for r in pending if who_may_answer(r, _settings()).may_answer(user, r)]
         return 409, {"detail": f"Request {named!r} is not pending on thread {thread_id} (yours: {yours or 'none'})."}
     if why := who_may_answer(request, _settings()).refusal(user, request):
+        await record_refusal(api, thread_id, request, user, why)
         return 403, {"detail": why}
     metadata = thread.json().get("metadata") or {}
     run = {

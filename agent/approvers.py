@@ -53,6 +53,20 @@ def current_user() -> User:
     return User(str(identity) if identity else None, frozenset(str(p) for p in permissions or ()))
 
 
+def requester() -> str | None:
+    """Who asks, for a request made now: the thread's owner.
+
+    The run's metadata names the owner (set by `agent/auth.py`, by the approvals
+    routes for an approver's run): after an approver's answer, a request the same run
+    makes is still the owner's. Without it, the run's user.
+    """
+    try:
+        owner = (get_config().get("metadata") or {}).get("owner")
+    except RuntimeError:
+        return None
+    return str(owner) if owner else current_user().identity
+
+
 @dataclass(frozen=True)
 class Rule:
     approver_roles: tuple[str, ...] = ()
@@ -70,6 +84,16 @@ class WhoMayAnswer:
     policy: Mapping[str, Any]
     """`{tool: InterruptOnConfig-like}` (`True` entries: no rules of their own)."""
     default: Rule = OWNER_ANSWERS
+
+    def __post_init__(self) -> None:
+        for tool in [*self.policy, None]:
+            rule = self.default if tool is None else self.rule(tool)
+            if not rule.requester_may_answer and not rule.approver_roles:
+                where = "APPROVER_ROLES" if tool is None else f"agent.policy for `{tool}`"
+                raise ValueError(
+                    f"Nobody could answer: the user who asked may not (separation of duties) and no approver "
+                    f"role is named. Set {where} too, e.g. approver_roles=['approver']."
+                )
 
     def rule(self, tool: str) -> Rule:
         found = self.policy.get(tool)

@@ -2,8 +2,9 @@
 
 `langgraph.json` points at `auth` here. Every request needs `Authorization:
 Bearer <token>` or `X-Api-Key: <token>`; no token or an unknown one gets 401. Tokens come from
-`AUTH_USERS` (`name:token,...`) or are HS256 JWTs signed with `AUTH_JWT_SECRET`
-(the user is the `sub` claim). With neither set, the one local user `demo`
+`AUTH_USERS` (`name:token[:role+role],...`) or are HS256 JWTs signed with `AUTH_JWT_SECRET`
+(the user is the `sub` claim, their roles the `roles` claim). Roles are the user's
+permissions; they say who may answer what (`agent/approvers.py`). With neither set, the one local user `demo`
 (token `demo-token`) exists, so `make dev` works out of the box.
 
 A thread belongs to the user who created it; the server sets the owner, and no

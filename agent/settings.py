@@ -134,6 +134,10 @@ class Settings:
         users, roles = _parse_users(env.get("AUTH_USERS", ""))
         approver_roles = tuple(r.strip() for r in env.get("APPROVER_ROLES", "").split(",") if r.strip())
         requester_may_answer = _boolean(env, "REQUESTER_MAY_ANSWER", default=True)
+        if not requester_may_answer and not approver_roles:
+            raise SettingsError(
+                "REQUESTER_MAY_ANSWER=false needs APPROVER_ROLES (e.g. approver): otherwise nobody could answer."
+            )
         if not users and jwt_secret is None:
             users = {LOCAL_TOKEN: LOCAL_USER}
         if model != OFFLINE_MODEL:

@@ -14,19 +14,19 @@ from agent.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer
 from agent.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
-from agent.settings import Settings
+from agent.settings import Settings, SettingsError
 from client.approvals import user_message
 from harness.scripts import email, script
 
 APPROVE = [{"type": "approve"}]
 
 
-def as_user(thread: str, identity: str | None, *roles: str) -> RunnableConfig:
-    """A run's config as LangGraph's server builds it for a signed-in user."""
+def as_user(thread: str, identity: str | None, *roles: str, owner: str | None = None) -> RunnableConfig:
+    """A run's config as LangGraph's server builds it for a signed-in user (on `owner`'s thread)."""
     configurable: dict[str, Any] = {"thread_id": thread}
     if identity is not None:
         configurable[AUTH_USER_KEY] = {"identity": identity, "permissions": list(roles)}
-    return {"configurable": configurable}
+    return {"configurable": configurable, "metadata": {"owner": owner or identity}}
 
 
 @pytest.fixture(params=["breakpoint", "interrupt"], ids=["agent", "agent_interrupt"])
@@ -102,3 +102,17 @@ def test_without_roles_the_owner_answers_as_before(tmp_path: Path) -> None:
     pending = graph.get_state(as_user("t", None)).values[PENDING_HITL]
     assert "requested_by" not in pending
     assert _answer(graph, as_user("t", None), pending) is None  # in-process, no auth: the local user
+
+
+def test_a_request_made_in_an_approvers_run_is_still_the_owners(separated: tuple[Any, Path]) -> None:
+    """After bob's answer the agent may ask again in the same run: ada asked, so bob may answer."""
+    graph, _ = separated
+    graph.invoke(user_message(script(email())), as_user("t", "bob", "approver", owner="ada"))
+    assert graph.get_state(as_user("t", "bob")).values[PENDING_HITL]["requested_by"] == "ada"
+
+
+def test_nobody_could_answer_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="Nobody could answer"):
+        WhoMayAnswer({"send_email": {"requester_may_answer": False}})
+    with pytest.raises(SettingsError, match="REQUESTER_MAY_ANSWER=false needs APPROVER_ROLES"):
+        Settings.from_env({"REQUESTER_MAY_ANSWER": "false"})
