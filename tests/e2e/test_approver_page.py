@@ -152,3 +152,19 @@ def test_an_expired_request_cannot_be_answered(browser: Browser, team: Served, s
     shot(page, "expired")
     assert team.sent(thread_id) == []
     context.close()
+
+
+def test_a_notices_link_opens_the_request_for_an_approver(browser: Browser, team: Served, shot: Shot) -> None:
+    """The notice links to `#thread=...&request=...`: for an approver that is another user's request."""
+    ada = sign_in(browser, team, "ada")
+    thread_id = start_conversation(ada, "email grace@example.com about the link")
+    request_id = ada.locator("#request-id").inner_text()
+    bob = browser.new_context().new_page()
+    bob.goto(f"{team.server.url}/inbox#thread={thread_id}&request={request_id}")
+    bob.fill("#token", USERS["bob"])
+    bob.press("#token", "Enter")
+    expect(bob.locator("#thread-title")).to_have_text("ada's request")
+    expect(bob.locator("#request-id")).to_have_text(request_id)
+    expect(bob.locator("#notice")).to_be_hidden()
+    assert bob.url.endswith(f"#approval={thread_id}&request={request_id}")
+    shot(bob, "bob-follows-the-notice")

@@ -641,8 +641,18 @@ function requestFromUrl(threadId) {
 // Show what the URL names: one of the user's threads, or another user's request.
 async function showFromUrl() {
   const approval = approvalFromUrl();
+  const thread = threadFromUrl();
   if (approval) showApproval(approval);
-  else if (threadFromUrl()) await showThread(threadFromUrl());
+  else if (thread) {
+    try {
+      await showThread(thread);
+    } catch (error) {
+      // A notice's link names the thread: for an approver it is another user's request.
+      if (!(error instanceof ApiError && error.status === 404 && others.some((i) => i.thread_id === thread))) throw error;
+      history.replaceState(null, "", approvalHash(thread, fromUrl("request")));
+      showApproval(thread);
+    }
+  }
 }
 
 // Run something that talks to the server; turn failures into one plain sentence.
