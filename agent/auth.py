@@ -225,11 +225,13 @@ async def search_assistants(ctx: Auth.types.AuthContext, value: Any) -> bool:
 
 
 def _own_trail(ctx: Auth.types.AuthContext, value: Any) -> None:
-    """Reads of the audit trail go to the signed-in user's own records, whatever namespace is asked."""
+    """Reads of the audit trail go to the signed-in user's own records, whatever namespace is
+    asked; an auditor (AUDITOR_ROLES) reads everyone's."""
     asked = tuple(value.get("namespace") or ())
     if asked[:1] != (AUDIT,):
         _refuse(f"The store holds the audit trail only: read it under the namespace ({AUDIT!r},).")
-    value["namespace"] = namespace(ctx.user.identity)
+    if not set(ctx.permissions) & set(_settings().auditor_roles):
+        value["namespace"] = namespace(ctx.user.identity)
 
 
 @auth.on.store.search

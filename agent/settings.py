@@ -9,6 +9,7 @@
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret (roles: its `roles` claim)
     APPROVER_ROLES=approver            # who may answer requests (default: the thread's owner); per tool: agent.policy
     REQUESTER_MAY_ANSWER=false         # separation of duties: the user who asked may not answer
+    AUDITOR_ROLES=auditor              # who may read every user's audit trail (default: auditor)
     APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
     NOTIFY_URL=https://hooks.example.com/approvals   # optional: POST a signed notice when a request waits
     NOTIFY_SECRET=...                  # its HMAC key, at least 32 characters (agent.notify)
@@ -83,6 +84,8 @@ class Settings:
     """Roles that may answer a request, for tools whose policy does not say; none: the thread's owner."""
     requester_may_answer: bool = True
     """`False`: separation of duties, for tools whose policy does not say."""
+    auditor_roles: tuple[str, ...] = ("auditor",)
+    """Roles that may read every user's audit trail (others read their own threads' records)."""
     jwt_secret: str | None = None
     approval_key: str | None = None
     """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
@@ -134,6 +137,7 @@ class Settings:
         users, roles = _parse_users(env.get("AUTH_USERS", ""))
         approver_roles = tuple(r.strip() for r in env.get("APPROVER_ROLES", "").split(",") if r.strip())
         requester_may_answer = _boolean(env, "REQUESTER_MAY_ANSWER", default=True)
+        auditor_roles = tuple(r.strip() for r in env.get("AUDITOR_ROLES", "auditor").split(",") if r.strip())
         if not requester_may_answer and not approver_roles:
             raise SettingsError(
                 "REQUESTER_MAY_ANSWER=false needs APPROVER_ROLES (e.g. approver): otherwise nobody could answer."
@@ -161,6 +165,7 @@ class Settings:
             roles_by_user=roles,
             approver_roles=approver_roles,
             requester_may_answer=requester_may_answer,
+            auditor_roles=auditor_roles,
             jwt_secret=jwt_secret,
             approval_key=approval_key,
             context_window=context_window,

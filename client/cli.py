@@ -13,6 +13,7 @@
     python -m client approvals                   # other users' requests you may answer (approvers)
     python -m client sweep                       # close every expired request you can see
     python -m client audit --since 2026-11-01 --format csv   # your audit trail
+    python -m client audit --user ada            # an auditor: one user's threads and acts
 
 A request may come from the thread's agent or from a `task` subagent it started
 ("general-purpose subagent asks: ..."); `inbox` and `show` list every one. When a
@@ -275,7 +276,8 @@ def _instant(text: str | None, flag: str) -> datetime | None:
 
 
 async def cmd_audit(client: LangGraphClient, args: argparse.Namespace) -> int:
-    records = await audit_records(client, since=_instant(args.since, "--since"), until=_instant(args.until, "--until"))
+    since, until = _instant(args.since, "--since"), _instant(args.until, "--until")
+    records = await audit_records(client, since=since, until=until, user=args.user)
     if args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=AUDIT_FIELDS, extrasaction="ignore")
         writer.writeheader()
@@ -382,6 +384,7 @@ def parser(settings: Mapping[str, str] | None = None) -> argparse.ArgumentParser
     audit.add_argument("--since", help="from this ISO 8601 date or time (UTC unless it says)")
     audit.add_argument("--until", help="up to (not including) this ISO 8601 date or time")
     audit.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    audit.add_argument("--user", help="only this user's threads and acts (an auditor reads everyone's)")
     return top
 
 

@@ -85,9 +85,15 @@ async def sweep(client: LangGraphClient) -> list[InboxItem]:
 
 
 async def audit_records(
-    client: LangGraphClient, *, since: datetime | None = None, until: datetime | None = None
+    client: LangGraphClient,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The signed-in user's audit trail (their threads' records), oldest first, within [since, until)."""
+    """The audit trail the signed-in user may read (their threads' records; an auditor's:
+    everyone's), oldest first, within [since, until); with `user`, only the records of
+    that user's threads or that user's own acts."""
     records: list[dict[str, Any]] = []
     offset = 0
     while True:
@@ -99,6 +105,7 @@ async def audit_records(
 
     def within(record: dict[str, Any]) -> bool:
         at = datetime.fromisoformat(record["at"])
-        return (since is None or at >= since) and (until is None or at < until)
+        about = user is None or user in (record.get("owner"), record.get("who"))
+        return about and (since is None or at >= since) and (until is None or at < until)
 
     return sorted((r for r in records if within(r)), key=lambda r: r["at"])

@@ -3,6 +3,7 @@ approver sees of another user's thread (the request, nothing else)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,9 +18,9 @@ from client.approvals import create_thread, get_pending, stream_run, thread_valu
 from harness.scripts import email, script
 from tests.support.served import Served, serve
 
-TOKENS = {"ada": "ada-token", "bob": "bob-token", "carol": "carol-token"}
+TOKENS = {"ada": "ada-token", "bob": "bob-token", "carol": "carol-token", "dora": "dora-token"}
 ENV = {
-    "AUTH_USERS": "ada:ada-token,bob:bob-token:approver,carol:carol-token",
+    "AUTH_USERS": "ada:ada-token,bob:bob-token:approver,carol:carol-token,dora:dora-token:auditor",
     "APPROVER_ROLES": "approver",
     "REQUESTER_MAY_ANSWER": "false",
 }
@@ -130,3 +131,14 @@ async def test_through_the_cli_the_approver_answers_and_the_requester_cannot(
     assert f"Answering ada's request {request['request_id']}" in approved.stdout
     assert len(team.sent(thread_id)) == 1
     assert team.cli("approvals", token=TOKENS["bob"]).stdout.count(thread_id) == 0
+
+
+def test_an_auditor_exports_one_users_acts_across_threads(team: Served) -> None:
+    thread_id = team.cli_start(script(email()), token=TOKENS["ada"])
+    assert team.cli("approve", thread_id, token=TOKENS["bob"]).returncode == 0
+    mine = team.cli("audit", "--user", "bob", token=TOKENS["bob"])  # bob's records: his threads only
+    assert thread_id not in mine.stdout
+    everyone = team.cli("audit", "--user", "bob", token=TOKENS["dora"])  # dora audits
+    assert everyone.returncode == 0, everyone.stderr
+    acts = [json.loads(line) for line in everyone.stdout.splitlines() if thread_id in line]
+    assert [(r["event"], r["who"], r["owner"]) for r in acts] == [("answered", "bob", "ada")]
