@@ -4,7 +4,7 @@ approver sees of another user's thread (the request, nothing else)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -142,3 +142,40 @@ def test_an_auditor_exports_one_users_acts_across_threads(team: Served) -> None:
     assert everyone.returncode == 0, everyone.stderr
     acts = [json.loads(line) for line in everyone.stdout.splitlines() if thread_id in line]
     assert [(r["event"], r["who"], r["owner"]) for r in acts] == [("answered", "bob", "ada")]
+
+
+async def test_an_approver_reaches_nothing_else_of_the_thread(team: Served, ada: LangGraphClient) -> None:
+    """Every SDK endpoint on ada's thread refuses bob, approver or not: only /approvals answers."""
+    thread_id, request = await _asked(ada)
+    run_id = (await ada.runs.list(thread_id))[0]["run_id"]
+    answer: Any = {"resume": resume_for(request, [{"type": "approve"}])}  # type: ignore[arg-type]
+    bob = team.client(TOKENS["bob"])
+    try:
+        attempts: dict[str, Callable[[], Awaitable[Any]]] = {
+            "get": lambda: bob.threads.get(thread_id),
+            "get_state": lambda: bob.threads.get_state(thread_id, subgraphs=True),
+            "get_history": lambda: bob.threads.get_history(thread_id),
+            "update": lambda: bob.threads.update(thread_id, metadata={"x": 1}),
+            "delete": lambda: bob.threads.delete(thread_id),
+            "copy": lambda: bob.threads.copy(thread_id),
+            "update_state": lambda: bob.threads.update_state(thread_id, {"messages": []}),
+            "runs.list": lambda: bob.runs.list(thread_id),
+            "runs.get": lambda: bob.runs.get(thread_id, run_id),
+            "runs.cancel": lambda: bob.runs.cancel(thread_id, run_id),
+            "runs.join": lambda: bob.runs.join(thread_id, run_id),
+            "runs.wait": lambda: bob.runs.wait(thread_id, "agent", command=answer),
+            "runs.create with input": lambda: bob.runs.create(thread_id, "agent", input=user_message("hi")),
+            "store.put": lambda: bob.store.put_item((AUDIT, "ada"), "x", {"event": "refused"}),
+            "store.delete": lambda: bob.store.delete_item((AUDIT, "ada"), "x"),
+        }
+        for name, attempt in attempts.items():
+            with pytest.raises(httpx.HTTPStatusError) as refused:
+                await attempt()
+            assert refused.value.response.status_code in (403, 404), name
+        assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
+    finally:
+        await bob.aclose()
+    assert team.sent(thread_id) == []
+    still = await get_pending(ada, thread_id)
+    assert still is not None
+    assert still.request_id == request["request_id"]
