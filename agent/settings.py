@@ -137,7 +137,8 @@ class Settings:
         users, roles = _parse_users(env.get("AUTH_USERS", ""))
         approver_roles = tuple(r.strip() for r in env.get("APPROVER_ROLES", "").split(",") if r.strip())
         requester_may_answer = _boolean(env, "REQUESTER_MAY_ANSWER", default=True)
-        auditor_roles = tuple(r.strip() for r in env.get("AUDITOR_ROLES", "auditor").split(",") if r.strip())
+        auditors = env.get("AUDITOR_ROLES", "").strip() or "auditor"
+        auditor_roles = tuple(r.strip() for r in auditors.split(",") if r.strip())
         if not requester_may_answer and not approver_roles:
             raise SettingsError(
                 "REQUESTER_MAY_ANSWER=false needs APPROVER_ROLES (e.g. approver): otherwise nobody could answer."
