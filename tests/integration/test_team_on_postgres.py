@@ -1,4 +1,4 @@
-"""Roles, expiry and the audit trail on PostgreSQL: the checkpointer and the store a
+"""Roles, expiry, the audit trail and the notice outbox on PostgreSQL: the checkpointer and the store a
 self-hosted deployment uses (`PostgresSaver`, `PostgresStore`), in-process."""
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.store.postgres import PostgresStore
 from langgraph.types import Command
 
-from agent import audit, clock
+from agent import audit, clock, notify
 from agent.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings
 from client.approvals import user_message
 from harness.scripts import email, script
+from harness.server import free_port
 from tests.support.postgres import postgres_for_tests
+from tests.support.webhook import Receiver, receiving
 from tests.unit.test_approvers import as_user
 
 
@@ -74,3 +76,23 @@ def test_an_expired_request_closes_on_postgres(
     assert state.values[HITL_HISTORY][0]["decisions"] == [{"type": EXPIRE}]
     assert read_log(log) == []
     assert [event for event, _ in _story(store, "ada", "pg-expiry")] == ["requested", "expired"]
+
+
+def test_notices_are_filed_and_resent_from_postgres(database_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notice outbox in the PostgreSQL store: what one process left undelivered, the next sends."""
+    with PostgresStore.from_conn_string(database_uri) as store, receiving(Receiver(free_port())) as receiver:
+        store.setup()
+        left = {"type": notify.EVENT, "request_id": "pg-earlier", "thread_id": "t0"}
+        store.put(notify.NOTICES, "pg-earlier", {"notice": left, "delivered": False}, index=False)
+        monkeypatch.setattr(notify.Notifier, "first_delay_s", 0.05)
+        notifier = notify.Notifier(receiver.url, b"s" * 40)
+        notifier.submit({"type": notify.EVENT, "request_id": "pg-now", "thread_id": "t1"}, store)
+        got = receiver.accepted(2)
+        notifier.submit({"type": notify.EVENT, "request_id": "pg-later", "thread_id": "t2"}, None)
+        receiver.accepted(3)  # one worker, in order: the two before are marked by now
+        assert sorted(r.headers["webhook-id"] for r in got[:2]) == ["pg-earlier", "pg-now"]
+        marked = {key: store.get(notify.NOTICES, key) for key in ("pg-earlier", "pg-now")}
+        assert {key: item.value["delivered"] for key, item in marked.items() if item} == {
+            "pg-earlier": True,
+            "pg-now": True,
+        }
