@@ -40,17 +40,15 @@ parent's gate passes down (`TaskCall`) around the call.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Final, NotRequired, cast
+from typing import Any, Final, cast
 
 from langchain.agents.middleware import (
     AgentMiddleware,
-    AgentState,
     ExtendedModelResponse,
     InterruptOnConfig,
     ModelCallResult,
@@ -59,11 +57,9 @@ from langchain.agents.middleware import (
     ToolCallRequest,
     hook_config,
 )
-from langchain.agents.middleware.types import OmitFromInput
 from langchain.tools import ToolRuntime
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool
-from langgraph.channels.delta import DeltaChannel
 from langgraph.config import get_config
 from langgraph.errors import GraphInterrupt
 from langgraph.prebuilt import ToolNode
@@ -91,16 +87,22 @@ from agent.contract import (
     ReviewConfig,
 )
 from agent.decisions import DecisionRefused, check_answer
+from agent.messages import (
+    ToolResult,
+    answer_message,
+    answered_call_ids,
+    existing_result,
+    last_ai_message,
+    not_run,
+    result_message,
+    short,
+    with_edit_notice,
+)
 from agent.notify import Notifier, notice_for
 from agent.policy import ToolPolicy
 from agent.seal import SEAL, is_sealed, seal
 from agent.settings import DEFAULT_PUBLIC_URL, Settings
-
-ToolResult = ToolMessage | Command[Any]
-
-EDIT_NOTICE: Final = "A human reviewer changed this call before it ran; it ran as {name} with arguments {args}."
-RESULT_MARKER: Final = "Tool response:"
-"""Separates the edit notice from the tool's own result in the tool message."""
+from agent.state import ApprovalState
 
 TASK_TOOL: Final = "task"
 """deepagents' tool that runs a subagent."""
@@ -132,37 +134,6 @@ NO_ANSWER: Final = (
     "No answer was given: resume with Command(resume={'request_id': ..., 'decisions': [...]}), "
     "one decision per action request."
 )
-
-
-def _record(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry]]) -> list[HistoryEntry]:
-    """Append answered requests; a write naming one already recorded adds its calls' outcomes.
-
-    Batching-invariant, as DeltaChannel requires: applying writes one by one or all
-    at once gives the same history.
-    """
-    history = list(state or [])
-    position = {entry["request_id"]: index for index, entry in enumerate(history)}
-    for entry in (entry for batch in writes for entry in batch):
-        at = position.get(entry["request_id"])
-        if at is None:
-            position[entry["request_id"]] = len(history)
-            history.append(entry)
-        else:
-            merged = dict(history[at])
-            merged["outcomes"] = {**history[at].get("outcomes", {}), **entry.get("outcomes", {})}
-            history[at] = cast("HistoryEntry", merged)
-    return history
-
-
-class ApprovalState(AgentState[Any]):
-    """The approval keys the gate adds to the agent's state. Clients read them; only the gate writes them."""
-
-    pending_hitl: Annotated[NotRequired[PendingRequest | None], OmitFromInput]
-    # A delta channel: each checkpoint stores only the entries it adds (plus a full
-    # snapshot every 50), not the whole history again, as deepagents does for messages.
-    hitl_history: Annotated[
-        NotRequired[list[HistoryEntry]], OmitFromInput, DeltaChannel(_record, snapshot_frequency=50)
-    ]
 
 
 def resolve_policy(interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> dict[str, ToolPolicy]:
@@ -208,67 +179,6 @@ def _now() -> str:
 def has_expired(pending: PendingRequest) -> bool:
     expires_at = pending.get("expires_at")
     return expires_at is not None and clock.now() >= datetime.fromisoformat(expires_at)
-
-
-def last_ai_message(messages: Sequence[BaseMessage]) -> AIMessage | None:
-    return next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
-
-
-def answered_call_ids(messages: Sequence[BaseMessage]) -> set[str]:
-    """Ids of the calls of the last AI message that already have a result."""
-    ids: set[str] = set()
-    for message in reversed(messages):
-        if isinstance(message, AIMessage):
-            break
-        if isinstance(message, ToolMessage):
-            ids.add(message.tool_call_id)
-    return ids
-
-
-def _existing_result(messages: Sequence[BaseMessage], call_id: str | None) -> ToolMessage | None:
-    """The result a call already has (a refusal, a rejection, an earlier run), if any."""
-    for message in reversed(messages):
-        if isinstance(message, ToolMessage) and message.tool_call_id == call_id:
-            return message
-        if isinstance(message, AIMessage) and any(call["id"] == call_id for call in message.tool_calls):
-            return None
-    return None
-
-
-def not_run(name: str, call_id: str | None, why: str, message_id: str | None = None) -> ToolMessage:
-    """The error result of a gated call that did not run, and why (`message_id` replaces a result in state)."""
-    return ToolMessage(
-        content=f"`{name}` was not run: {why}", name=name, tool_call_id=call_id or "", id=message_id, status="error"
-    )
-
-
-def _answer_message(call: ToolCall, decision: Mapping[str, Any]) -> ToolMessage:
-    """What the model gets in place of the tool's result for a rejected or answered call."""
-    if decision["type"] == "respond":
-        return ToolMessage(content=decision["message"], name=call["name"], tool_call_id=call["id"] or "")
-    reason = (decision.get("message") or "").strip().rstrip(".")
-    because = f" with reason: {reason}" if reason else ""
-    content = (
-        f"The reviewer rejected the call to `{call['name']}`{because}. It was not run; "
-        "do not retry it unless the user asks for it."
-    )
-    return ToolMessage(content=content, name=call["name"], tool_call_id=call["id"] or "", status="error")
-
-
-def _with_edit_notice(result: ToolResult, call: ToolCall) -> ToolResult:
-    """Tell the model that a reviewer changed the call, and exactly what ran instead."""
-    notice = EDIT_NOTICE.format(name=call["name"], args=json.dumps(call["args"], default=str))
-    call_id = call["id"]
-
-    def annotate(message: ToolMessage) -> ToolMessage:
-        return message.model_copy(update={"content": f"{notice}\n\n{RESULT_MARKER} {message.text}"})
-
-    if isinstance(result, ToolMessage):
-        return annotate(result)
-    if isinstance(result.update, dict) and isinstance(messages := result.update.get("messages"), list):
-        annotated = [annotate(m) if isinstance(m, ToolMessage) and m.tool_call_id == call_id else m for m in messages]
-        return Command(graph=result.graph, update={**result.update, "messages": annotated}, goto=result.goto)
-    return result
 
 
 def is_dismissal(answer: object, pending: PendingRequest) -> bool:
@@ -602,7 +512,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         # Rejected and answered calls get their result now; approved ones go to the tools,
         # whose guard records how each went.
         answers = [
-            _answer_message(call, by_call[call["id"] or ""])
+            answer_message(call, by_call[call["id"] or ""])
             for call in (message.tool_calls if message else [])
             if by_call.get(call["id"] or "", {}).get("type") in ("reject", "respond")
         ]
@@ -670,7 +580,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     def _guard(self, request: ToolCallRequest) -> ToolResult | Allowed:
         """A result in place of running the call, or how to run it."""
-        if done := _existing_result(request.state.get("messages") or [], request.tool_call["id"]):
+        if done := existing_result(request.state.get("messages") or [], request.tool_call["id"]):
             return done  # the same message again (same id): nothing changes, nothing runs twice
         if not self._gated(request):
             return Allowed(request)
@@ -735,13 +645,13 @@ class Allowed:
         """
         call = self.request.tool_call
         if self.edited:
-            result = _with_edit_notice(result, call)
-        message = _result_message(result, call["id"] or "")
+            result = with_edit_notice(result, call)
+        message = result_message(result, call["id"] or "")
         if self.request_id is None or message is None or message.status != "error":
             return result
         failed = {
             "request_id": self.request_id,
-            "outcomes": {call["id"] or "": Outcome(status="failed", detail=_short(message.text))},
+            "outcomes": {call["id"] or "": Outcome(status="failed", detail=short(message.text))},
         }
         if isinstance(result, ToolMessage):
             return Command(update={"messages": [result], HITL_HISTORY: [failed]})
@@ -763,15 +673,3 @@ def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:
     command = result.command if isinstance(result, ExtendedModelResponse) else None
     update = command.update if command is not None else None
     return update.get(PENDING_HITL) if isinstance(update, Mapping) else None
-
-
-def _result_message(result: ToolResult, call_id: str) -> ToolMessage | None:
-    if isinstance(result, ToolMessage):
-        return result
-    messages = result.update.get("messages") if isinstance(result.update, dict) else None
-    return next((m for m in messages or [] if isinstance(m, ToolMessage) and m.tool_call_id == call_id), None)
-
-
-def _short(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -27,8 +27,9 @@ from langchain.agents.middleware.types import JumpTo
 from langchain_core.messages import BaseMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent.approval import TASK_TOOL, answered_call_ids, last_ai_message
+from agent.approval import TASK_TOOL
 from agent.contract import PENDING_HITL
+from agent.messages import answered_call_ids, last_ai_message
 
 PLANNING = "planning"
 ROUTE_TURNS = "route_turns"
