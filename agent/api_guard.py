@@ -25,7 +25,6 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import Any
@@ -36,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.approver_api import on_behalf, record_refusal
 from agent.approvers import User, who_may_answer
+from agent.asgi import read_body, send_json
 from agent.auth import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -44,7 +44,6 @@ from agent.auth import (
 )
 from agent.contract import DISMISS, EXPIRE
 from agent.pending import AmbiguousAnswer, addressed, targets
-from agent.settings import Settings
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -81,7 +80,7 @@ class GuardRequests:
         if scope["type"] != "http" or scope["method"] != "POST" or (path != "/threads" and not runs):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         payload = _json(body)
         if path == "/threads" and payload.get("supersteps"):
             await _refuse(send, 403, STATE_ON_CREATE)
@@ -154,14 +153,9 @@ def _not_theirs(scope: Scope, state: dict[str, Any], resume: Any) -> str | None:
         return None
     # Nothing definite to judge (no such request): the graph refuses a bad answer itself.
     for request in targets(state, resume):
-        if why := who_may_answer(request, _settings()).refusal(User(user.identity, user.roles), request):
+        if why := who_may_answer(request).refusal(User(user.identity, user.roles), request):
             return why
     return None
-
-
-@functools.cache
-def _settings() -> Settings:
-    return Settings.from_env()
 
 
 def _is_dismissal(command: dict[str, Any]) -> bool:
@@ -182,16 +176,6 @@ def _named_checkpoint(payload: dict[str, Any]) -> str | None:
     checkpoint = payload.get("checkpoint") or {}
     named = payload.get("checkpoint_id") or checkpoint.get("checkpoint_id") or configurable.get("checkpoint_id")
     return str(named) if named else None
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -217,7 +201,4 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse(send: Send, status: int, detail: str) -> None:
-    data = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
+    await send_json(send, status, {"detail": detail})

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent import audit
 from agent.approvers import User, who_may_answer
+from agent.asgi import read_body, send_json
 from agent.auth import (
     ON_BEHALF,
     ON_BEHALF_HEADER,
@@ -40,7 +41,6 @@ from agent.auth import (
 )
 from agent.contract import GRAPH_ID, PendingRequest
 from agent.pending import pending_requests
-from agent.settings import Settings
 
 ROUTE: Final = "/approvals"
 ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[0-9a-fA-F-]{{32,36}})$")
@@ -61,7 +61,7 @@ class ApprovalRoutes:
         try:
             user = signed_in(dict(scope["headers"]))
         except Auth.exceptions.HTTPException as refused:
-            await _json(send, refused.status_code, {"detail": refused.detail})
+            await send_json(send, refused.status_code, {"detail": refused.detail})
             return
         body: Any
         async with on_behalf(self.app, user) as api:
@@ -71,7 +71,7 @@ class ApprovalRoutes:
                 status, body = await _answer(api, user, match["thread_id"], await _body(receive))
             else:
                 status, body = 405, {"detail": "GET /approvals, or POST /approvals/<thread id> with {resume}."}
-        await _json(send, status, body)
+        await send_json(send, status, body)
 
 
 def on_behalf(app: ASGIApp, user: User) -> httpx.AsyncClient:
@@ -99,10 +99,6 @@ async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: Pendin
     await api.put("/store/items", json=item)
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
 async def _requests_on(api: httpx.AsyncClient, thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
     response = await api.get(f"/threads/{thread['thread_id']}/state", params={"subgraphs": "true"})
     if response.status_code != 200:
@@ -116,7 +112,7 @@ async def _requests_on(api: httpx.AsyncClient, thread: dict[str, Any], user: Use
             "request": request,
         }
         for request in pending_requests(response.json())
-        if who_may_answer(request, _settings()).may_answer(user, request)
+        if who_may_answer(request).may_answer(user, request)
     ]
 
 
@@ -146,9 +142,9 @@ async def _answer(api: httpx.AsyncClient, user: User, thread_id: str, payload: A
     named = resume.get("request_id")
     request: PendingRequest | None = next((r for r in pending if r["request_id"] == named), None)
     if request is None:  # naming only the requests this user may answer, if any
-        yours = [r["request_id"] for r in pending if who_may_answer(r, _settings()).may_answer(user, r)]
+        yours = [r["request_id"] for r in pending if who_may_answer(r).may_answer(user, r)]
         return 409, {"detail": f"Request {named!r} is not pending on thread {thread_id} (yours: {yours or 'none'})."}
-    if why := who_may_answer(request, _settings()).refusal(user, request):
+    if why := who_may_answer(request).refusal(user, request):
         await record_refusal(api, thread_id, request, user, why)
         return 403, {"detail": why}
     metadata = thread.json().get("metadata") or {}
@@ -173,20 +169,7 @@ def _detail(response: httpx.Response) -> str:
 
 
 async def _body(receive: Receive) -> Any:
-    chunks: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
     try:
-        return json.loads(b"".join(chunks) or b"null")
+        return json.loads(await read_body(receive) or b"null")
     except ValueError:
         return None
-
-
-async def _json(send: Send, status: int, body: Any) -> None:
-    data = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})

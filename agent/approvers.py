@@ -16,6 +16,7 @@ API refuses a user who may not answer before the graph runs (`agent/api_guard.py
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -131,10 +132,16 @@ class WhoMayAnswer:
         return self.refusal(user, request) is None
 
 
-def who_may_answer(request: PendingRequest, settings: Settings) -> WhoMayAnswer:
-    """The rules for `request` as the served graph applies them (the subagent's policy for its requests)."""
+def who_may_answer(request: PendingRequest) -> WhoMayAnswer:
+    """The rules for `request` as the served graph applies them (the subagent's policy for its requests),
+    with the deployment's defaults (read once, like the graph's)."""
+    return _served_rules(request.get("subagent"))
+
+
+@functools.cache
+def _served_rules(subagent: str | None) -> WhoMayAnswer:
     from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON  # noqa: PLC0415  # policy imports langchain
 
-    subagent = request.get("subagent")
+    settings = Settings.from_env()
     policy = SUBAGENT_INTERRUPT_ON.get(subagent, INTERRUPT_ON) if subagent else INTERRUPT_ON
     return WhoMayAnswer(policy, Rule(settings.approver_roles, settings.requester_may_answer))
