@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
+from tests.support.postgres import postgres_for_tests
 from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token", "eve": "eve-token"}
@@ -48,3 +49,10 @@ async def bob(users_server: Served) -> AsyncIterator[LangGraphClient]:
     sdk = users_server.client(USERS["bob"])
     yield sdk
     await sdk.aclose()
+
+
+@pytest.fixture(scope="module")
+def database_uri() -> Iterator[str]:
+    """A fresh PostgreSQL schema for the module (or a one-line skip: see tests/support/postgres.py)."""
+    with postgres_for_tests() as uri:
+        yield uri

@@ -11,11 +11,7 @@ and SIGKILL a process driving a Postgres checkpointer, while a subagent waits.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,15 +34,12 @@ from agent.contract import (
 )
 from agent.pending import addressed, is_resume_map, pending_requests
 from harness.scripts import call, email, script
-from harness.server import REPO, run_in_repo, server_env
-from tests.support.pg_worker import READY
-from tests.support.postgres import postgres_for_tests
+from tests.support.killed import finish, pause_then_kill, run_worker
 from tests.support.runs import APPROVE, pause, resume_command
 from tests.support.served import Served, attempts_in, sent_in, serve
 
 GENERAL_PURPOSE = "general-purpose"
 ADA, BOB = email(to="ada@example.com"), email(to="bob@example.com")
-WORKER_TIMEOUT_S = 120
 
 
 @pytest.fixture(params=GRAPH_IDS)
@@ -305,29 +298,6 @@ async def test_subagent_requests_pending_across_a_restart_are_answered_once(tmp_
         second.server.stop()
 
 
-@pytest.fixture(scope="module")
-def database_uri() -> Iterator[str]:
-    with postgres_for_tests() as uri:
-        yield uri
-
-
-def _worker_env(database_uri: str, log: Path) -> dict[str, str]:
-    return {"DATABASE_URI": database_uri, "EMAIL_LOG": str(log)}
-
-
-def _worker(*argv: str) -> list[str]:
-    return [sys.executable, "-m", "tests.support.pg_worker", *argv]
-
-
-def _finish(database_uri: str, log: Path, thread_id: str, *options: str) -> dict[str, Any]:
-    """`finish` in a new process: answers or continues whatever the killed one left; its summary."""
-    finished = run_in_repo(
-        *_worker("finish", thread_id, *options), env=_worker_env(database_uri, log), timeout=WORKER_TIMEOUT_S
-    )
-    assert finished.returncode == 0, finished.stderr
-    return json.loads(finished.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 @pytest.mark.parametrize("pause_kind", ["breakpoint", "interrupt"])
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
 def test_subagent_request_survives_a_sigkill_on_postgres(
@@ -336,27 +306,13 @@ def test_subagent_request_survives_a_sigkill_on_postgres(
     """A process pauses on a subagent's request and is SIGKILLed; a new one approves it: one email."""
     log, thread_id = tmp_path / "emails.jsonl", uuid.uuid4().hex
     options = ("--delegate", "--pause", pause_kind)
-    with subprocess.Popen(
-        _worker("pause", thread_id, durability, *options),
-        cwd=REPO,
-        env=server_env(_worker_env(database_uri, log)),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as paused:
-        assert paused.stdout is not None
-        assert paused.stderr is not None
-        line = paused.stdout.readline()  # the worker says so once the pause is saved
-        paused.kill()  # SIGKILL: no cleanup, no flush
-        paused.wait(timeout=WORKER_TIMEOUT_S)
-        assert line.startswith(READY), paused.stderr.read()
+    request_id = pause_then_kill(database_uri, log, thread_id, durability, *options)
     assert sent_in(log, thread_id) == []
 
-    summary = _finish(database_uri, log, thread_id, *options)
+    summary = finish(database_uri, log, thread_id, *options)
     assert summary["pending"] is None
     assert summary["next"] == []
-    assert summary["history_requests"] == [line.split()[1]]  # the request it paused on, answered
+    assert summary["history_requests"] == [request_id]  # the request it paused on, answered
     assert summary["history_subagents"] == [GENERAL_PURPOSE]
     assert len(summary["outbox"]) == 1
     (sent,) = sent_in(log, thread_id)
@@ -369,16 +325,13 @@ def test_a_subagent_killed_after_the_send_never_sends_twice(database_uri: str, t
     One durability mode: the process dies inside the tool, before any mode saves the call's result.
     """
     log, thread_id, durability = tmp_path / "emails.jsonl", uuid.uuid4().hex, "sync"
-    env = _worker_env(database_uri, log)
-    paused = run_in_repo(*_worker("pause", thread_id, durability, "--delegate"), env=env, timeout=WORKER_TIMEOUT_S)
+    paused = run_worker(database_uri, log, "pause", thread_id, durability, "--delegate")
     assert paused.returncode == 0, paused.stderr  # an empty stdin: the worker exits once paused
-    crashed = run_in_repo(
-        *_worker("approve", thread_id, durability, "--delegate", "--die-after-send"), env=env, timeout=WORKER_TIMEOUT_S
-    )
+    crashed = run_worker(database_uri, log, "approve", thread_id, durability, "--delegate", "--die-after-send")
     assert crashed.returncode == -9, crashed.stderr  # killed itself right after the send
     assert len(sent_in(log, thread_id)) == 1
 
-    summary = _finish(database_uri, log, thread_id, "--delegate")
+    summary = finish(database_uri, log, thread_id, "--delegate")
     assert summary["pending"] is None
     assert summary["next"] == []
     assert summary["history_subagents"] == [GENERAL_PURPOSE]

@@ -21,15 +21,8 @@ from agent.settings import Settings
 from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import free_port
-from tests.support.postgres import postgres_for_tests
 from tests.support.webhook import Receiver, receiving
 from tests.unit.test_approvers import as_user
-
-
-@pytest.fixture(scope="module")
-def database_uri() -> Iterator[str]:
-    with postgres_for_tests() as uri:
-        yield uri
 
 
 @pytest.fixture
