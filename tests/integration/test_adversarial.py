@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, cast
 
 import httpx
@@ -21,7 +21,7 @@ from agent.auth import OWNER
 from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
 from client.approvals import get_pending, user_message
 from harness.scripts import email, script
-from tests.support.runs import pause
+from tests.support.runs import assert_refused, pause, thread_endpoints
 from tests.support.served import Served
 
 APPROVE = {"type": "approve"}
@@ -184,25 +184,7 @@ async def test_other_users_reach_nothing(
     thread_id, request = await _waiting(ada, graph_id)
     run_id = (await ada.runs.list(thread_id))[0]["run_id"]
     answer = {"resume": resume_for(request, [APPROVE])}
-    attempts: dict[str, Callable[[], Awaitable[Any]]] = {
-        "get": lambda: bob.threads.get(thread_id),
-        "get_state": lambda: bob.threads.get_state(thread_id),
-        "get_history": lambda: bob.threads.get_history(thread_id),
-        "update": lambda: bob.threads.update(thread_id, metadata={"x": 1}),
-        "delete": lambda: bob.threads.delete(thread_id),
-        "copy": lambda: bob.threads.copy(thread_id),
-        "update_state": lambda: bob.threads.update_state(thread_id, {"messages": []}),
-        "runs.list": lambda: bob.runs.list(thread_id),
-        "runs.get": lambda: bob.runs.get(thread_id, run_id),
-        "runs.cancel": lambda: bob.runs.cancel(thread_id, run_id),
-        "runs.join": lambda: bob.runs.join(thread_id, run_id),
-        "runs.wait": lambda: bob.runs.wait(thread_id, graph_id, command=cast("Any", answer)),
-        "runs.create": lambda: bob.runs.create(thread_id, graph_id, command=cast("Any", answer)),
-    }
-    for name, attempt in attempts.items():
-        with pytest.raises(httpx.HTTPStatusError) as refused:
-            await attempt()
-        assert refused.value.response.status_code in (403, 404), name
+    await assert_refused(thread_endpoints(bob, thread_id, run_id, graph_id, cast("Any", answer)))
     async with asyncio.timeout(60):
         with pytest.raises(httpx.HTTPStatusError):
             async for _ in bob.runs.stream(thread_id, graph_id, command=cast("Any", answer)):

@@ -4,7 +4,7 @@ approver sees of another user's thread (the request, nothing else)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from agent.auth import ON_BEHALF_HEADER, SERVICE_HEADER
 from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from client.approvals import create_thread, get_pending, stream_run, thread_values, user_message
 from harness.scripts import email, script
+from tests.support.runs import assert_refused, thread_endpoints
 from tests.support.served import Served, serve
 
 TOKENS = {"ada": "ada-token", "bob": "bob-token", "carol": "carol-token", "dora": "dora-token"}
@@ -151,27 +152,14 @@ async def test_an_approver_reaches_nothing_else_of_the_thread(team: Served, ada:
     answer: Any = {"resume": resume_for(request, [{"type": "approve"}])}  # type: ignore[arg-type]
     bob = team.client(TOKENS["bob"])
     try:
-        attempts: dict[str, Callable[[], Awaitable[Any]]] = {
-            "get": lambda: bob.threads.get(thread_id),
-            "get_state": lambda: bob.threads.get_state(thread_id, subgraphs=True),
-            "get_history": lambda: bob.threads.get_history(thread_id),
-            "update": lambda: bob.threads.update(thread_id, metadata={"x": 1}),
-            "delete": lambda: bob.threads.delete(thread_id),
-            "copy": lambda: bob.threads.copy(thread_id),
-            "update_state": lambda: bob.threads.update_state(thread_id, {"messages": []}),
-            "runs.list": lambda: bob.runs.list(thread_id),
-            "runs.get": lambda: bob.runs.get(thread_id, run_id),
-            "runs.cancel": lambda: bob.runs.cancel(thread_id, run_id),
-            "runs.join": lambda: bob.runs.join(thread_id, run_id),
-            "runs.wait": lambda: bob.runs.wait(thread_id, "agent", command=answer),
-            "runs.create with input": lambda: bob.runs.create(thread_id, "agent", input=user_message("hi")),
-            "store.put": lambda: bob.store.put_item((AUDIT, "ada"), "x", {"event": "refused"}),
-            "store.delete": lambda: bob.store.delete_item((AUDIT, "ada"), "x"),
-        }
-        for name, attempt in attempts.items():
-            with pytest.raises(httpx.HTTPStatusError) as refused:
-                await attempt()
-            assert refused.value.response.status_code in (403, 404), name
+        await assert_refused(
+            {
+                **thread_endpoints(bob, thread_id, run_id, "agent", answer),
+                "runs.create with input": lambda: bob.runs.create(thread_id, "agent", input=user_message("hi")),
+                "store.put": lambda: bob.store.put_item((AUDIT, "ada"), "x", {"event": "refused"}),
+                "store.delete": lambda: bob.store.delete_item((AUDIT, "ada"), "x"),
+            }
+        )
         assert thread_id not in [t["thread_id"] for t in await bob.threads.search(limit=100)]
     finally:
         await bob.aclose()
