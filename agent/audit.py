@@ -134,26 +134,20 @@ def refused_by_api(request: PendingRequest, thread_id: str, owner: str, who: str
 
 
 def key(record: AuditRecord) -> str:
-    """The record's key in its namespace (`namespace(record["owner"])`)."""
-    return _key(record)
+    """The record's key in its namespace (`namespace(record["owner"])`).
 
-
-def _key(record: AuditRecord) -> str:
-    # A step that runs again writes the same key; refusals can repeat, so each is its own.
+    A step that runs again writes the same key; refusals can repeat, so each is its own.
+    """
     repeat = f"/{uuid.uuid4().hex[:8]}" if record["event"] == "refused" else ""
     return f"{record['thread_id']}/{record['request_id']}/{record['event']}{repeat}"
 
 
-def write(store: BaseStore | None, records: Sequence[AuditRecord]) -> None:
-    """Append `records` (a graph without a store keeps no trail)."""
-    if store is None:
-        return
+def write(store: BaseStore, records: Sequence[AuditRecord]) -> None:
+    """Append `records` (the gate calls it only when the graph has a store: without one, no trail)."""
     for record in records:
-        store.put(namespace(record["owner"]), _key(record), dict(record), index=False)
+        store.put(namespace(record["owner"]), key(record), dict(record), index=False)
 
 
-async def awrite(store: BaseStore | None, records: Sequence[AuditRecord]) -> None:
-    if store is None:
-        return
+async def awrite(store: BaseStore, records: Sequence[AuditRecord]) -> None:
     for record in records:
-        await store.aput(namespace(record["owner"]), _key(record), dict(record), index=False)
+        await store.aput(namespace(record["owner"]), key(record), dict(record), index=False)
