@@ -18,9 +18,10 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
   read through the same API, as the same user.
 - An answer from a user who may not answer the request (`agent.approvers`: roles,
   separation of duties) is refused with 403 and one line saying why.
-- With several requests pending (parallel subagents on `agent_interrupt`), an
-  answer naming one by `request_id` is addressed to it (`agent.pending.addressed`:
-  LangGraph needs the interrupt id); one naming none is refused with 409 and the ids.
+- With several requests pending (parallel subagents), an answer naming one by
+  `request_id` is addressed to it (`agent.pending.addressed`: LangGraph needs the
+  interrupt id, or at breakpoints the run's config names the request); one naming
+  none is refused with 409 and the ids.
 """
 
 from __future__ import annotations
@@ -102,8 +103,11 @@ class GuardRequests:
                     await self._record_refusal(scope, runs["thread_id"], state, command["resume"], forbidden)
                     await _refuse(send, 403, forbidden)
                     return
-                if (resume := addressed(state, command["resume"])) is not command["resume"]:
-                    payload["command"] = {**command, "resume": resume}  # to the one request it names
+                delivery = addressed(state, command["resume"])
+                if delivery.resume is not command["resume"] or delivery.configurable:
+                    # to the one request it names
+                    payload["command"] = {**command, "resume": delivery.resume}
+                    payload["config"] = delivery.config(payload.get("config") or {})
                     body = json.dumps(payload).encode()
                     scope = _with_length(scope, len(body))
         await self.app(scope, _replay(body, receive), send)

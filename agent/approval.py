@@ -32,6 +32,8 @@ The gate's three hooks:
 
 The router that sends turns with nothing pending past the approval node is
 planning's after-model step (`agent.planning`), a step deep agents have anyway.
+A reply that starts several subagents goes on with each call in a tools task of
+its own (`agent.fanout`), from the router or from the approval node.
 
 Each `task` subagent has a gate of its own (`agent.subagents`): its requests live in
 the subagent's state and name the subagent and the parent's `task` call, which the
@@ -69,8 +71,9 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
 from agent import audit, clock
-from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer, current_user, requester
+from agent.approvers import OWNER_ANSWERS, Rule, User, WhoMayAnswer, current_user, requester
 from agent.contract import (
+    ANSWER_FOR,
     DECISION_TYPES,
     DISMISS,
     EXPIRE,
@@ -87,6 +90,7 @@ from agent.contract import (
     ReviewConfig,
 )
 from agent.decisions import DecisionRefused, check_answer
+from agent.fanout import TASK_TOOL, each_in_own_task, left_to_own_task, starts_subagents_together
 from agent.messages import (
     ToolResult,
     answer_message,
@@ -103,15 +107,6 @@ from agent.policy import ToolPolicy
 from agent.seal import SEAL, is_sealed, seal
 from agent.settings import DEFAULT_PUBLIC_URL, Settings
 from agent.state import ApprovalState
-
-TASK_TOOL: Final = "task"
-"""deepagents' tool that runs a subagent."""
-
-PARALLEL_BREAKPOINT: Final = (
-    "this subagent runs in parallel with other subagents, and in this graph (`agent`, a static "
-    "breakpoint) only a subagent delegated on its own can wait for approval. Delegate this task "
-    "on its own, or serve `agent_interrupt`, where parallel subagents each wait for their answer."
-)
 
 
 @dataclass(frozen=True)
@@ -361,7 +356,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
                 if schema := self.args_schemas.get(call["name"]):
                     review["args_schema"] = schema
                 configs[call["name"]] = review
-        if not actions or not self._may_ask():
+        if not actions:
             return None  # (a subagent that may not ask: its tool guard refuses the calls)
         created = clock.now()
         ttl = min(self._ttl(action["name"]) for action in actions)
@@ -384,13 +379,6 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
     def _ttl(self, tool: str) -> timedelta:
         seconds = self.policy[tool].get("ttl_seconds")
         return self.ttl if seconds is None else timedelta(seconds=seconds)
-
-    def _may_ask(self) -> bool:
-        """Parallel subagents share one tools task when the router skips the approval node,
-        and LangGraph then numbers their checkpoints in whatever order they start: at a
-        static breakpoint they could not be resumed reliably, so they do not ask."""
-        task_call = _task_call.get()
-        return not (self.subagent and self.pause == "breakpoint" and task_call and task_call.parallel)
 
     def _with_request(
         self, request: ModelRequest[Any], response: ModelResponse[Any], corrections: Sequence[ToolMessage] = ()
@@ -444,6 +432,11 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     # --- the approval node -------------------------------------------------------------
 
+    def _one_of_several(self) -> bool:
+        """Whether this gate is a subagent's started together with others (`agent.fanout`)."""
+        task_call = _task_call.get()
+        return task_call is not None and task_call.parallel
+
     def _answer(self, pending: PendingRequest) -> object:
         """The answer the client resumed with: `interrupt()` returns it.
 
@@ -452,13 +445,18 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         """
         if self.pause == "interrupt":
             return interrupt(pending)
+        named = get_config().get("configurable", {}).get(ANSWER_FOR)
+        if self._one_of_several() and named is not None and named != pending["request_id"]:
+            return None  # for a sibling subagent, which takes it (reading it here would use it up)
         try:
             return interrupt(pending)
         except GraphInterrupt:
             return None
 
     @hook_config(can_jump_to=["model", "end"])
-    def after_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+    def after_model(  # type: ignore[override]  # a node may return a Command (see agent/fanout.py)
+        self, state: ApprovalState, runtime: Runtime[Any]
+    ) -> dict[str, Any] | Command[Any] | None:
         """Apply the answer to the pending request, or record why it was refused."""
         pending = state.get(PENDING_HITL)
         if not pending:
@@ -466,40 +464,49 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         update = self._decide(state, pending)
         if runtime.store is not None:  # (a graph without a store keeps no trail)
             audit.write(runtime.store, audit.decided(pending, update))
-        return update
+        return _going_on(state, update)
 
     @hook_config(can_jump_to=["model", "end"])
-    async def aafter_model(self, state: ApprovalState, runtime: Runtime[Any]) -> dict[str, Any] | None:
+    async def aafter_model(  # type: ignore[override]  # (as above)
+        self, state: ApprovalState, runtime: Runtime[Any]
+    ) -> dict[str, Any] | Command[Any] | None:
         pending = state.get(PENDING_HITL)
         if not pending:
             return None
         update = self._decide(state, pending)
         if runtime.store is not None:
             await audit.awrite(runtime.store, audit.decided(pending, update))
-        return update
+        return _going_on(state, update)
 
     def _decide(self, state: ApprovalState, pending: PendingRequest) -> dict[str, Any]:
         answer = self._answer(pending)
         if has_expired(pending):  # whatever the answer: too late
             why = f"the request expired at {pending['expires_at']} without an answer."
             return self._close(state, pending, EXPIRE, Outcome(status="expired"), why)
-        if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:
-            return _refused(pending, NOT_EXPIRED.format(expires_at=pending["expires_at"]))
+        if answer is None and self._one_of_several():
+            return {"jump_to": "model"}  # the answer was for a sibling subagent: wait on, unchanged
         user = current_user()
-        if answer is not None and (not_allowed := self.who.refusal(user, pending)):
-            return _refused(pending, not_allowed)
+        if refusal := self._refusal(answer, pending, user):
+            return _refused(pending, refusal)
         if is_dismissal(answer, pending):
             by = f" by {user.identity}" if user.identity else ""
             why = f"the request was dismissed{by} without a decision."
             return self._close(state, pending, DISMISS, Outcome(status="dismissed"), why)
         try:
-            if answer is None:
-                raise DecisionRefused(NO_ANSWER)
             decisions = check_answer(answer, pending, self.tools_by_name)
         except DecisionRefused as refused:
             return _refused(pending, str(refused))
         answer_id = answer.get("answer_id") if isinstance(answer, Mapping) else None
         return self._apply(state, pending, decisions, answer_id)
+
+    def _refusal(self, answer: object, pending: PendingRequest, user: User) -> str | None:
+        """Why `answer` is refused before its decisions are read: none given, an early
+        `expire`, or a user who may not answer this request."""
+        if answer is None:
+            return NO_ANSWER
+        if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:
+            return NOT_EXPIRED.format(expires_at=pending["expires_at"])
+        return self.who.refusal(user, pending)
 
     def _apply(
         self, state: ApprovalState, pending: PendingRequest, decisions: Sequence[Mapping[str, Any]], answer_id: Any
@@ -580,6 +587,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     def _guard(self, request: ToolCallRequest) -> ToolResult | Allowed:
         """A result in place of running the call, or how to run it."""
+        if left_to_own_task(request):
+            return Command()  # it runs in a task of its own (`agent.fanout`): no result here
         if done := existing_result(request.state.get("messages") or [], request.tool_call["id"]):
             return done  # the same message again (same id): nothing changes, nothing runs twice
         if not self._gated(request):
@@ -592,7 +601,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             return Allowed(request.override(tool_call=edited), request_id, edited=True)
         call = request.tool_call
         why = "it needs a human's approval and none was given for this call."
-        return not_run(call["name"], call["id"], why if self._may_ask() else PARALLEL_BREAKPOINT)
+        return not_run(call["name"], call["id"], why)
 
     def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
         allowed = self._guard(request)
@@ -633,9 +642,8 @@ class Allowed:
         return self.request.tool_call["name"] == TASK_TOOL
 
     def task_call(self) -> TaskCall:
-        message = last_ai_message(self.request.state.get("messages") or [])
-        tasks = [call for call in (message.tool_calls if message else []) if call["name"] == TASK_TOOL]
-        return TaskCall(call_id=self.request.tool_call["id"] or "", parallel=len(tasks) > 1)
+        together = starts_subagents_together(self.request.state.get("messages") or [])
+        return TaskCall(call_id=self.request.tool_call["id"] or "", parallel=together)
 
     def reported(self, result: ToolResult) -> ToolResult:
         """The tool's result, telling the model what a reviewer changed, and the history when an approved call failed.
@@ -658,6 +666,12 @@ class Allowed:
         if isinstance(result.update, dict):
             return Command(graph=result.graph, update={**result.update, HITL_HISTORY: [failed]}, goto=result.goto)
         return result
+
+
+def _going_on(state: ApprovalState, update: dict[str, Any]) -> dict[str, Any] | Command[Any]:
+    """An applied answer goes on to the tools, each call in a task of its own when the
+    reply starts several subagents; a refused or closed one goes where it says."""
+    return update if "jump_to" in update else (each_in_own_task(state, update) or update)
 
 
 def _refused(pending: PendingRequest, why: str) -> dict[str, Any]:

@@ -53,6 +53,12 @@ EXPIRE: Final = "expire"
 `python -m client sweep`, sends); before then it is refused. History entries record it
 as one `{"type": "expire"}` per call."""
 
+ANSWER_FOR: Final = "hitl_answer_for"
+"""Run config key (`configurable`): the request a resume answers when several wait at
+static breakpoints (parallel subagents on `agent`, which have no interrupt ids to key a
+resume by). The server sets it from the answer's `request_id`; in process,
+`agent.pending.addressed` gives it."""
+
 DecisionType = Literal["approve", "edit", "reject", "respond"]
 DECISION_TYPES: Final[tuple[DecisionType, ...]] = ("approve", "edit", "reject", "respond")
 

@@ -80,7 +80,7 @@ def make_graph(
         system_prompt=SYSTEM_PROMPT,
         # The gate first: its after-model step (the approval node) then runs last,
         # after planning's, which routes turns with nothing pending past it.
-        middleware=[gate, Planning(send_parallel_tasks=pause == "interrupt"), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
+        middleware=[gate, Planning(), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
         subagents=[subagent for subagent, _ in compiled],
         checkpointer=checkpointer,
         store=store,

@@ -8,17 +8,20 @@ in-process `StateSnapshot`); no heavy imports, so clients can use them.
 
     state = await client.threads.get_state(thread_id, subgraphs=True)
     for request in pending_requests(state): ...
-    resume = addressed(state, answer)    # what to send as Command(resume=...)
+    delivery = addressed(state, answer)    # Command(resume=delivery.resume), delivery.config(config)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple, TypeVar, cast
 
-from agent.contract import PENDING_HITL, PendingRequest
+from agent.contract import ANSWER_FOR, PENDING_HITL, PendingRequest
 
 AMBIGUOUS = "{count} requests are pending on this thread ({ids}): say which one this answer is for with `request_id`."
+
+
+Config = TypeVar("Config", bound=Mapping[str, Any])
 
 
 class AmbiguousAnswer(ValueError):
@@ -77,25 +80,42 @@ def targets(state: Mapping[str, Any], answer: Any) -> list[PendingRequest]:
     return pending if len(pending) == 1 else []
 
 
-def addressed(state: Mapping[str, Any], answer: Any) -> Any:
-    """The resume value that delivers `answer` to the request it names.
+class Delivery(NamedTuple):
+    """How to send an answer: `Command(resume=resume)`, in a run whose config's
+    `configurable` also holds `configurable`."""
+
+    resume: Any
+    configurable: dict[str, str]
+
+    def config(self, config: Config) -> Config:
+        """`config` (a run's) with `configurable` added to its own."""
+        if not self.configurable:
+            return config
+        return cast("Config", {**config, "configurable": {**(config.get("configurable") or {}), **self.configurable}})
+
+
+def addressed(state: Mapping[str, Any], answer: Any) -> Delivery:
+    """How to deliver `answer` to the request it names.
 
     With one request pending, the answer itself. With several (parallel subagents),
-    LangGraph needs to know which interrupt an answer is for: the answer goes in a
-    map keyed by that request's interrupt id, and the others keep waiting.
+    LangGraph must be told which one it is for, and the others keep waiting: on
+    interrupts (`agent_interrupt`), the answer goes in a map keyed by that request's
+    interrupt id; at static breakpoints (`agent`), which have no interrupt ids, the
+    run's config names the request (`ANSWER_FOR`).
 
     Raises:
         AmbiguousAnswer: several requests are pending and `answer` names none of them.
     """
     pending = pending_requests(state)
     if len(pending) < 2 or not isinstance(answer, Mapping) or is_resume_map(answer):
-        return answer  # (a resume map is addressed already)
+        return Delivery(answer, {})  # (a resume map is addressed already)
     request_id = answer.get("request_id")
-    ids = _interrupt_ids(state)
-    if request_id not in ids:
+    if request_id not in {request["request_id"] for request in pending}:
         names = ", ".join(str(request["request_id"]) for request in pending)
         raise AmbiguousAnswer(AMBIGUOUS.format(count=len(pending), ids=names))
-    return {ids[request_id]: dict(answer)}
+    if interrupt_id := _interrupt_ids(state).get(request_id):
+        return Delivery({interrupt_id: dict(answer)}, {})
+    return Delivery(answer, {ANSWER_FOR: str(request_id)})
 
 
 def snapshot_dict(snapshot: Any) -> dict[str, Any]:

@@ -10,11 +10,8 @@ The gate so costs no superstep of its own (see BENCHMARKS.md).
 
 `RouteTurns` is the router alone, for an agent without planning.
 
-Parallel subagents: a jump to the tools runs all of a reply's calls in one task, so
-subagents started together would share it. With `send_parallel_tasks` (the
-`agent_interrupt` graph) a reply with several `task` calls goes on through the
-approval node instead, whose edge gives each call its own task, so each subagent
-can wait for its own answer. (`agent` cannot: its static breakpoint would stop there.)
+A reply that starts several subagents goes on with each call in a tools task of
+its own (`agent.fanout`), so each subagent can wait for its own answer.
 """
 
 from __future__ import annotations
@@ -26,9 +23,10 @@ from langchain.agents.middleware import AgentMiddleware, TodoListMiddleware, hoo
 from langchain.agents.middleware.types import JumpTo
 from langchain_core.messages import BaseMessage, ToolMessage
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
-from agent.approval import TASK_TOOL
 from agent.contract import PENDING_HITL
+from agent.fanout import each_in_own_task
 from agent.messages import answered_call_ids, last_ai_message
 
 PLANNING = "planning"
@@ -44,30 +42,17 @@ def next_step(messages: Sequence[BaseMessage], new_results: Sequence[ToolMessage
     return "tools" if any(call["id"] not in answered for call in message.tool_calls) else "model"
 
 
-def _parallel_tasks(messages: Sequence[BaseMessage]) -> bool:
-    message = last_ai_message(messages)
-    return message is not None and sum(call["name"] == TASK_TOOL for call in message.tool_calls) > 1
-
-
-def route(
-    state: Mapping[str, Any], new_results: Sequence[ToolMessage] = (), *, send_parallel_tasks: bool = False
-) -> dict[str, Any] | None:
+def route(state: Mapping[str, Any], new_results: Sequence[ToolMessage] = ()) -> dict[str, Any] | Command[Any] | None:
     """The router's update: on to the approval node if a request is pending, else past it."""
     update: dict[str, Any] = {"messages": list(new_results)} if new_results else {}
     if state.get(PENDING_HITL):
         return update or None  # on to the approval node, where the turn waits for its answer
     step = next_step(state["messages"], new_results)
-    if step == "tools" and send_parallel_tasks and _parallel_tasks(state["messages"]):
-        return update or None  # through the (idle) approval node: one task per call
-    return {**update, "jump_to": step}
+    return (step == "tools" and each_in_own_task(state, update)) or {**update, "jump_to": step}
 
 
 class Planning(TodoListMiddleware):
     """`write_todos`, and the router that sends turns with nothing pending past the approval node."""
-
-    def __init__(self, *, send_parallel_tasks: bool = False) -> None:
-        super().__init__()
-        self.send_parallel_tasks = send_parallel_tasks
 
     @property
     def name(self) -> str:
@@ -80,29 +65,33 @@ class Planning(TodoListMiddleware):
         return [m for m in check.get("messages", []) if m.tool_call_id not in answered]
 
     @hook_config(can_jump_to=["tools", "model", "end"])
-    def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return route(state, self._refusals(state, runtime), send_parallel_tasks=self.send_parallel_tasks)
+    def after_model(  # type: ignore[override]  # a node may return a Command (see agent/fanout.py)
+        self, state: Any, runtime: Runtime[Any]
+    ) -> dict[str, Any] | Command[Any] | None:
+        return route(state, self._refusals(state, runtime))
 
     @hook_config(can_jump_to=["tools", "model", "end"])
-    async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+    async def aafter_model(  # type: ignore[override]  # (as above)
+        self, state: Any, runtime: Runtime[Any]
+    ) -> dict[str, Any] | Command[Any] | None:
         return self.after_model(state, runtime)
 
 
 class RouteTurns(AgentMiddleware[Any, Any, Any]):
     """The router alone: pass it after the gate in `middleware=[...]` when the agent has no planning."""
 
-    def __init__(self, *, send_parallel_tasks: bool = False) -> None:
-        super().__init__()
-        self.send_parallel_tasks = send_parallel_tasks
-
     @property
     def name(self) -> str:
         return ROUTE_TURNS
 
     @hook_config(can_jump_to=["tools", "model", "end"])
-    def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return route(state, send_parallel_tasks=self.send_parallel_tasks)
+    def after_model(  # type: ignore[override]  # a node may return a Command (see agent/fanout.py)
+        self, state: Any, runtime: Runtime[Any]
+    ) -> dict[str, Any] | Command[Any] | None:
+        return route(state)
 
     @hook_config(can_jump_to=["tools", "model", "end"])
-    async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+    async def aafter_model(  # type: ignore[override]  # (as above)
+        self, state: Any, runtime: Runtime[Any]
+    ) -> dict[str, Any] | Command[Any] | None:
         return self.after_model(state, runtime)

@@ -12,8 +12,8 @@ process (or a reloaded page) sees exactly what the first one saw.
         ...
 
 A request may come from the thread itself or from a `task` subagent it started
-(`Pending.subagent` names it); on `agent_interrupt`, parallel subagents can each
-wait at once, so a thread may have several: `get_pending_all` lists them,
+(`Pending.subagent` names it); parallel subagents can each wait at once, so a
+thread may have several: `get_pending_all` lists them,
 `get_pending(..., request_id)` picks one, and `answer` answers exactly that one.
 """
 

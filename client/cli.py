@@ -17,7 +17,7 @@
 
 A request may come from the thread's agent or from a `task` subagent it started
 ("general-purpose subagent asks: ..."); `inbox` and `show` list every one. When a
-thread has several (parallel subagents on `agent_interrupt`), an answer names the
+thread has several (parallel subagents), an answer names the
 one it is for with --request (ids from `inbox` or `show`).
 
 An approver (a user with a role the policy names) answers other users' requests

@@ -347,9 +347,8 @@ def test_a_refused_answer_to_a_subagent_is_shown(browser: Browser, site: Served,
 
 
 def test_parallel_subagent_requests_are_answered_one_by_one(browser: Browser, site: Served, shot: Shot) -> None:
-    # Parallel subagents wait together only on agent_interrupt; the page answers on the thread's own graph.
     ada, bob = email(to="ada@example.com", subject="Parallel"), email(to="bob@example.com", subject="Parallel")
-    thread_id = _start(site, "agent_interrupt", _delegate(ada, bob))
+    thread_id = _start(site, "agent", _delegate(ada, bob))
     by_recipient = {
         r["action_requests"][0]["args"]["to"]: r["request_id"]
         for r in pending_requests(_state(site, thread_id, subgraphs=True))

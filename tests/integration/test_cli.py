@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 
-from agent.contract import INTERRUPT_GRAPH_ID
 from harness.scripts import call, email, script
 from harness.server import free_port, run_in_repo
 from tests.support.served import Served
@@ -88,21 +86,20 @@ def test_a_subagent_request_is_listed_shown_and_approved(served: Served) -> None
 
 
 def test_parallel_subagents_are_answered_one_request_at_a_time(served: Served) -> None:
-    """On `agent_interrupt`, two subagents wait at once: an answer must say which request it is for."""
-    interrupt = dataclasses.replace(served, graph_id=INTERRUPT_GRAPH_ID)
-    thread_id = interrupt.cli_start(script(_delegate(), _delegate("bob@example.com")))
+    """Two subagents wait at once: an answer must say which request it is for."""
+    thread_id = served.cli_start(script(_delegate(), _delegate("bob@example.com")))
 
-    shown = interrupt.cli("show", thread_id)
+    shown = served.cli("show", thread_id)
     assert shown.returncode == 0, shown.stderr
     blocks = shown.stdout.split(f"Thread {thread_id} waits for approval")[1:]
     assert len(blocks) == 2
     assert all("general-purpose subagent asks" in block for block in blocks)
     ids = {("bob" if "bob@example.com" in block else "ada"): REQUEST.findall(block)[0] for block in blocks}
     assert sorted(ids) == ["ada", "bob"]
-    listed = interrupt.cli("inbox").stdout
+    listed = served.cli("inbox").stdout
     assert all(f"{thread_id}  " in listed and f"request {i}" in listed for i in ids.values())
 
-    unchosen = interrupt.cli("approve", thread_id)
+    unchosen = served.cli("approve", thread_id)
     assert unchosen.returncode == 2
     assert "Traceback" not in unchosen.stderr
     assert len(unchosen.stderr.strip().splitlines()) == 1
@@ -110,23 +107,23 @@ def test_parallel_subagents_are_answered_one_request_at_a_time(served: Served) -
     assert all(i in unchosen.stderr for i in ids.values())
     assert "general-purpose subagent asks: send_email" in unchosen.stderr
     assert "--request REQUEST_ID" in unchosen.stderr
-    assert interrupt.sent(thread_id) == []
+    assert served.sent(thread_id) == []
 
-    bob = interrupt.cli("approve", thread_id, "--request", ids["bob"])
+    bob = served.cli("approve", thread_id, "--request", ids["bob"])
     assert bob.returncode == 0, bob.stderr
-    assert [r["to"] for r in interrupt.sent(thread_id)] == ["bob@example.com"]
+    assert [r["to"] for r in served.sent(thread_id)] == ["bob@example.com"]
     [still] = bob.stdout.split("waits for approval")[1:]  # the other request, shown: it still waits
     assert REQUEST.findall(still) == [ids["ada"]]
     assert f"approve {thread_id} --request REQUEST_ID" not in bob.stdout  # only one is left
 
-    twice = interrupt.cli("approve", thread_id, "--request", ids["bob"])
+    twice = served.cli("approve", thread_id, "--request", ids["bob"])
     assert twice.returncode == 1
     assert twice.stderr.strip() == f"error: request {ids['bob']} is not awaiting approval on thread {thread_id}"
 
-    ada = interrupt.cli("reject", thread_id, "--request", ids["ada"], "--message", "not her")
+    ada = served.cli("reject", thread_id, "--request", ids["ada"], "--message", "not her")
     assert ada.returncode == 0, ada.stderr
     assert "Final answer:" in ada.stdout
-    assert [r["to"] for r in interrupt.sent(thread_id)] == ["bob@example.com"]
+    assert [r["to"] for r in served.sent(thread_id)] == ["bob@example.com"]
 
 
 def test_answering_an_answered_request_says_so(served: Served) -> None:

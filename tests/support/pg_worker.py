@@ -71,7 +71,8 @@ def main(argv: list[str]) -> int:
         def approve() -> None:
             state, (request, *_) = pending()
             answer = resume_for(request, [{"type": "approve"}])
-            graph.invoke(Command(resume=addressed(state, answer)), config, durability=args.durability)
+            delivery = addressed(state, answer)
+            graph.invoke(Command(resume=delivery.resume), delivery.config(config), durability=args.durability)
 
         if args.action == "pause":
             turn = script(call("task", description=script(email()), subagent_type="general-purpose"))

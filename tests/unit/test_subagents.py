@@ -11,8 +11,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command, Durability
 
-from agent.approval import PARALLEL_BREAKPOINT
-from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
+from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, SUBAGENT, PendingRequest, resume_for
 from agent.graph import make_graph
 from agent.pending import AmbiguousAnswer, addressed, pending_requests, snapshot_dict
 from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
@@ -40,8 +39,8 @@ def only_request(harness: Harness, thread: str) -> PendingRequest:
 
 
 def answer(harness: Harness, thread: str, request: PendingRequest, *decisions: dict[str, Any]) -> None:
-    value = addressed(state_json(harness, thread), resume_for(request, decisions))
-    harness.graph.invoke(Command(resume=value), harness.config(thread))
+    delivery = addressed(state_json(harness, thread), resume_for(request, decisions))
+    harness.graph.invoke(Command(resume=delivery.resume), delivery.config(harness.config(thread)))
 
 
 def outbox(harness: Harness, thread: str) -> list[str]:
@@ -133,16 +132,9 @@ def test_a_subagent_request_is_durable_and_answered_from_a_new_process(
     assert again.get_state(config).next == ()
 
 
-def test_parallel_subagents_wait_together_on_agent_interrupt(harness: Harness) -> None:
+def test_parallel_subagents_wait_together(harness: Harness) -> None:
     thread = harness.start(script(delegate(email(to="a@example.com")), delegate(email(to="b@example.com"))))
-    if harness.pause == "breakpoint":
-        # `agent` cannot resume parallel subagents at their breakpoints: they are told, nothing runs.
-        assert harness.state(thread).next == ()
-        assert harness.sent() == []
-        reports = [m.text for m in harness.state(thread).values["messages"] if m.type == "tool"]
-        assert len(reports) == 2
-        assert all(PARALLEL_BREAKPOINT.split(",")[0] in report for report in reports)
-        return
+    assert harness.state(thread).next == ("tools", "tools")  # a task each
     first, second = pending_requests(state_json(harness, thread))
     with pytest.raises(AmbiguousAnswer, match=first["request_id"]):
         addressed(state_json(harness, thread), {"decisions": [{"type": "approve"}]})
@@ -155,6 +147,23 @@ def test_parallel_subagents_wait_together_on_agent_interrupt(harness: Harness) -
     assert state.next == ()
     assert isinstance(state.values["messages"][-1], AIMessage)
     assert {e["request_id"] for e in state.values[HITL_HISTORY]} == {first["request_id"], second["request_id"]}
+
+
+def test_subagents_started_beside_a_gated_call_start_once_it_is_approved(harness: Harness) -> None:
+    """The approval node sends the reply on, each subagent in a task of its own (`agent.fanout`)."""
+    turn = script(email(to="c@example.com"), delegate(email(to="a@example.com")), delegate(email(to="b@example.com")))
+    thread = harness.start(turn)
+    (own,) = pending_requests(state_json(harness, thread))
+    assert SUBAGENT not in own
+    answer(harness, thread, own, {"type": "approve"})
+    assert [r["to"] for r in harness.sent()] == ["c@example.com"]
+    assert harness.state(thread).next == ("tools", "tools")
+    for request in reversed(pending_requests(state_json(harness, thread))):
+        answer(harness, thread, request, {"type": "approve"})
+    assert sorted(r["to"] for r in harness.sent()) == ["a@example.com", "b@example.com", "c@example.com"]
+    state = harness.state(thread)
+    assert state.next == ()
+    assert len(state.values[HITL_HISTORY]) == 3
 
 
 def test_a_subagent_still_runs_free_tools(harness: Harness) -> None:
