@@ -3,13 +3,15 @@
 Why not a plain `interrupt()`: LangGraph keeps only the interrupt and resume
 writes of an interrupted task, so whatever a node writes before it calls
 `interrupt()` is lost, under every durability mode. Here the request is written
-by a step that *completes*, the model's own, and the graph pauses only before
-the next one, the approval node:
+by a step that *completes*, the model's own, and the graph pauses only in a later
+one, the approval node:
 
-    model (+ pending_hitl) ─▶ planning ─▶ review_tool_calls ─▶ tools ─▶ model …
-                                 │       ▲ the pause: a static breakpoint before it (`agent`),
-                                 │         or interrupt(request) inside it (`agent_interrupt`)
-                                 └─ nothing pending: on to tools / end, past the approval node
+    agent:            model (+ pending_hitl) ─▶ route_turns ─▶ review_tool_calls ─▶ tools ─▶ …
+                                                   │         ▲ the pause: a static breakpoint before it
+                                                   └─ nothing pending: on to the tools or the end, past it
+    agent_interrupt:  model (+ pending_hitl) ─▶ review_tool_calls ─▶ tools ─▶ …
+                                                the pause: interrupt(request) in it;
+                                                nothing pending: it routes the turn on itself
 
 The gate's three hooks:
 
@@ -21,17 +23,18 @@ The gate's three hooks:
   (`agent.decisions`) and applies it: tool messages for rejected and answered
   calls, an entry in `hitl_history`, `pending_hitl` cleared; the agent loop then
   sends the approved calls to the tools. A dismissal closes the request without a
-  decision and ends the run. Each history entry is sealed (`agent.seal`). A refused
+  decision and ends the run. On `agent_interrupt` it also routes turns with nothing
+  pending (`agent.planning.route`). Each history entry is sealed (`agent.seal`). A refused
   answer changes nothing but `pending_hitl.error`, and the turn goes round again
-  (the model step, which does nothing while the request waits, and planning's
-  router) to pause at the approval node exactly as before.
+  (the model step, which does nothing while the request waits) to pause at the
+  approval node exactly as before.
 - Around every tool call it is the last line of defence: a call that already has
   a result never runs again, and a gated call runs only if the request answered
   last, sealed, approved or edited that very call (with the reviewer's arguments);
   an approved call that fails is recorded in the history entry's `outcomes`.
 
-The router that sends turns with nothing pending past the approval node is
-planning's after-model step (`agent.planning`), a step deep agents have anyway.
+The router (`agent.planning`) takes the place of the after-model step deep agents
+have anyway, planning's, whose check runs in the model's step here.
 A reply that starts several subagents goes on with each call in a tools task of
 its own (`agent.fanout`), from the router or from the approval node.
 
@@ -103,6 +106,7 @@ from agent.messages import (
     with_edit_notice,
 )
 from agent.notify import Notifier, notice_for
+from agent.planning import route
 from agent.policy import ToolPolicy
 from agent.seal import SEAL, is_sealed, seal
 from agent.settings import DEFAULT_PUBLIC_URL, Settings
@@ -453,26 +457,26 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         except GraphInterrupt:
             return None
 
-    @hook_config(can_jump_to=["model", "end"])
+    @hook_config(can_jump_to=["tools", "model", "end"])
     def after_model(  # type: ignore[override]  # a node may return a Command (see agent/fanout.py)
         self, state: ApprovalState, runtime: Runtime[Any]
     ) -> dict[str, Any] | Command[Any] | None:
         """Apply the answer to the pending request, or record why it was refused."""
         pending = state.get(PENDING_HITL)
         if not pending:
-            return None  # nothing waits: the agent loop goes on (and the tool guard stays on)
+            return route(state)  # nothing waits: the agent loop goes on (and the tool guard stays on)
         update = self._decide(state, pending)
         if runtime.store is not None:  # (a graph without a store keeps no trail)
             audit.write(runtime.store, audit.decided(pending, update))
         return _going_on(state, update)
 
-    @hook_config(can_jump_to=["model", "end"])
+    @hook_config(can_jump_to=["tools", "model", "end"])
     async def aafter_model(  # type: ignore[override]  # (as above)
         self, state: ApprovalState, runtime: Runtime[Any]
     ) -> dict[str, Any] | Command[Any] | None:
         pending = state.get(PENDING_HITL)
         if not pending:
-            return None
+            return route(state)
         update = self._decide(state, pending)
         if runtime.store is not None:
             await audit.awrite(runtime.store, audit.decided(pending, update))
@@ -676,8 +680,8 @@ def _going_on(state: ApprovalState, update: dict[str, Any]) -> dict[str, Any] | 
 
 def _refused(pending: PendingRequest, why: str) -> dict[str, Any]:
     """A refused answer changes nothing but the request's `error`. Round again: the model
-    step does nothing while the request waits, and the router stops the turn here once
-    more, now with the error in state."""
+    step does nothing while the request waits, and the turn stops here once more, now
+    with the error in state."""
     refused_request: PendingRequest = {**pending, "error": why}
     return {PENDING_HITL: refused_request, "jump_to": "model"}
 

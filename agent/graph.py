@@ -29,7 +29,7 @@ from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
 from agent.models.errors import ExplainModelErrors
 from agent.notify import Notifier
-from agent.planning import Planning
+from agent.planning import Planning, router
 from agent.policy import INTERRUPT_ON
 from agent.prompts import SYSTEM_PROMPT
 from agent.settings import Settings
@@ -78,9 +78,9 @@ def make_graph(
         model=model,
         tools=tools,
         system_prompt=SYSTEM_PROMPT,
-        # The gate first: its after-model step (the approval node) then runs last,
-        # after planning's, which routes turns with nothing pending past it.
-        middleware=[gate, Planning(), *explain, *middleware],  # type: ignore[list-item]  # deepagents types its state
+        # The gate first: its after-model step (the approval node) then runs last, after
+        # the router's, which at a breakpoint sends turns with nothing pending past it.
+        middleware=[gate, *router(pause), Planning(), *explain, *middleware],
         subagents=[subagent for subagent, _ in compiled],
         checkpointer=checkpointer,
         store=store,

@@ -29,7 +29,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agent.approval import ApprovalGate, tool_node_tools
 from agent.contract import APPROVAL_NODE, Pause
 from agent.notify import Notifier
-from agent.planning import RouteTurns
+from agent.planning import router
 from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
 from agent.prompts import SUBAGENT_PROMPT
 from agent.settings import Settings
@@ -65,7 +65,7 @@ def compile_subagent(
         system_prompt=spec["system_prompt"],
         middleware=[
             gate,
-            RouteTurns(),
+            *router(pause),
             FilesystemMiddleware(backend=backend),
             create_summarization_middleware(model, backend),
             PatchToolCallsMiddleware(),

@@ -17,7 +17,7 @@ from agent.approval import ApprovalGate
 from agent.contract import APPROVAL_NODE, PENDING_HITL, Pause
 from agent.email import NullEmailProvider
 from agent.models.offline import OfflineChatModel
-from agent.planning import PLANNING, RouteTurns
+from agent.planning import ROUTE_TURNS, router
 from agent.policy import INTERRUPT_ON
 from agent.settings import Settings
 from agent.tools import EMAIL_PATTERN, make_tools
@@ -26,7 +26,7 @@ from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 
 MODES: list[Durability] = ["sync", "async", "exit"]
-PLANNING_NODE = f"{PLANNING}.after_model"
+ROUTER_NODE = f"{ROUTE_TURNS}.after_model"
 
 
 def _latest_checkpoint_values(harness: Harness, thread_id: str) -> dict[str, Any]:
@@ -167,13 +167,13 @@ def test_a_plan_and_a_gated_call_wait_together_and_both_run(harness: Harness) ->
 
 
 @pytest.mark.parametrize("pause", ["breakpoint", "interrupt"])
-def test_the_router_alone_for_an_agent_without_planning(pause: Pause) -> None:
-    """`RouteTurns`: the gate in an agent without `write_todos`."""
+def test_the_gate_in_an_agent_without_planning(pause: Pause) -> None:
+    """The gate and its router (`RouteTurns` at a breakpoint) need no `write_todos`."""
     gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=Settings().seal_key)
     agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
         model=OfflineChatModel(),
         tools=make_tools(NullEmailProvider()),
-        middleware=[gate, RouteTurns()],
+        middleware=[gate, *router(pause)],
         checkpointer=InMemorySaver(),
     )
     if pause == "breakpoint":
@@ -192,8 +192,10 @@ def test_the_router_alone_for_an_agent_without_planning(pause: Pause) -> None:
     assert agent.get_state(config).next == ()
 
 
-def test_turns_without_a_request_never_run_the_approval_node(harness: Harness) -> None:
-    """Planning's step routes them past it: the gate adds no superstep to such a turn."""
+def test_turns_without_a_request_cost_no_superstep(harness: Harness) -> None:
+    """One step after the model routes them: the router at a breakpoint (never the
+    approval node, whose breakpoint would pause), the approval node on an interrupt."""
+    routes = ROUTER_NODE if harness.pause == "breakpoint" else APPROVAL_NODE
     config = harness.config("quiet")
     steps = [
         node
@@ -203,10 +205,9 @@ def test_turns_without_a_request_never_run_the_approval_node(harness: Harness) -
     assert steps == [
         "PatchToolCallsMiddleware.before_agent",
         "model",
-        PLANNING_NODE,
+        routes,
         "tools",
         "model",
-        PLANNING_NODE,
+        routes,
         "_ParentNotifierMiddleware.after_agent",
     ]
-    assert APPROVAL_NODE not in steps

@@ -15,7 +15,7 @@ from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import LoggingEmailProvider
 from agent.graph import make_graph
 from agent.models.offline import OfflineChatModel
-from agent.planning import Planning
+from agent.planning import Planning, router
 from agent.policy import INTERRUPT_ON
 from agent.seal import SEAL
 from agent.settings import Settings
@@ -90,7 +90,7 @@ def _with_skipper(harness: Harness, *, before_the_gate: bool) -> CompiledStateGr
     agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
         model=OfflineChatModel(),
         tools=make_tools(LoggingEmailProvider(harness.email_log)),
-        middleware=[SkipsReview(), gate, Planning()],  # after-model steps run last to first
+        middleware=[SkipsReview(), gate, *router(harness.pause), Planning()],  # after-model steps run last to first
         checkpointer=harness.checkpointer,
     )
     gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
