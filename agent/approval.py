@@ -361,7 +361,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
                     review["args_schema"] = schema
                 configs[call["name"]] = review
         if not actions:
-            return None  # (a subagent that may not ask: its tool guard refuses the calls)
+            return None
         created = clock.now()
         ttl = min(self._ttl(action["name"]) for action in actions)
         pending = PendingRequest(
