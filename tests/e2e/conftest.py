@@ -58,12 +58,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Served]:
-    served = serve(
-        tmp_path_factory.mktemp("site"),
-        {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())},
-    )
-    yield served
-    served.server.stop()
+    users = {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())}
+    with serve(tmp_path_factory.mktemp("site"), users) as served:
+        yield served
 
 
 Shot = Callable[[Page, str], None]

@@ -26,9 +26,8 @@ SEPARATION = re.compile(r"^Separation of duties: ada asked for this `send_email`
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Served]:
-    served = serve(tmp_path_factory.mktemp("team"), ENV)
-    yield served
-    served.server.stop()
+    with serve(tmp_path_factory.mktemp("team"), ENV) as served:
+        yield served
 
 
 def _values(team: Served, thread_id: str) -> dict[str, Any]:

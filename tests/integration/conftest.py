@@ -16,9 +16,8 @@ USERS = {"ada": "ada-token", "bob": "bob-token", "eve": "eve-token"}
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    running = serve(tmp_path_factory.mktemp("server"))
-    yield running
-    running.server.stop()
+    with serve(tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -32,9 +31,8 @@ async def client(served: Served) -> AsyncIterator[LangGraphClient]:
 def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A server of its own for the module, with the users in `USERS`."""
     env = {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())}
-    running = serve(tmp_path_factory.mktemp("users"), env)
-    yield running
-    running.server.stop()
+    with serve(tmp_path_factory.mktemp("users"), env) as running:
+        yield running
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ ENV = {
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    running = serve(tmp_path_factory.mktemp("team"), ENV)
-    yield running
-    running.server.stop()
+    with serve(tmp_path_factory.mktemp("team"), ENV) as running:
+        yield running
 
 
 @pytest.fixture

@@ -22,9 +22,8 @@ from tests.support.served import Served, serve
 
 @pytest.fixture(scope="module")
 def expiring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    running = serve(tmp_path_factory.mktemp("expiring"), {"APPROVAL_TTL_SECONDS": "0"})
-    yield running
-    running.server.stop()
+    with serve(tmp_path_factory.mktemp("expiring"), {"APPROVAL_TTL_SECONDS": "0"}) as running:
+        yield running
 
 
 async def test_the_sweep_closes_an_expired_request(expiring: Served, tmp_path: Path) -> None:

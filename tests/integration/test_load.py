@@ -22,9 +22,8 @@ PAGE = 50  # the inbox pages; some servers refuse `limit` over 100
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    running = serve(tmp_path_factory.mktemp("load"))
-    yield running
-    running.server.stop()
+    with serve(tmp_path_factory.mktemp("load")) as running:
+        yield running
 
 
 async def _pause_all(client: LangGraphClient, graph_id: str) -> list[str]:

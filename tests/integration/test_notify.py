@@ -109,14 +109,11 @@ def test_a_slow_receiver_does_not_hold_up_the_run(monkeypatch: pytest.MonkeyPatc
 def test_the_server_notifies_once_per_request(tmp_path: Path) -> None:
     with receiving(Receiver(free_port())) as receiver:
         env = {"NOTIFY_URL": receiver.url, "NOTIFY_SECRET": SECRET, "PUBLIC_URL": "https://agent.example.com"}
-        served = serve(tmp_path, env)
-        try:
+        with serve(tmp_path, env) as served:
             thread_id = served.cli_start(script(email()))
             approved = served.cli("approve", thread_id)
             assert approved.returncode == 0, approved.stderr
             (got,) = receiver.accepted(1)
-        finally:
-            served.server.stop()
     assert got.notice["thread_id"] == thread_id
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
     assert time.time() - int(got.headers["webhook-timestamp"]) < 3600

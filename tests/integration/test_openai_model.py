@@ -73,29 +73,23 @@ def test_a_wrong_key_is_one_clear_line(fake_openai: FakeOpenAI) -> None:
 def test_an_unreachable_provider_is_one_clear_line_in_the_cli(tmp_path: Path) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     env = {"MODEL": "openai:fake-gpt", "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": nowhere}
-    served = serve(tmp_path, env)
-    try:
+    with serve(tmp_path, env) as served:
         started = served.cli("start", "hello")
         assert started.returncode == 1
         (line,) = started.stderr.strip().splitlines()
         assert line.startswith("error: the run failed: The model call failed (MODEL=openai:fake-gpt): ")
         assert "ConnectionError: Connection error. Cannot reach" in line
         assert line.endswith(f"Cannot reach {nowhere} (OPENAI_BASE_URL): is it running, and is the address right?")
-    finally:
-        served.server.stop()
 
 
 def test_langgraph_dev_serves_the_openai_model(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
-    served = serve(
+    with serve(
         tmp_path,
         {"MODEL": "openai:fake-gpt", "OPENAI_API_KEY": fake_openai.api_key, "OPENAI_BASE_URL": fake_openai.base_url},
-    )
-    try:
+    ) as served:
         thread_id = served.cli_start("email ada@example.com about the launch")
         approved = served.cli("approve", thread_id)
         assert approved.returncode == 0, approved.stderr
         assert "Email sent to ada@example.com" in approved.stdout
         assert len(served.sent(thread_id)) == 1
         assert len(fake_openai.requests) == 2
-    finally:
-        served.server.stop()

@@ -11,25 +11,16 @@ from tests.support.served import serve
 
 
 async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path) -> None:
-    first = serve(tmp_path)
-    try:
+    with serve(tmp_path) as first:
         thread_id = first.cli_start(script(email()))
-    finally:
-        first.server.stop()  # Ctrl-C: the dev server saves its state on the way out
 
-    second = serve(tmp_path)
-    try:
-        client = second.client()
-        try:
+    with serve(tmp_path) as second:
+        async with second.client() as client:
             pending = await get_pending(client, thread_id)
             assert pending is not None
             assert pending.request["action_requests"][0]["args"] == email()["args"]
             assert (await client.threads.get_state(thread_id))["next"] == [APPROVAL_NODE]
             assert thread_id in [t.thread_id async for t in inbox(client)]
-        finally:
-            await client.aclose()
         approved = second.cli("approve", thread_id)
         assert approved.returncode == 0, approved.stderr
         assert len(second.sent(thread_id)) == 1
-    finally:
-        second.server.stop()

@@ -86,12 +86,9 @@ async def _answer(
 
 async def _assert_waiting(served: Served, thread_id: str, task_call_id: str) -> PendingRequest:
     """What a reloaded page sees (a new client): one request, the subagent's, and nothing of it in the parent."""
-    reloaded = served.client()
-    try:
+    async with served.client() as reloaded:
         assert await _status(reloaded, thread_id) == "interrupted"
         state = await _state(reloaded, thread_id)
-    finally:
-        await reloaded.aclose()
     (request,) = pending_requests(state)
     assert request[SUBAGENT] == GENERAL_PURPOSE
     assert request[TASK_CALL_ID] == task_call_id
@@ -253,21 +250,13 @@ async def test_parallel_subagents_are_answered_one_by_one(
 
 async def test_subagent_requests_pending_across_a_restart_are_answered_once(tmp_path: Path) -> None:
     """One restart for both graph ids: a thread of each waits on its subagent across it."""
-    first = serve(tmp_path)
-    try:
-        client = first.client()
-        try:
+    with serve(tmp_path) as first:
+        async with first.client() as client:
             threads = {graph_id: await pause(client, delegate(ADA), graph_id=graph_id) for graph_id in GRAPH_IDS}
             before = {graph_id: await _requests(client, thread_id) for graph_id, thread_id in threads.items()}
-        finally:
-            await client.aclose()
-    finally:
-        first.server.stop()  # Ctrl-C: the dev server saves its state on the way out
 
-    second = serve(tmp_path)
-    try:
-        client = second.client()
-        try:
+    with serve(tmp_path) as second:
+        async with second.client() as client:
             for graph_id, thread_id in threads.items():
                 (task_call_id,) = _task_call_ids((await _state(client, thread_id))["values"])
                 request = await _assert_waiting(second, thread_id, task_call_id)
@@ -278,10 +267,6 @@ async def test_subagent_requests_pending_across_a_restart_are_answered_once(tmp_
                 assert len(second.attempts(thread_id)) == 1
                 (entry,) = (await _state(client, thread_id))["values"][HITL_HISTORY]
                 assert entry[SUBAGENT] == GENERAL_PURPOSE
-        finally:
-            await client.aclose()
-    finally:
-        second.server.stop()
 
 
 @pytest.mark.parametrize("pause_kind", ["breakpoint", "interrupt"])

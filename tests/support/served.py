@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,13 @@ class Served:
         return match[1]
 
 
-def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Served:
+@contextmanager
+def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Served]:
+    """`langgraph dev` on a free port, stopped on the way out (like Ctrl-C: it saves its state)."""
     email_log = workdir / "emails.jsonl"
     server = DevServer(workdir=workdir, env={"EMAIL_LOG": str(email_log), **(extra_env or {})})
-    return Served(server=server.start(), email_log=email_log)
+    served = Served(server=server.start(), email_log=email_log)
+    try:
+        yield served
+    finally:
+        server.stop()
