@@ -75,8 +75,10 @@ from pydantic import BaseModel
 
 from agent import audit, clock
 from agent.approvers import OWNER_ANSWERS, Rule, User, WhoMayAnswer, current_user, requester
+from agent.binding import NOT_THE_APPROVED_CALL, changed, same_call, waiting_message, why_dropped
 from agent.contract import (
     ANSWER_FOR,
+    CANCEL,
     DECISION_TYPES,
     DISMISS,
     EXPIRE,
@@ -128,6 +130,8 @@ subagent's graph runs inside the call, so it sees the value)."""
 
 
 NOT_EXPIRED: Final = "This request has not expired: it expires at {expires_at}. Answer it instead."
+
+NO_APPROVAL: Final = "it needs a human's approval and none was given for this call."
 
 NO_ANSWER: Final = (
     "No answer was given: resume with Command(resume={'request_id': ..., 'decisions': [...]}), "
@@ -395,8 +399,10 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and not corrections:
             return response  # nothing to review, and `pending_hitl` is already null
         # `null` from the first turn on; a request that a new message left unanswered
-        # is dropped here (its calls never ran).
+        # ends here, on record (its calls never ran).
         update: dict[str, Any] = {PENDING_HITL: pending}
+        if dropped := state.get(PENDING_HITL):
+            update[HITL_HISTORY] = [self._cancelled(dropped, why_dropped(state["messages"], dropped))]
         if corrections:
             update["messages"] = list(corrections)  # same ids: they replace the false results in state
         return ExtendedModelResponse(model_response=response, command=Command(update=update))
@@ -404,32 +410,62 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
     ) -> ModelCallResult[Any]:
-        if request_is_waiting(request.state):
-            return ModelResponse(result=[])  # the request waits for its answer: nothing new to say
-        corrections = _false_results(request.state)
-        result = self._with_request(request, handler(_corrected(request, corrections)), corrections)
-        if made := _new_request(result):
-            if request.runtime.store is not None:
-                audit.write(request.runtime.store, audit.requested(made))
-            self._notify(made, request.runtime.store)
+        result = self._without_model(request)
+        if result is None:
+            corrections = _false_results(request.state)
+            result = self._with_request(request, handler(_corrected(request, corrections)), corrections)
+        if request.runtime.store is not None:
+            audit.write(request.runtime.store, _trail(request.state, result))
+        self._notify(_new_request(result), request.runtime.store)
         return result
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> ModelCallResult[Any]:
-        if request_is_waiting(request.state):
-            return ModelResponse(result=[])
-        corrections = _false_results(request.state)
-        result = self._with_request(request, await handler(_corrected(request, corrections)), corrections)
-        if made := _new_request(result):
-            if request.runtime.store is not None:
-                await audit.awrite(request.runtime.store, audit.requested(made))
-            self._notify(made, request.runtime.store)
+        result = self._without_model(request)
+        if result is None:
+            corrections = _false_results(request.state)
+            result = self._with_request(request, await handler(_corrected(request, corrections)), corrections)
+        if request.runtime.store is not None:
+            await audit.awrite(request.runtime.store, _trail(request.state, result))
+        self._notify(_new_request(result), request.runtime.store)
         return result
 
-    def _notify(self, made: PendingRequest, store: BaseStore | None) -> None:
+    def _without_model(self, request: ModelRequest[Any]) -> ModelCallResult[Any] | None:
+        """The model step's result when the model is not asked (`None`: ask it).
+
+        While a request waits there is nothing new to say. If its message was changed
+        under it (replaced by id), the request is cancelled on record instead: nothing
+        it showed runs, and the model hears so on the next turn.
+        """
+        state: Mapping[str, Any] = request.state
+        pending: PendingRequest | None = state.get(PENDING_HITL)
+        if pending and (why := changed(state["messages"], pending)):
+            message = waiting_message(state["messages"], pending)
+            closed = [
+                not_run(call["name"], call["id"], why)
+                for call in (message.tool_calls if message else [])
+                if existing_result(state["messages"], call["id"]) is None
+            ]
+            update = {
+                PENDING_HITL: None,
+                HITL_HISTORY: [self._cancelled(pending, why)],
+                "messages": [*_false_results(state), *closed],
+            }
+            return ExtendedModelResponse(model_response=ModelResponse(result=[]), command=Command(update=update))
+        if request_is_waiting(state):
+            return ModelResponse(result=[])
+        return None
+
+    def _cancelled(self, pending: PendingRequest, why: str) -> HistoryEntry:
+        """The history entry of a request that something else came before: it never runs."""
+        outcome = Outcome(status="cancelled", detail=why)
+        outcomes = {action["tool_call_id"]: outcome for action in pending["action_requests"]}
+        return self._entry(pending, [{"type": CANCEL} for _ in pending["action_requests"]], None, outcomes)
+
+    def _notify(self, made: PendingRequest | None, store: BaseStore | None) -> None:
         """Hand the notice of a new request to the notifier, which sends it in the background."""
-        if self.notifier is None:
+        if self.notifier is None or made is None:
             return
         show = frozenset(name for name, config in self.policy.items() if config.get("notify_args"))
         self.notifier.submit(notice_for(made, _thread_id(get_config()), self.public_url, show), store)
@@ -465,8 +501,10 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         pending = state.get(PENDING_HITL)
         if not pending:
             return route(state)  # nothing waits: the agent loop goes on (and the tool guard stays on)
-        update = self._decide(state, pending)
-        if runtime.store is not None:  # (a graph without a store keeps no trail)
+        # (a graph without a store keeps no trail, and has no memory beyond the thread)
+        ended = audit.ending(runtime.store, pending) if runtime.store is not None else None
+        update = self._decide(state, pending, ended)
+        if runtime.store is not None and ended is None:
             audit.write(runtime.store, audit.decided(pending, update))
         return _going_on(state, update)
 
@@ -477,18 +515,28 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         pending = state.get(PENDING_HITL)
         if not pending:
             return route(state)
-        update = self._decide(state, pending)
-        if runtime.store is not None:
+        ended = await audit.aending(runtime.store, pending) if runtime.store is not None else None
+        update = self._decide(state, pending, ended)
+        if runtime.store is not None and ended is None:
             await audit.awrite(runtime.store, audit.decided(pending, update))
         return _going_on(state, update)
 
-    def _decide(self, state: ApprovalState, pending: PendingRequest) -> dict[str, Any]:
+    def _decide(
+        self, state: ApprovalState, pending: PendingRequest, ended: audit.AuditRecord | None = None
+    ) -> dict[str, Any]:
+        if why := _closed_already(ended) or changed(state["messages"], pending):
+            # Decided once, ever (a fork brought it back), or not the call it showed: it ends here.
+            return self._close(state, pending, CANCEL, Outcome(status="cancelled", detail=why), why)
         answer = self._answer(pending)
         if has_expired(pending):  # whatever the answer: too late
             why = f"the request expired at {pending['expires_at']} without an answer."
             return self._close(state, pending, EXPIRE, Outcome(status="expired"), why)
         if answer is None and self._one_of_several():
             return {"jump_to": "model"}  # the answer was for a sibling subagent: wait on, unchanged
+        return self._answered(state, pending, answer)
+
+    def _answered(self, state: ApprovalState, pending: PendingRequest, answer: object) -> dict[str, Any]:
+        """The answer applied, or refused (`pending_hitl.error`), or the request dismissed."""
         user = current_user()
         if refusal := self._refusal(answer, pending, user):
             return _refused(pending, refusal)
@@ -516,10 +564,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         self, state: ApprovalState, pending: PendingRequest, decisions: Sequence[Mapping[str, Any]], answer_id: Any
     ) -> dict[str, Any]:
         by_call = {req["tool_call_id"]: d for req, d in zip(pending["action_requests"], decisions, strict=True)}
-        message = next(
-            (m for m in reversed(state["messages"]) if isinstance(m, AIMessage) and m.id == pending["message_id"]),
-            None,
-        )
+        message = waiting_message(state["messages"], pending)
         # Rejected and answered calls get their result now; approved ones go to the tools,
         # whose guard records how each went.
         answers = [
@@ -578,16 +623,17 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     # --- every tool call ---------------------------------------------------------------
 
-    def _decided(self, request: ToolCallRequest) -> tuple[str, Mapping[str, Any]] | None:
-        """The request answered last and its decision for exactly this call, if the approval node sealed it."""
+    def _decided(self, request: ToolCallRequest) -> tuple[str, ActionRequest, Mapping[str, Any]] | None:
+        """The request answered last, the call it showed and its decision, for this call id, if the
+        approval node sealed it."""
         history: list[HistoryEntry] = request.state.get(HITL_HISTORY) or []
         if not history or not is_sealed(history[-1], _thread_id(request.runtime.config), self.seal_key):
             return None
         last = history[-1]
         call_id = request.tool_call["id"]
         decisions = zip(last["action_requests"], last["decisions"], strict=False)
-        decision = next((d for a, d in decisions if a["tool_call_id"] == call_id), None)
-        return (last["request_id"], decision) if decision is not None else None
+        found = next(((a, d) for a, d in decisions if a["tool_call_id"] == call_id), None)
+        return (last["request_id"], *found) if found is not None else None
 
     def _guard(self, request: ToolCallRequest) -> ToolResult | Allowed:
         """A result in place of running the call, or how to run it."""
@@ -595,17 +641,21 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
             return Command()  # it runs in a task of its own (`agent.fanout`): no result here
         if done := existing_result(request.state.get("messages") or [], request.tool_call["id"]):
             return done  # the same message again (same id): nothing changes, nothing runs twice
-        if not self._gated(request):
-            return Allowed(request)
-        request_id, decision = self._decided(request) or ("", {})
+        return self._approved(request) if self._gated(request) else Allowed(request)
+
+    def _approved(self, request: ToolCallRequest) -> ToolResult | Allowed:
+        """A gated call runs only as the sealed decision for exactly this call says."""
+        call = request.tool_call
+        decided = self._decided(request)
+        request_id, action, decision = decided or ("", None, {})
+        if action is not None and not same_call(call, action):  # bound to the call as shown, nothing else
+            return not_run(call["name"], call["id"], NOT_THE_APPROVED_CALL)
         if decision.get("type") == "approve":
             return Allowed(request, request_id)
         if decision.get("type") == "edit":
-            edited = ToolCall(**{**request.tool_call, "args": decision["edited_action"]["args"]})
+            edited = ToolCall(**{**call, "args": decision["edited_action"]["args"]})
             return Allowed(request.override(tool_call=edited), request_id, edited=True)
-        call = request.tool_call
-        why = "it needs a human's approval and none was given for this call."
-        return not_run(call["name"], call["id"], why)
+        return not_run(call["name"], call["id"], NO_APPROVAL)
 
     def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], ToolResult]) -> ToolResult:
         allowed = self._guard(request)
@@ -672,6 +722,14 @@ class Allowed:
         return result
 
 
+def _closed_already(ended: audit.AuditRecord | None) -> str | None:
+    """Why a request whose ending is on record (`agent.audit.ending`) cannot be answered again,
+    unless that ending is this very run's (the step ran again after a crash)."""
+    if ended is None or ended.get("run_id") in (None, audit.current_run()):
+        return None
+    return f"the request was already {ended['event']} at {ended['at']}; a request is decided once."
+
+
 def _going_on(state: ApprovalState, update: dict[str, Any]) -> dict[str, Any] | Command[Any]:
     """An applied answer goes on to the tools, each call in a task of its own when the
     reply starts several subagents; a refused or closed one goes where it says."""
@@ -686,8 +744,23 @@ def _refused(pending: PendingRequest, why: str) -> dict[str, Any]:
     return {PENDING_HITL: refused_request, "jump_to": "model"}
 
 
-def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:
-    """The request the model's step made pending, if it made one."""
+def _update_of(result: ModelCallResult[Any]) -> Mapping[str, Any]:
+    """What the model's step writes besides the model's reply."""
     command = result.command if isinstance(result, ExtendedModelResponse) else None
     update = command.update if command is not None else None
-    return update.get(PENDING_HITL) if isinstance(update, Mapping) else None
+    return update if isinstance(update, Mapping) else {}
+
+
+def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:
+    """The request the model's step made pending, if it made one."""
+    made: PendingRequest | None = _update_of(result).get(PENDING_HITL)
+    return made
+
+
+def _trail(state: Mapping[str, Any], result: ModelCallResult[Any]) -> list[audit.AuditRecord]:
+    """The audit records of the model's step: the request it cancelled, the one it made."""
+    update = _update_of(result)
+    ended: PendingRequest | None = state.get(PENDING_HITL)
+    records = audit.decided(ended, {HITL_HISTORY: update[HITL_HISTORY]}) if ended and HITL_HISTORY in update else []
+    made = _new_request(result)
+    return records + (audit.requested(made) if made else [])

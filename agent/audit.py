@@ -6,7 +6,16 @@ the same record again instead of a second one:
 - `requested`: a request became pending (who asked, the tools, a digest of the args);
 - `answered`: decisions applied (who, the decisions, a digest of the args that run);
 - `refused`: an answer refused, and why;
-- `dismissed`, `expired`: closed without a decision.
+- `dismissed`, `expired`: closed without a decision;
+- `cancelled`: something came first (a new message, input that changed the waiting
+  call, or a request brought back from an earlier checkpoint).
+
+Each request has at most one ending (`answered`, `dismissed`, `expired`, `cancelled`),
+and records are written once: a record whose key exists is never written again
+(`write`), and the approval node reads a request's ending before it decides
+(`ending`), so a request decided once cannot be decided again from any checkpoint.
+Refusals are keyed by who was refused and why, at most `MAX_REFUSALS` per request,
+so one user's bad answers cannot flood another's trail.
 
 Records live in the store (the server's own persistence: PostgreSQL on a real
 deployment), under `("hitl_audit", <thread owner>)`, not in the thread, so deleting
@@ -19,15 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, NotRequired, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 from langgraph.config import get_config
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchOp
 
 from agent import clock
 from agent.approvers import current_user
+from agent.binding import ran_args
 from agent.contract import HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, HistoryEntry, PendingRequest
 
 AUDIT: Final = "hitl_audit"
@@ -36,7 +45,15 @@ AUDIT: Final = "hitl_audit"
 LOCAL_OWNER: Final = "local"
 """The owner recorded when the graph runs without a server's auth (in-process)."""
 
-Event = Literal["requested", "answered", "refused", "dismissed", "expired"]
+Event = Literal["requested", "answered", "refused", "dismissed", "expired", "cancelled"]
+
+ENDINGS: Final[tuple[Event, ...]] = ("answered", "dismissed", "expired", "cancelled")
+"""The events that end a request: each request has at most one."""
+
+MAX_REFUSALS: Final = 20
+"""Refusal records kept per request; later ones are not recorded."""
+
+_EVENT_OF_KIND: Final[Mapping[str, Event]] = {"dismiss": "dismissed", "expire": "expired", "cancel": "cancelled"}
 
 
 class AuditRecord(TypedDict):
@@ -52,6 +69,8 @@ class AuditRecord(TypedDict):
     """Per tool call id: SHA-256 of the arguments asked for (`requested`) or that run (`answered`)."""
     decisions: NotRequired[list[str]]
     error: NotRequired[str]
+    run_id: NotRequired[str | None]
+    """The server's run that wrote it (`None` in-process): a step run again after a crash is the same run."""
     subagent: NotRequired[str]
     task_call_id: NotRequired[str]
 
@@ -62,6 +81,15 @@ def namespace(owner: str) -> tuple[str, str]:
 
 def digest(args: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def current_run() -> str | None:
+    """The id of the server's run this step belongs to (`None` in-process, or outside a run)."""
+    try:
+        run_id = (get_config().get("configurable") or {}).get("run_id")
+    except RuntimeError:
+        return None
+    return str(run_id) if run_id else None
 
 
 def _context() -> tuple[str, str, str | None]:
@@ -91,6 +119,7 @@ def _record(
         who=who,
         tools=[action["name"] for action in request["action_requests"]],
         args_digest={call_id: digest(call_args) for call_id, call_args in args.items()},
+        run_id=current_run() if context is None else None,
     )
     for key in (SUBAGENT, TASK_CALL_ID):
         if key in request:
@@ -115,9 +144,9 @@ def decided(pending: PendingRequest, update: Mapping[str, Any]) -> list[AuditRec
         return []
     entry = entries[0]
     kinds = [str(d.get("type")) for d in entry["decisions"]]
-    event: Event = "dismissed" if kinds[0] == "dismiss" else "expired" if kinds[0] == "expire" else "answered"
+    event = _EVENT_OF_KIND.get(kinds[0], "answered")
     ran = {
-        action["tool_call_id"]: (d.get("edited_action") or {}).get("args", action["args"])
+        action["tool_call_id"]: ran_args(action, d)
         for action, d in zip(entry["action_requests"], entry["decisions"], strict=True)
         if d.get("type") in ("approve", "edit")
     }
@@ -136,18 +165,64 @@ def refused_by_api(request: PendingRequest, thread_id: str, owner: str, who: str
 def key(record: AuditRecord) -> str:
     """The record's key in its namespace (`namespace(record["owner"])`).
 
-    A step that runs again writes the same key; refusals can repeat, so each is its own.
+    A step that runs again writes the same key. A refusal is keyed by who was refused
+    and why: the same refusal again is the same record.
     """
-    repeat = f"/{uuid.uuid4().hex[:8]}" if record["event"] == "refused" else ""
-    return f"{record['thread_id']}/{record['request_id']}/{record['event']}{repeat}"
+    base = f"{record['thread_id']}/{record['request_id']}/{record['event']}"
+    if record["event"] != "refused":
+        return base
+    why = digest({"who": record["who"], "error": record.get("error")})[:16]
+    return f"{base}/{why}"
+
+
+def _ending_ops(request: PendingRequest) -> list[GetOp]:
+    thread_id, owner, _ = _context()
+    prefix = f"{thread_id}/{request['request_id']}"
+    return [GetOp(namespace(owner), f"{prefix}/{event}") for event in ENDINGS]
+
+
+def _first(items: Sequence[Any]) -> AuditRecord | None:
+    found = next((item for item in items if isinstance(item, Item)), None)
+    return cast("AuditRecord", found.value) if found is not None else None
+
+
+def ending(store: BaseStore, request: PendingRequest) -> AuditRecord | None:
+    """How `request` ended, if its ending is on record (in the thread's run)."""
+    return _first(store.batch(_ending_ops(request)))
+
+
+async def aending(store: BaseStore, request: PendingRequest) -> AuditRecord | None:
+    return _first(await store.abatch(_ending_ops(request)))
+
+
+def _refusal_count_op(record: AuditRecord) -> SearchOp:
+    where = {"thread_id": record["thread_id"], "request_id": record["request_id"], "event": "refused"}
+    return SearchOp(namespace(record["owner"]), filter=where, limit=MAX_REFUSALS)
+
+
+def _reads(records: Sequence[AuditRecord]) -> list[GetOp | SearchOp]:
+    """Per record: whether its key is taken, and for a refusal how many its request has."""
+    ops: list[GetOp | SearchOp] = [GetOp(namespace(r["owner"]), key(r)) for r in records]
+    return ops + [_refusal_count_op(r) for r in records if r["event"] == "refused"]
+
+
+def _new_puts(records: Sequence[AuditRecord], found: Sequence[Any]) -> list[PutOp]:
+    """The records not written yet, as puts (a refusal only while its request has fewer than MAX_REFUSALS)."""
+    counts = iter(found[len(records) :])
+    puts = []
+    for record, existing in zip(records, found[: len(records)], strict=True):
+        full = record["event"] == "refused" and len(next(counts)) >= MAX_REFUSALS
+        if existing is None and not full:
+            puts.append(PutOp(namespace(record["owner"]), key(record), dict(record), index=False))
+    return puts
 
 
 def write(store: BaseStore, records: Sequence[AuditRecord]) -> None:
-    """Append `records` (the gate calls it only when the graph has a store: without one, no trail)."""
-    for record in records:
-        store.put(namespace(record["owner"]), key(record), dict(record), index=False)
+    """Add `records`, each once (the gate calls it only when the graph has a store: without one, no trail)."""
+    if records:
+        store.batch(_new_puts(records, store.batch(_reads(records))))
 
 
 async def awrite(store: BaseStore, records: Sequence[AuditRecord]) -> None:
-    for record in records:
-        await store.aput(namespace(record["owner"]), key(record), dict(record), index=False)
+    if records:
+        await store.abatch(_new_puts(records, await store.abatch(_reads(records))))

@@ -53,6 +53,11 @@ EXPIRE: Final = "expire"
 `python -m client sweep`, sends); before then it is refused. History entries record it
 as one `{"type": "expire"}` per call."""
 
+CANCEL: Final = "cancel"
+"""Not an answer: how a history entry records a request that stopped waiting because
+something else came first (a new message, or input that changed the waiting call).
+One `{"type": "cancel"}` per call, with `outcomes` saying what cancelled it."""
+
 ANSWER_FOR: Final = "hitl_answer_for"
 """Run config key (`configurable`): the request a resume answers when several wait at
 static breakpoints (parallel subagents on `agent`, which have no interrupt ids to key a
@@ -104,14 +109,14 @@ class PendingRequest(TypedDict):
 class Outcome(TypedDict):
     """How one call of an answered request went, when it did not simply run."""
 
-    status: Literal["failed", "rejected", "answered", "dismissed", "expired"]
+    status: Literal["failed", "rejected", "answered", "dismissed", "expired", "cancelled"]
     """`failed`: approved (or edited), run, and it failed; the others: never run."""
     detail: NotRequired[str]
-    """For `failed`: the start of the tool's error."""
+    """For `failed`: the start of the tool's error; for `cancelled`: what cancelled the request."""
 
 
 class HistoryEntry(TypedDict):
-    """One answered request in `values.hitl_history`."""
+    """One request that stopped waiting, in `values.hitl_history`: answered, dismissed, expired or cancelled."""
 
     request_id: str
     action_requests: list[ActionRequest]

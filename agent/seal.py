@@ -3,8 +3,9 @@
 The auth layer refuses every client write to a thread's state, but a server
 without that layer (or a route it does not see) could still write a forged
 `hitl_history` entry. So the approval node seals each entry it writes, an
-HMAC-SHA256 over the thread, the request, the calls and the decisions, and the
-tool guard runs an approved call only when the entry's seal checks out.
+HMAC-SHA256 over the thread, the request, the calls (their tools and arguments)
+and the decisions, and the tool guard runs an approved call only when the entry's
+seal checks out.
 
 The key is `APPROVAL_KEY`; without it, a key derived from the server's auth
 secrets (its users' tokens, its JWT secret), which clients do not know once there
@@ -35,7 +36,8 @@ def _sealed_fields(entry: Mapping[str, Any], thread_id: str) -> bytes:
     fields = {
         "thread_id": thread_id,
         "request_id": entry["request_id"],
-        "calls": [[a["tool_call_id"], a["name"]] for a in entry["action_requests"]],
+        # Each call's tool and arguments too: an approval binds exactly the call shown (`agent.binding`).
+        "calls": [[a["tool_call_id"], a["name"], a["args"]] for a in entry["action_requests"]],
         "decisions": entry["decisions"],
         "decided_by": entry.get("decided_by"),
     }

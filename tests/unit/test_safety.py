@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.approval import ApprovalGate
-from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.contract import APPROVAL_NODE, CANCEL, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import LoggingEmailProvider
 from agent.graph import make_graph
 from agent.models.offline import OfflineChatModel
@@ -109,7 +109,10 @@ def test_a_step_that_jumps_to_the_tools_before_review_runs_nothing_gated(harness
     assert results["send_email"].status == "error"
     assert "needs a human's approval" in results["send_email"].text
     assert results["ls"].status == "success"
-    assert not state.values.get(HITL_HISTORY)
+    # The request stopped waiting when its call got that result: it ends on record, cancelled.
+    (ended,) = state.values[HITL_HISTORY]
+    assert [d["type"] for d in ended["decisions"]] == [CANCEL]
+    assert [o["status"] for o in ended["outcomes"].values()] == ["cancelled"]
 
 
 def test_a_step_that_jumps_to_the_tools_after_review_runs_no_rejected_call(harness: Harness) -> None:
