@@ -249,16 +249,16 @@ async def test_a_call_swapped_while_it_waits_never_runs(
         "tool_calls": [{**other, "id": action["tool_call_id"]}],
     }
     result = {"type": "tool", "id": human["id"], "tool_call_id": action["tool_call_id"], "content": "ok"}
-    await ada.runs.wait(thread_id, graph_id, input={"messages": [result, swapped]})
+    await ada.runs.wait(thread_id, graph_id, input=cast("Any", {"messages": [result, swapped]}))
     # The owner approves what the request showed: it is no longer pending, and nothing ran.
     late = {"resume": resume_for(request, [APPROVE])}
     with pytest.raises(httpx.HTTPStatusError):
         await ada.runs.wait(thread_id, graph_id, command=cast("Any", late))
     assert users_server.attempts(thread_id) == []
-    values = (await ada.threads.get_state(thread_id))["values"]
+    values = cast("dict[str, Any]", (await ada.threads.get_state(thread_id))["values"])
     assert not any(
         m["type"] == "tool" and m.get("name") == "write_file" and m.get("status") != "error" for m in values["messages"]
-    )  # type: ignore[call-overload]
-    (entry,) = [e for e in values[HITL_HISTORY] if e["request_id"] == request["request_id"]]  # type: ignore[call-overload]
+    )
+    (entry,) = [e for e in values[HITL_HISTORY] if e["request_id"] == request["request_id"]]
     assert [d["type"] for d in entry["decisions"]] == ["cancel"]
     assert entry["decided_by"] == "ada"
