@@ -459,9 +459,12 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
 
     def _cancelled(self, pending: PendingRequest, why: str) -> HistoryEntry:
         """The history entry of a request that something else came before: it never runs."""
-        outcome = Outcome(status="cancelled", detail=why)
+        return self._ending(pending, CANCEL, Outcome(status="cancelled", detail=why))
+
+    def _ending(self, pending: PendingRequest, kind: str, outcome: Outcome) -> HistoryEntry:
+        """The history entry of a request closed without a decision: `kind` and `outcome` for each call."""
         outcomes = {action["tool_call_id"]: outcome for action in pending["action_requests"]}
-        return self._entry(pending, [{"type": CANCEL} for _ in pending["action_requests"]], None, outcomes)
+        return self._entry(pending, [{"type": kind} for _ in pending["action_requests"]], None, outcomes)
 
     def _notify(self, made: PendingRequest | None, store: BaseStore | None) -> None:
         """Hand the notice of a new request to the notifier, which sends it in the background."""
@@ -607,17 +610,13 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         self, state: ApprovalState, pending: PendingRequest, kind: str, outcome: Outcome, why: str
     ) -> dict[str, Any]:
         """Close the request without a decision: dismissed (Agent Chat UI's "Mark as
-        Resolved") or expired. Nothing runs, the run ends."""
+        Resolved"), expired, or cancelled (decided once before, or its call changed).
+        Nothing runs, the run ends."""
         ids = {action["tool_call_id"] for action in pending["action_requests"]}
         message = last_ai_message(state["messages"])
         calls = message.tool_calls if message else []
         closed = [not_run(call["name"], call["id"], why) for call in calls if call["id"] in ids]
-        entry = self._entry(
-            pending,
-            [{"type": kind} for _ in pending["action_requests"]],
-            None,
-            {action["tool_call_id"]: outcome for action in pending["action_requests"]},
-        )
+        entry = self._ending(pending, kind, outcome)
         # The model hears of it on the next turn, from these tool messages.
         return {PENDING_HITL: None, HITL_HISTORY: [entry], "messages": closed, "jump_to": "end"}
 
@@ -759,8 +758,7 @@ def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:
 
 def _trail(state: Mapping[str, Any], result: ModelCallResult[Any]) -> list[audit.AuditRecord]:
     """The audit records of the model's step: the request it cancelled, the one it made."""
-    update = _update_of(result)
     ended: PendingRequest | None = state.get(PENDING_HITL)
-    records = audit.decided(ended, {HITL_HISTORY: update[HITL_HISTORY]}) if ended and HITL_HISTORY in update else []
+    records = audit.decided(ended, _update_of(result)) if ended else []  # (none while it waits on)
     made = _new_request(result)
     return records + (audit.requested(made) if made else [])
