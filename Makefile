@@ -9,6 +9,10 @@ STAMP  := $(VENV)/.installed
 PORT   ?=
 FIRST_FREE_PORT = $(shell $(PYTHON) -c "import socket; print(next(p for p in range(2024, 2124) \
 	if socket.socket().connect_ex(('127.0.0.1', p)) != 0))")
+# The v2 event-streaming protocol's routes, off for `make dev` and `make serve`: langgraph-api 0.16.7
+# drops langgraph.json's `http.disable_event_streaming`, and aegra reads only this. agent/auth.py
+# refuses every run the protocol starts anyway (docs/production.md).
+V2_OFF := FF_V2_EVENT_STREAMING=false
 # Postgres tests use this server and skip (one line) when it is not reachable.
 export DATABASE_URI ?= postgresql://postgres@127.0.0.1:5432/test
 
@@ -51,7 +55,7 @@ dev: install  ## serve the agent on http://127.0.0.1:2024 (or PORT, or the next 
 		echo "Serving on port $$port (2024 is taken). For the client: export LANGGRAPH_URL=http://127.0.0.1:$$port"; \
 	fi; \
 	echo "The inbox: http://127.0.0.1:$$port/inbox (token: demo-token)"; \
-	exec $(BIN)/langgraph dev --no-browser --port $$port
+	$(V2_OFF) exec $(BIN)/langgraph dev --no-browser --port $$port
 
 # `make serve`: the crash-safe local server (aegra on PostgreSQL, runs queued in Redis).
 SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/agent
@@ -62,7 +66,7 @@ serve: install aegra  ## a local server that a kill -9 loses nothing on: aegra, 
 	@$(BIN)/python -m harness.postgres "$(SERVE_DATABASE_URL)"
 	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
 	echo "Serving on http://127.0.0.1:$$port; clients: LANGGRAPH_URL=http://127.0.0.1:$$port LANGGRAPH_GRAPH=agent_interrupt"; \
-	DATABASE_URL="$(SERVE_DATABASE_URL)" REDIS_BROKER_ENABLED=true REDIS_URL="$(SERVE_REDIS_URL)" \
+	$(V2_OFF) DATABASE_URL="$(SERVE_DATABASE_URL)" REDIS_BROKER_ENABLED=true REDIS_URL="$(SERVE_REDIS_URL)" \
 		exec $(AEGRA_BIN) serve --host 127.0.0.1 --port $$port -c langgraph.json
 
 demo: install  ## against a running `make dev`: the whole approval story

@@ -1,21 +1,30 @@
 """Requests the auth handlers cannot judge, answered at the HTTP layer.
 
 An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
-(`client/web/app.py`), so it wraps the LangGraph API routes too:
+(`client/web/app.py`), so it wraps the LangGraph API routes too. It reads the body of
+`POST /threads` and of `POST /threads/{thread_id}/runs` (`/stream`, `/wait`; the thread
+id in any form the server takes: `agent.run_request`), safely (`agent.http_body`): a
+body nested too deep, not strict JSON or not an object, or a field the guard reads
+with the wrong type, gets a 4xx with one line, never a 500; the server's own errors
+on these routes get a one-line `detail` too.
 
 - `POST /threads` with `supersteps` writes the new thread's state without passing
   the `threads.update` handler (`agent/auth.py`) that refuses every other state
   write: refused with 403. (The graph would still run no forged approval: see
   `agent/seal.py`.)
+- A run that names a checkpoint (in any place the server takes one) other than the
+  thread's latest, or a checkpoint namespace or map, is refused with 409 and one line
+  before anything runs: from an earlier checkpoint LangGraph would run the thread's
+  past again, a request answered there pending once more. One naming the latest goes
+  on without it, from the latest when it starts (it may wait behind another run). A
+  run whose config sets LangGraph's own keys (`__pregel_...`) is refused with 403.
 - `Command(goto="__end__")` on a pending request (Agent Chat UI's "Mark as
   Resolved") becomes the contract's dismissal, `Command(resume={"dismiss": true})`:
   the request closes, no call runs, the history records who dismissed it.
 - A run that answers (`command.resume`) is refused with 409 and one line saying why
   when the thread has nothing pending (instead of running nothing in silence, or,
-  on a thread that never ran, failing inside the server with a `TypeError`), and
-  when it names a checkpoint other than the thread's latest (a fork: LangGraph
-  would replay the answer given there before, not this one). The thread's state is
-  read through the same API, as the same user.
+  on a thread that never ran, failing inside the server with a `TypeError`).
+  The thread's state is read through the same API, as the same user.
 - An answer from a user who may not answer the request (`agent.approvers`: roles,
   separation of duties) is refused with 403 and one line saying why.
 - With several requests pending (parallel subagents), an answer naming one by
@@ -27,16 +36,16 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import httpx
 from langgraph.constants import END
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent import run_request
 from agent.approver_api import on_behalf, record_refusal
 from agent.approvers import User, who_may_answer
-from agent.asgi import read_body, send_json
+from agent.asgi import Refused, one_line_errors, read_body, send_json
 from agent.auth import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -44,21 +53,17 @@ from agent.auth import (
     signed_in,
 )
 from agent.contract import DISMISS, EXPIRE
+from agent.http_body import json_object
 from agent.pending import AmbiguousAnswer, addressed, targets
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
     "Create the thread empty, then run the agent on it."
 )
-EARLIER_CHECKPOINT = (
-    "This answer is addressed to checkpoint {named} of thread {thread_id}, not to its latest one "
-    "({latest}): answers go to the request pending now. Leave `checkpoint` out, or read it again."
-)
 NOTHING_PENDING = (
     "Nothing is pending on thread {thread_id}: there is no request to answer (it may have been answered "
     "already). Read `values.pending_hitl` with threads.get_state before answering."
 )
-RUNS = re.compile(r"^/threads/(?P<thread_id>[0-9a-fA-F-]{32,36})/runs(?:/stream|/wait)?/?$")
 FORWARDED_HEADERS = (
     b"authorization",
     b"x-api-key",
@@ -77,40 +82,68 @@ class GuardRequests:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", "")).rstrip("/")
-        runs = RUNS.match(path)
-        if scope["type"] != "http" or scope["method"] != "POST" or (path != "/threads" and not runs):
+        thread_id = run_request.run_thread(path) if scope["type"] == "http" else None
+        if scope["type"] != "http" or scope["method"] != "POST" or (path != "/threads" and thread_id is None):
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
-        payload = _json(body)
-        if path == "/threads" and payload.get("supersteps"):
-            await _refuse(send, 403, STATE_ON_CREATE)
-            return
-        command = payload.get("command")
-        if runs and isinstance(command, dict) and _is_dismissal(command):
-            # Agent Chat UI's "Mark as Resolved": said in the contract's own words.
-            payload["command"] = {"resume": {DISMISS: True}}
-            body = json.dumps(payload).encode()
-            scope = _with_length(scope, len(body))
-            command = payload["command"]
-        if runs and isinstance(command, dict) and "resume" in command:
-            state = await self._state(scope, runs["thread_id"])
-            if state is not None:
-                if refusal := _refusal(state, runs["thread_id"], payload):
-                    await _refuse(send, 409, refusal)
-                    return
-                if forbidden := _not_theirs(scope, state, command["resume"]):
-                    await self._record_refusal(scope, runs["thread_id"], state, command["resume"], forbidden)
-                    await _refuse(send, 403, forbidden)
-                    return
-                delivery = addressed(state, command["resume"])
-                if delivery.resume is not command["resume"] or delivery.configurable:
-                    # to the one request it names
-                    payload["command"] = {**command, "resume": delivery.resume}
-                    payload["config"] = delivery.config(payload.get("config") or {})
-                    body = json.dumps(payload).encode()
+        try:
+            if body.strip():  # (an empty one: the server's own validation answers it)
+                payload = json_object(body)
+                sent = await self._run(scope, thread_id, payload) if thread_id else _new_thread(payload)
+                if sent is not payload:
+                    body = json.dumps(sent).encode()
                     scope = _with_length(scope, len(body))
-        await self.app(scope, _replay(body, receive), send)
+        except Refused as refused:  # (a bad body too)
+            await send_json(send, refused.status, {"detail": refused.detail})
+            return
+        await self.app(scope, _replay(body, receive), one_line_errors(send))
+
+    async def _run(self, scope: Scope, thread_id: str, run: dict[str, Any]) -> dict[str, Any]:
+        """The run to send on (`run` itself when unchanged); raises `Refused`."""
+        if why := run_request.malformed(run):
+            raise Refused(422, why)
+        if why := run_request.internal(run):
+            raise Refused(403, why)
+        named = run_request.named_checkpoints(run)
+        command = run.get("command")
+        if command is not None and _is_dismissal(command):
+            # Agent Chat UI's "Mark as Resolved": said in the contract's own words.
+            command = {"resume": {DISMISS: True}}
+            run = {**run, "command": command}
+        answers = command is not None and "resume" in command
+        if not named and not answers:
+            return run
+        state = await self._state(scope, thread_id, create=run.get("if_not_exists") == "create")
+        if state is None:
+            return run  # not found, not allowed, ...: the API itself answers the run with that
+        if why := run_request.fork(named, (state.get("checkpoint") or {}).get("checkpoint_id"), thread_id):
+            raise Refused(409, why)
+        if named:  # the latest: the run goes on from whatever is the latest when it starts
+            run = run_request.unpinned(run)
+        return await self._answer(scope, thread_id, state, run, run["command"]["resume"]) if answers else run
+
+    async def _answer(
+        self, scope: Scope, thread_id: str, state: dict[str, Any], run: dict[str, Any], resume: Any
+    ) -> dict[str, Any]:
+        """The run, addressed to the request its answer is for; raises `Refused`."""
+        if not state.get("next"):
+            raise Refused(409, NOTHING_PENDING.format(thread_id=thread_id))
+        try:
+            delivery = addressed(state, resume)
+        except AmbiguousAnswer as ambiguous:
+            raise Refused(409, str(ambiguous)) from None
+        if forbidden := _not_theirs(scope, state, resume):
+            await self._record_refusal(scope, thread_id, state, resume, forbidden)
+            raise Refused(403, forbidden)
+        if delivery.resume is resume and not delivery.configurable:
+            return run
+        # to the one request it names
+        return {
+            **run,
+            "command": {**run["command"], "resume": delivery.resume},
+            "config": delivery.config(run.get("config") or {}),
+        }
 
     async def _record_refusal(self, scope: Scope, thread_id: str, state: dict[str, Any], resume: Any, why: str) -> None:
         """Add the refused answer to the audit trail (the graph never sees it), as the caller."""
@@ -120,31 +153,27 @@ class GuardRequests:
             async with on_behalf(self.app, user) as api:
                 await record_refusal(api, thread_id, found[0], user, why)
 
-    async def _state(self, scope: Scope, thread_id: str) -> dict[str, Any] | None:
-        """The thread's state with its subagents', read through the API as the caller."""
+    async def _state(self, scope: Scope, thread_id: str, create: bool) -> dict[str, Any] | None:
+        """The thread's state with its subagents', read through the API as the caller.
+
+        A thread that does not exist yet has no checkpoint: with `create`, its empty state."""
         headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
         transport = httpx.ASGITransport(app=self.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://guard") as api:
             response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"}, headers=headers)
+        if response.status_code == 404 and create:
+            return {"checkpoint": None, "next": []}
         if response.status_code != 200:
-            return None  # not found, not allowed, ...: the API itself answers the run with that
+            return None
         state = response.json()
         return state if isinstance(state, dict) else None
 
 
-def _refusal(state: dict[str, Any], thread_id: str, payload: dict[str, Any]) -> str | None:
-    """Why this answer cannot be taken; `None` if it can."""
-    latest = (state.get("checkpoint") or {}).get("checkpoint_id")
-    named = _named_checkpoint(payload)
-    if named and latest and named != latest:
-        return EARLIER_CHECKPOINT.format(named=named, thread_id=thread_id, latest=latest)
-    if not state.get("next"):
-        return NOTHING_PENDING.format(thread_id=thread_id)
-    try:
-        addressed(state, payload["command"]["resume"])
-    except AmbiguousAnswer as ambiguous:
-        return str(ambiguous)
-    return None
+def _new_thread(payload: dict[str, Any]) -> dict[str, Any]:
+    """`POST /threads`, unless it writes the new thread's state; raises `Refused`."""
+    if payload.get("supersteps"):
+        raise Refused(403, STATE_ON_CREATE)
+    return payload
 
 
 def _not_theirs(scope: Scope, state: dict[str, Any], resume: Any) -> str | None:
@@ -174,22 +203,6 @@ def _with_length(scope: Scope, length: int) -> Scope:
     return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
-def _named_checkpoint(payload: dict[str, Any]) -> str | None:
-    """The checkpoint a run names, in any of the places the API takes it."""
-    configurable = (payload.get("config") or {}).get("configurable") or {}
-    checkpoint = payload.get("checkpoint") or {}
-    named = payload.get("checkpoint_id") or checkpoint.get("checkpoint_id") or configurable.get("checkpoint_id")
-    return str(named) if named else None
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body or b"{}")
-    except ValueError:
-        return {}  # not JSON: the server's own validation answers it
-    return payload if isinstance(payload, dict) else {}
-
-
 def _replay(body: bytes, receive: Receive) -> Receive:
     """A `receive` that gives the body already read, then defers to the real one (for disconnects)."""
     given = False
@@ -202,7 +215,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replayed
-
-
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    await send_json(send, status, {"detail": detail})

@@ -49,7 +49,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final, cast
 
 from langchain.agents.middleware import (
@@ -94,7 +94,7 @@ from agent.contract import (
     PendingRequest,
     ReviewConfig,
 )
-from agent.decisions import DecisionRefused, check_answer
+from agent.decisions import NOT_EXPIRED, DecisionRefused, check_answer
 from agent.fanout import TASK_TOOL, each_in_own_task, left_to_own_task, starts_subagents_together
 from agent.messages import (
     ToolResult,
@@ -128,8 +128,6 @@ _task_call: ContextVar[TaskCall | None] = ContextVar("task_call", default=None)
 """Set by the parent's gate around each `task` call, read by the subagent's gate (the
 subagent's graph runs inside the call, so it sees the value)."""
 
-
-NOT_EXPIRED: Final = "This request has not expired: it expires at {expires_at}. Answer it instead."
 
 NO_APPROVAL: Final = "it needs a human's approval and none was given for this call."
 
@@ -180,8 +178,7 @@ def _now() -> str:
 
 
 def has_expired(pending: PendingRequest) -> bool:
-    expires_at = pending.get("expires_at")
-    return expires_at is not None and clock.now() >= datetime.fromisoformat(expires_at)
+    return clock.passed(pending.get("expires_at"))
 
 
 def is_dismissal(answer: object, pending: PendingRequest) -> bool:
@@ -559,7 +556,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         `expire`, or a user who may not answer this request."""
         if answer is None:
             return NO_ANSWER
-        if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:
+        if isinstance(answer, Mapping) and answer.get(EXPIRE) is True:  # (it has not expired: see _decide)
             return NOT_EXPIRED.format(expires_at=pending["expires_at"])
         return self.who.refusal(user, pending)
 

@@ -12,15 +12,18 @@ approver's behalf:
     POST /approvals/{thread_id}   {"resume": <the contract's answer>} -> runs it, as the caller;
                                   {"thread_id", "status", "pending": [the requests still open to them]}
 
-Errors are one line of JSON `detail`: 401 (no or a bad token), 403 (this user may
-not answer this request: why), 404 (no such thread or request), 409 (nothing pending,
-or several and none named).
+Errors are one line of JSON `detail`: 400 (a body that is not strict JSON, or nests too
+deep: `agent.http_body`), 401 (no or a bad token), 403 (this user may not answer this
+request: why), 404 (no such thread), 409 (the request is not pending, or it was
+closed instead of answered: it had expired), 422 (no answer; or the graph refused
+the answer, and the request still waits: `pending_hitl.error`). A 200 means the
+answer was applied.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import uuid
 from typing import Any, Final
 
 import httpx
@@ -29,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent import audit
 from agent.approvers import User, who_may_answer
-from agent.asgi import read_body, send_json
+from agent.asgi import Refused, read_body, send_json, shown
 from agent.auth import (
     ON_BEHALF,
     ON_BEHALF_HEADER,
@@ -39,12 +42,18 @@ from agent.auth import (
     service_token,
     signed_in,
 )
-from agent.contract import GRAPH_ID, PendingRequest
-from agent.pending import pending_requests
+from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
+from agent.decisions import DecisionRefused, check_answer, check_expire
+from agent.http_body import parse
+from agent.pending import history_of, pending_requests
 
 ROUTE: Final = "/approvals"
-ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[0-9a-fA-F-]{{32,36}})$")
+ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[^/]+)$")
 PAGE = 100
+NO_ANSWER: Final = 'Send {"resume": {"request_id": ..., "decisions": [...]}}.'
+NOT_APPLIED: Final = "Request {request_id} still waits: this answer was not applied. Read it again, and answer it."
+EXPIRED: Final = "Request {request_id} had expired (at {expires_at}): it is closed instead, and nothing ran."
+CANCELLED: Final = "Request {request_id} is closed instead of answered, and nothing ran: {why}"
 
 
 class ApprovalRoutes:
@@ -68,7 +77,14 @@ class ApprovalRoutes:
             if path == ROUTE and scope["method"] == "GET":
                 status, body = 200, await _open_to(api, user)
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
-                status, body = await _answer(api, user, match["thread_id"], await _body(receive))
+                try:
+                    raw = await read_body(receive)
+                    status, body = (
+                        200,
+                        await _answer(api, user, match["thread_id"], parse(raw) if raw.strip() else None),
+                    )
+                except Refused as refused:  # (a bad body too)
+                    status, body = refused.status, {"detail": refused.detail}
             else:
                 status, body = 405, {"detail": "GET /approvals, or POST /approvals/<thread id> with {resume}."}
         await send_json(send, status, body)
@@ -101,8 +117,11 @@ async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: Pendin
 
 async def _requests_on(api: httpx.AsyncClient, thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
     response = await api.get(f"/threads/{thread['thread_id']}/state", params={"subgraphs": "true"})
-    if response.status_code != 200:
-        return []
+    return _open_in(response.json(), thread, user) if response.status_code == 200 else []
+
+
+def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
+    """The requests pending in `state` (a thread's) that `user` may answer, as the routes list them."""
     metadata = thread.get("metadata") or {}
     return [
         {
@@ -111,7 +130,7 @@ async def _requests_on(api: httpx.AsyncClient, thread: dict[str, Any], user: Use
             "graph_id": metadata.get("graph_id") or GRAPH_ID,
             "request": request,
         }
-        for request in pending_requests(response.json())
+        for request in pending_requests(state)
         if who_may_answer(request).may_answer(user, request)
     ]
 
@@ -130,24 +149,13 @@ async def _open_to(api: httpx.AsyncClient, user: User) -> list[dict[str, Any]]:
         offset += PAGE
 
 
-async def _answer(api: httpx.AsyncClient, user: User, thread_id: str, payload: Any) -> tuple[int, dict[str, Any]]:
+async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any) -> dict[str, Any]:
+    """Run the answer `payload` carries, as `user`: what waits for them after it; raises `Refused`."""
     resume = payload.get("resume") if isinstance(payload, dict) else None
     if not isinstance(resume, dict):
-        return 422, {"detail": 'Send {"resume": {"request_id": ..., "decisions": [...]}}.'}
-    thread = await api.get(f"/threads/{thread_id}")
-    if thread.status_code != 200:
-        return 404, {"detail": f"No thread {thread_id}."}
-    state = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
-    pending = pending_requests(state)
-    named = resume.get("request_id")
-    request: PendingRequest | None = next((r for r in pending if r["request_id"] == named), None)
-    if request is None:  # naming only the requests this user may answer, if any
-        yours = [r["request_id"] for r in pending if who_may_answer(r).may_answer(user, r)]
-        return 409, {"detail": f"Request {named!r} is not pending on thread {thread_id} (yours: {yours or 'none'})."}
-    if why := who_may_answer(request).refusal(user, request):
-        await record_refusal(api, thread_id, request, user, why)
-        return 403, {"detail": why}
-    metadata = thread.json().get("metadata") or {}
+        raise Refused(422, NO_ANSWER)
+    thread_id, metadata, request = await _asked(api, user, thread, resume)
+    _check_shape(resume, request)
     run = {
         "assistant_id": metadata.get("graph_id") or GRAPH_ID,
         "command": {"resume": resume},
@@ -155,10 +163,68 @@ async def _answer(api: httpx.AsyncClient, user: User, thread_id: str, payload: A
     }
     response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
     if response.status_code >= 400:
-        return response.status_code, {"detail": _detail(response)}
-    still = await _requests_on(api, {"thread_id": thread_id, "metadata": metadata}, user)
+        raise Refused(response.status_code, _detail(response))
+    after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
+    _check_applied(after, request, resume)
     status = (await api.get(f"/threads/{thread_id}")).json().get("status")
-    return 200, {"thread_id": thread_id, "status": status, "pending": still}
+    still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
+    return {"thread_id": thread_id, "status": status, "pending": still}
+
+
+async def _asked(
+    api: httpx.AsyncClient, user: User, thread: str, resume: dict[str, Any]
+) -> tuple[str, dict[str, Any], PendingRequest]:
+    """The thread (its canonical id, its metadata) and the pending request `resume` names, if
+    `user` may answer it; raises `Refused`."""
+    try:
+        thread_id = str(uuid.UUID(thread))  # as the server stores it (it takes other spellings)
+    except ValueError:
+        raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
+    found = await api.get(f"/threads/{thread_id}")
+    if found.status_code != 200:
+        raise Refused(404, f"No thread {thread_id}.")
+    state = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
+    pending = pending_requests(state)
+    named = resume.get("request_id")
+    request: PendingRequest | None = next((r for r in pending if r["request_id"] == named), None)
+    if request is None:  # naming only the requests this user may answer, if any
+        yours = [r["request_id"] for r in pending if who_may_answer(r).may_answer(user, r)]
+        raise Refused(409, f"Request {shown(named)} is not pending on thread {thread_id} (yours: {yours or 'none'}).")
+    if why := who_may_answer(request).refusal(user, request):
+        await record_refusal(api, thread_id, request, user, why)
+        raise Refused(403, why)
+    return thread_id, found.json().get("metadata") or {}, request
+
+
+def _check_shape(resume: dict[str, Any], request: PendingRequest) -> None:
+    """Raises `Refused` (422) for an answer that does not fit `request`, before anything runs.
+
+    The graph's own check (`agent.decisions`), short of the tools' argument schemas, which
+    only the graph has: an edit that does not fit its tool is refused there (`_check_applied`)."""
+    try:
+        if resume.get(EXPIRE) is True:
+            check_expire(resume, request)
+        elif resume.get(DISMISS) is not True:  # (a dismissal: the graph decides who may)
+            check_answer(resume, request, {})
+    except DecisionRefused as refused:
+        raise Refused(422, " ".join(str(refused).split())) from None
+
+
+def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> None:
+    """Raises `Refused` when the answer to `request` did not apply, as the thread's state after its run says."""
+    request_id = request["request_id"]
+    if waiting := next((r for r in pending_requests(state) if r["request_id"] == request_id), None):
+        if error := waiting.get("error"):  # refused by the graph, which says why
+            raise Refused(422, " ".join(str(error).split()))
+        raise Refused(409, NOT_APPLIED.format(request_id=request_id))
+    entries = history_of(state, request_id)
+    kinds = {d.get("type") for d in entries[-1].get("decisions") or [] if isinstance(d, dict)} if entries else set()
+    if EXPIRE in kinds and resume.get(EXPIRE) is not True:  # (closing it was what the sweep asked)
+        raise Refused(409, EXPIRED.format(request_id=request_id, expires_at=request.get("expires_at")))
+    if CANCEL in kinds:
+        outcomes = entries[-1].get("outcomes") or {}
+        why = next((str(o["detail"]) for o in outcomes.values() if isinstance(o, dict) and o.get("detail")), "")
+        raise Refused(409, CANCELLED.format(request_id=request_id, why=" ".join(why.split()) or "cancelled."))
 
 
 def _detail(response: httpx.Response) -> str:
@@ -166,10 +232,3 @@ def _detail(response: httpx.Response) -> str:
         return str(response.json().get("detail") or response.text)
     except ValueError:
         return response.text
-
-
-async def _body(receive: Receive) -> Any:
-    try:
-        return json.loads(await read_body(receive) or b"null")
-    except ValueError:
-        return None

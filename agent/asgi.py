@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Final
 
-from starlette.types import Receive, Send
+from starlette.types import Message, Receive, Send
+
+_PROPERTY: Final = re.compile(r'\["properties"\]\["([^"]+)"\]')
+
+
+class Refused(Exception):
+    """A request answered by the HTTP layer itself: `status`, and a one-line `detail`."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -25,3 +37,49 @@ async def send_json(send: Send, status: int, body: Any) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A client's value in an error detail: quoted and escaped, so the detail stays one line; cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def one_line(detail: str) -> str:
+    """An error detail on one line: its first, and where the schema path says it failed
+    (the server's validation errors span several lines, with a schema dump)."""
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return lines[0] if lines else detail
+    fields = _PROPERTY.findall(detail)
+    return f"{lines[0]} (at `{'.'.join(fields)}`)" if fields else lines[0]
+
+
+def one_line_errors(send: Send) -> Send:
+    """A `send` that gives the server's own JSON errors a one-line `detail`, as ours have."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def sending(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start" and message["status"] >= 400:
+            start = message  # held until the body is whole
+            return
+        if start is None or message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = b"".join(chunks)
+        try:
+            error = json.loads(body)
+        except ValueError:
+            error = None
+        if isinstance(error, dict) and isinstance(detail := error.get("detail"), str) and "\n" in detail:
+            body = json.dumps({**error, "detail": one_line(detail)}).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return sending

@@ -13,7 +13,14 @@ runs: stream, wait, resume) is filtered by owner, so another user gets 404, as i
 the thread did not exist. Only an answer through the contract changes a pending
 request: writing a thread's state (`update_state`, `supersteps`), `Command(update=...)`,
 `Command(goto=...)`, copies and runs without a thread are refused with 403 and one
-line saying why. The store holds the audit trail (`agent/audit.py`): a user may read
+line saying why. So is every run that could go around the approval, on any route
+that starts one (REST, stateless, batch, the v2 protocol, crons): one started by the
+v2 event-streaming protocol, one with its own breakpoints (`interrupt_before`,
+`interrupt_after`), `multitask_strategy` `interrupt` or `rollback`, and one that names
+a checkpoint (no time travel, no forks). Crons are refused. These rules live here
+because every route the server authorizes passes them; the HTTP guard
+(`agent/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
+The store holds the audit trail (`agent/audit.py`): a user may read
 their own records; nobody may write or delete any. Anything not allowed here is denied.
 """
 
@@ -25,7 +32,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, cast
 
 import jwt
 from langgraph_sdk import Auth
@@ -192,25 +199,106 @@ async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUp
     return {OWNER: ctx.user.identity}
 
 
+V2_RUN: Final = "__event_streaming_v2"
+"""The key langgraph-api sets in the `configurable` of every run its v2 protocol starts
+(`langgraph_api.event_streaming.constants.EVENT_STREAMING_V2_CONFIG_KEY`)."""
+CHECKPOINT_KEYS: Final = ("checkpoint_id", "checkpoint_ns", "checkpoint_map")
+V2_PROTOCOL: Final = (
+    "The v2 event-streaming protocol (/threads/{id}/commands, /threads/{id}/stream/events) starts and "
+    "answers runs past this server's checks, so it is off here: use POST /threads/{id}/runs (the SDKs' runs.*)."
+)
+OWN_BREAKPOINTS: Final = (
+    "`{field}` is refused: the agent sets its own breakpoints, and a run's own would keep it from pausing "
+    "for approval (or loop its approval step). Leave `{field}` out."
+)
+CANCELLING_STRATEGY: Final = (
+    'multitask_strategy="{strategy}" is refused: it cancels the run in flight, which may be carrying out an '
+    'approved call, and can drop its result with the email already sent. Use "reject" or "enqueue".'
+)
+NAMED_CHECKPOINT: Final = (
+    "Runs go on from the thread's latest checkpoint; leave checkpoint out (this run names `{field}`): "
+    "from an earlier one a decided request would be pending again."
+)
+CRONS: Final = (
+    "Crons are refused: a cron starts runs later, with nobody watching, on a thread where a request may "
+    "be waiting. Start each run yourself (runs.create, runs.wait)."
+)
+
+
+def _run_fields(value: Auth.types.RunsCreate) -> Mapping[str, Any]:
+    """The run a client asked for: langgraph-api nests it in `kwargs` (a checkpoint it names is
+    merged into `config.configurable` by then); aegra gives the request's own fields."""
+    kwargs = value.get("kwargs")
+    return kwargs if isinstance(kwargs, dict) else cast("Mapping[str, Any]", value)
+
+
+def _is_v2(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> bool:
+    """Started by the v2 protocol: langgraph-api marks the run's config; aegra gives the command itself."""
+    places = ((run.get("config") or {}).get("configurable"), run.get("context"))
+    marked = any(isinstance(place, dict) and place.get(V2_RUN) for place in places)
+    return marked or isinstance(cast("Mapping[str, Any]", value).get("method"), str)
+
+
+def _named_checkpoint(run: Mapping[str, Any]) -> str | None:
+    """Where the run names a checkpoint (or a checkpoint namespace or map), if it does."""
+    if run.get("checkpoint_id"):
+        return "checkpoint_id"
+    places = {
+        "checkpoint": run.get("checkpoint"),
+        "config.configurable": (run.get("config") or {}).get("configurable"),
+        "context": run.get("context"),
+    }
+    for field, place in places.items():
+        # (an empty one names nothing: Agent Chat UI sends `checkpoint_ns: ""`)
+        if isinstance(place, dict) and (key := next((k for k in CHECKPOINT_KEYS if place.get(k)), None)):
+            return f"{field}.{key}"
+    return None
+
+
+def _steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> str | None:
+    """Why this run could go around the approval, whoever starts it; `None` if it cannot."""
+    for field in ("interrupt_before", "interrupt_after"):
+        if run.get(field):  # `[]` or none: the graph's own breakpoints
+            return OWN_BREAKPOINTS.format(field=field)
+    strategy = value.get("multitask_strategy")
+    if strategy in ("interrupt", "rollback"):
+        return CANCELLING_STRATEGY.format(strategy=strategy)
+    if named := _named_checkpoint(run):
+        return NAMED_CHECKPOINT.format(field=named)
+    return None
+
+
 @auth.on.threads.create_run
 async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) -> Auth.types.FilterType | None:
-    """Runs on one's own threads, with new input or an answer; nothing that routes around the approval."""
+    """Runs on one's own threads, with new input or an answer; nothing that routes around the approval.
+
+    Every run the server creates passes here (REST, stateless, batch, v2, cron runs)."""
+    run = _run_fields(value)
+    if _is_v2(value, run):
+        _refuse(V2_PROTOCOL)
     if value.get("thread_id") is None:
         _refuse("Runs need a thread: create one with threads.create, then run the agent on it.")
-    kwargs = value.get("kwargs") or {}
-    command = kwargs.get("command") or {}
+    if why := _steering_refusal(value, run):
+        _refuse(why)
+    command = run.get("command") or {}
     if ON_BEHALF in ctx.permissions:  # an approver's answer on another user's thread, and nothing else
-        if kwargs.get("input") is not None or "resume" not in command or set(command) - {"resume"}:
+        if run.get("input") is not None or "resume" not in command or set(command) - {"resume"}:
             _refuse("An approver may only answer the pending request: Command(resume=...), no input.")
         return None
     if command.get("update") is not None:
         _refuse("Command(update=...) is refused: state changes only through the agent.")
     if command.get("goto"):  # goto "__end__" arrives here as a dismissal (agent/api_guard.py)
         _refuse("Command(goto=...) is refused: the agent routes itself; answer with Command(resume=...).")
-    config_metadata = (kwargs.get("config") or {}).get("metadata") or {}
+    config_metadata = (run.get("config") or {}).get("metadata") or {}
     if config_metadata.get(OWNER, ctx.user.identity) != ctx.user.identity:
         _refuse(f"A thread's owner is the user who creates it; leave `metadata.{OWNER}` out.")
     return _owned_by(ctx, value.get("metadata"))
+
+
+@auth.on.crons
+async def no_crons(ctx: Auth.types.AuthContext, value: Any) -> bool:
+    """Every cron action (create, search, update, delete): the template has no scheduled runs."""
+    _refuse(CRONS)
 
 
 @auth.on.assistants.read

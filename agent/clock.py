@@ -13,6 +13,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def passed(moment: str | None) -> bool:
+    """Whether a contract timestamp (`None`: never) is now or earlier."""
+    return moment is not None and now() >= datetime.fromisoformat(moment)
+
+
 def stamp(moment: datetime) -> str:
     """The contract's timestamp format (ISO 8601, UTC, seconds)."""
     return moment.isoformat(timespec="seconds")

@@ -17,7 +17,10 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from agent.contract import ANSWER_ID_MAX, DECISION_TYPES, ActionRequest, PendingRequest
+from agent import clock
+from agent.contract import ANSWER_ID_MAX, DECISION_TYPES, EXPIRE, ActionRequest, PendingRequest
+
+NOT_EXPIRED = "This request has not expired: it expires at {expires_at}. Answer it instead."
 
 
 class DecisionRefused(ValueError):
@@ -104,6 +107,16 @@ def _check_decision(
     if kind == "edit":
         return cast("Decision", _check_edit(decision, request, tool, label))
     return cast("Decision", dict(decision))
+
+
+def check_expire(answer: object, pending: PendingRequest) -> None:
+    """An `{"expire": true}` is taken only once the request's `expires_at` has passed.
+
+    Raises:
+        DecisionRefused: it has not expired.
+    """
+    if isinstance(answer, Mapping) and answer.get(EXPIRE) is True and not clock.passed(pending.get("expires_at")):
+        raise DecisionRefused(NOT_EXPIRED.format(expires_at=pending["expires_at"]))
 
 
 def check_answer(

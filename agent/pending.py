@@ -1,4 +1,5 @@
-"""Every request a thread waits on, wherever it lives, and how to address an answer to one.
+"""Every request a thread waits on, wherever it lives, how to address an answer to one, and
+what its history says of it.
 
 A thread's own request is `values.pending_hitl`; a request made inside a `task`
 subagent lives in the subagent's state, which `threads.get_state(thread_id,
@@ -9,6 +10,7 @@ in-process `StateSnapshot`); no heavy imports, so clients can use them.
     state = await client.threads.get_state(thread_id, subgraphs=True)
     for request in pending_requests(state): ...
     delivery = addressed(state, answer)    # Command(resume=delivery.resume), delivery.config(config)
+    history_of(state, request_id)          # its hitl_history entries, subagents' included
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar, cast
 
-from agent.contract import ANSWER_FOR, PENDING_HITL, PendingRequest
+from agent.contract import ANSWER_FOR, HITL_HISTORY, PENDING_HITL, PendingRequest
 
 AMBIGUOUS = "{count} requests are pending on this thread ({ids}): say which one this answer is for with `request_id`."
 
@@ -44,6 +46,17 @@ def pending_requests(state: Mapping[str, Any]) -> list[PendingRequest]:
         if isinstance(request, Mapping) and request.get("request_id"):
             found.append(request)
     return found  # type: ignore[return-value]
+
+
+def history_of(state: Mapping[str, Any], request_id: str) -> list[Mapping[str, Any]]:
+    """The history entries for one request, in the thread's `hitl_history` and its subagents'
+    (a subagent's entry is in its own until it finishes)."""
+    return [
+        entry
+        for where in _states(state)
+        for entry in (where.get("values") or {}).get(HITL_HISTORY) or []
+        if isinstance(entry, Mapping) and entry.get("request_id") == request_id
+    ]
 
 
 def _interrupt_ids(state: Mapping[str, Any]) -> dict[str, str]:
@@ -110,7 +123,8 @@ def addressed(state: Mapping[str, Any], answer: Any) -> Delivery:
     if len(pending) < 2 or not isinstance(answer, Mapping) or is_resume_map(answer):
         return Delivery(answer, {})  # (a resume map is addressed already)
     request_id = answer.get("request_id")
-    if request_id not in {request["request_id"] for request in pending}:
+    # (a client's `request_id` may be any JSON: a list is no id, and unhashable)
+    if not isinstance(request_id, str) or request_id not in {request["request_id"] for request in pending}:
         names = ", ".join(str(request["request_id"]) for request in pending)
         raise AmbiguousAnswer(AMBIGUOUS.format(count=len(pending), ids=names))
     if interrupt_id := _interrupt_ids(state).get(request_id):

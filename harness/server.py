@@ -74,8 +74,11 @@ def run_in_repo(
     )
 
 
-def write_config(workdir: Path, extra_graphs: dict[str, str] | None = None) -> Path:
-    """This repo's `langgraph.json` in `workdir`, `./` paths made absolute, plus `extra_graphs`."""
+def write_config(workdir: Path, extra_graphs: dict[str, str] | None = None, http_app: bool = True) -> Path:
+    """This repo's `langgraph.json` in `workdir`, `./` paths made absolute, plus `extra_graphs`.
+
+    `http_app=False` leaves out `http.app` (the page and the API guard), as a fork might.
+    """
 
     def absolute(value: object) -> object:
         if isinstance(value, str) and value.startswith("./"):
@@ -86,6 +89,8 @@ def write_config(workdir: Path, extra_graphs: dict[str, str] | None = None) -> P
     config["dependencies"] = [str(REPO)]
     config.pop("env", None)
     config["graphs"].update({key: f"./{value}" for key, value in (extra_graphs or {}).items()})
+    if not http_app:
+        config.get("http", {}).pop("app", None)
     for section in ("graphs", "auth", "http"):
         if section in config:
             config[section] = {key: absolute(value) for key, value in config[section].items()}
@@ -178,10 +183,12 @@ class DevServer(ServerProcess):
     env: dict[str, str] = field(default_factory=dict)
     extra_graphs: dict[str, str] = field(default_factory=dict)
     """More graphs to serve beside `agent`, as `{id: "relative/path.py:attr"}`."""
+    http_app: bool = True
+    """Serve `langgraph.json`'s `http.app` (the page and the API guard); `False`: without them."""
 
     def start(self) -> DevServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = write_config(self.workdir, self.extra_graphs)
+        config = write_config(self.workdir, self.extra_graphs, self.http_app)
         langgraph = str(BIN / "langgraph")
         self._launch(
             lambda port: [

@@ -69,10 +69,12 @@ class Served:
 
 
 @contextmanager
-def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Served]:
-    """`langgraph dev` on a free port, stopped on the way out (like Ctrl-C: it saves its state)."""
+def serve(workdir: Path, extra_env: dict[str, str] | None = None, http_app: bool = True) -> Iterator[Served]:
+    """`langgraph dev` on a free port, stopped on the way out (like Ctrl-C: it saves its state).
+
+    `http_app=False`: without `langgraph.json`'s `http.app` (the page and the API guard)."""
     email_log = workdir / "emails.jsonl"
-    server = DevServer(workdir=workdir, env={"EMAIL_LOG": str(email_log), **(extra_env or {})})
+    server = DevServer(workdir=workdir, env={"EMAIL_LOG": str(email_log), **(extra_env or {})}, http_app=http_app)
     served = Served(server=server.start(), email_log=email_log)
     try:
         yield served

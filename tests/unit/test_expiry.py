@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from agent import clock
-from agent.approval import NOT_EXPIRED
 from agent.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.decisions import NOT_EXPIRED
 from harness.scripts import email, script
 from tests.unit.conftest import Harness
 

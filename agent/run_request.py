@@ -1,0 +1,137 @@
+"""What a request that starts runs on a thread names, read the way the server reads it.
+
+For the API guard (`agent/api_guard.py`), which must judge exactly what the server
+will run, and must not fail on a request the server would refuse:
+
+- `run_thread`: the thread of `POST /threads/{thread_id}/runs` (`/stream`, `/wait`).
+  The server takes the id in any form `uuid.UUID` reads (`urn:uuid:...`, `{...}`, upper
+  case, no dashes); so does this, and gives it in the canonical form. (Crons and the v2
+  protocol's runs, which start runs too, `agent/auth.py` refuses outright.)
+- `malformed`: the fields the guard reads, when one has a type the server would not
+  take (or, for `checkpoint_id`, fail on: a number there was a 500): 422, one line.
+- `internal`: LangGraph's own keys (`__pregel_...`) in the run's config, which steer
+  the run past the API (resuming, replaying): refused.
+- `named_checkpoints`, `fork`: every checkpoint a run names, wherever the server takes
+  one, and why it is refused unless it is the thread's latest: `checkpoint_id`,
+  `checkpoint` (merged into the run's `configurable`, over `checkpoint_id`),
+  `config.configurable`, `context` (which replaces `configurable`); and
+  `checkpoint_ns` and `checkpoint_map`, which choose checkpoints too. `unpinned`: the
+  run without them, once they named the latest.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any, Final, NamedTuple
+
+from agent.asgi import shown
+from agent.http_body import kind_of
+
+ROUTE: Final = re.compile(r"^/threads/(?P<thread_id>[^/]+)/runs(?:/stream|/wait)?$")
+CHECKPOINT_KEYS: Final = ("checkpoint_id", "checkpoint_ns", "checkpoint_map")
+OBJECTS: Final = ("command", "config", "context", "checkpoint")
+INTERNAL_PREFIX: Final = "__pregel_"
+
+EARLIER_CHECKPOINT: Final = (
+    "This run is addressed to checkpoint {named} of thread {thread_id} (`{field}`), not to its latest one "
+    "({latest}): a run goes on from the thread as it is now. Leave `{field}` out, or read the thread again."
+)
+OTHER_NAMESPACE: Final = (
+    "This run names `{field}`: runs go on from the thread's own latest checkpoint, in no other namespace "
+    "and from no checkpoint map. Leave `{field}` out."
+)
+INTERNAL: Final = "{field} is LangGraph's own run state: a request may not set it. Leave it out."
+WRONG_TYPE: Final = "`{field}` must be {wanted}, got {kind}."
+
+
+class Named(NamedTuple):
+    """A checkpoint a run names: where (`field`), which key it is, and the value."""
+
+    field: str
+    key: str
+    value: Any
+
+
+def run_thread(path: str) -> str | None:
+    """The thread a run route is for; `None` for other paths, and for ids the server refuses itself."""
+    match = ROUTE.match(path)
+    if match is None:
+        return None
+    try:
+        return str(uuid.UUID(match["thread_id"]))
+    except ValueError:
+        return None  # the server answers 422 itself
+
+
+def _places(run: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Where a run's keys reach its `configurable`, by the field a client wrote them in."""
+    config = run.get("config")
+    configurable = config.get("configurable") if isinstance(config, dict) else None
+    for field, place in (("checkpoint", run.get("checkpoint")), ("config.configurable", configurable)):
+        if isinstance(place, dict):
+            yield field, place
+    if isinstance(context := run.get("context"), dict):
+        yield "context", context
+
+
+def malformed(run: dict[str, Any]) -> str | None:
+    """Why a field the guard reads has the wrong type; `None` if none has."""
+    wrong: list[tuple[str, str, Any]] = [(key, "an object", run.get(key)) for key in OBJECTS]
+    config = run.get("config")
+    if isinstance(config, dict):
+        wrong.append(("config.configurable", "an object", config.get("configurable")))
+    wrong.append(("checkpoint_id", "a string", run.get("checkpoint_id")))
+    for field, place in _places(run):
+        wrong.extend((f"{field}.{key}", "a string", place.get(key)) for key in CHECKPOINT_KEYS[:2])
+        wrong.append((f"{field}.checkpoint_map", "an object", place.get("checkpoint_map")))
+    for field, wanted, value in wrong:
+        if value is not None and not isinstance(value, dict if wanted == "an object" else str):
+            return WRONG_TYPE.format(field=field, wanted=wanted, kind=kind_of(value))
+    return None
+
+
+def internal(run: dict[str, Any]) -> str | None:
+    """Why the run's config is refused for setting LangGraph's own keys; `None` if it sets none."""
+    for field, place in _places(run):
+        if steering := next((key for key in place if str(key).startswith(INTERNAL_PREFIX)), None):
+            return INTERNAL.format(field=shown(f"{field}.{steering}"))
+    return None
+
+
+def named_checkpoints(run: dict[str, Any]) -> list[Named]:
+    """Every checkpoint, namespace and checkpoint map the run names (empty ones name nothing)."""
+    named = [Named("checkpoint_id", "checkpoint_id", run["checkpoint_id"])] if run.get("checkpoint_id") else []
+    for field, place in _places(run):
+        named.extend(Named(f"{field}.{key}", key, place[key]) for key in CHECKPOINT_KEYS if place.get(key))
+    return named
+
+
+def fork(named: list[Named], latest: str | None, thread_id: str) -> str | None:
+    """Why a run naming `named` is refused: any checkpoint but `latest`, any namespace, any map."""
+    for field, key, value in named:
+        if key == "checkpoint_id" and value != latest:
+            return EARLIER_CHECKPOINT.format(
+                named=shown(value), thread_id=thread_id, field=field, latest=latest or "none yet"
+            )
+        if key != "checkpoint_id":
+            return OTHER_NAMESPACE.format(field=field)
+    return None
+
+
+def unpinned(run: dict[str, Any]) -> dict[str, Any]:
+    """`run` with every checkpoint it names left out, so that it goes on from the thread's latest
+    checkpoint when it starts: one named as the latest when it was sent may not be by then (it
+    waited behind another run, `multitask_strategy="enqueue"`)."""
+    plain = {key: value for key, value in run.items() if key not in ("checkpoint_id", "checkpoint")}
+    for field, place in _places(run):
+        if field == "context":
+            plain["context"] = _without_checkpoints(place)
+        elif field == "config.configurable":
+            plain["config"] = {**run["config"], "configurable": _without_checkpoints(place)}
+    return plain
+
+
+def _without_checkpoints(place: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in place.items() if key not in CHECKPOINT_KEYS}

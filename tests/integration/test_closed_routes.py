@@ -1,0 +1,350 @@
+"""Routes the template's configuration switches off or refuses, on every server that serves them.
+
+A real `langgraph dev` with the template's `langgraph.json`, and one without its `http.app`
+(the page and the API guard), as a fork that dropped the page would serve it: the rules
+hold on both, since they live in `agent/auth.py`, which every route the server authorizes
+passes. Both serve the v2 event-streaming protocol (`FF_V2_EVENT_STREAMING=true`, as on a
+deployment that does not set the flag off: langgraph-api 0.16.7 drops `langgraph.json`'s
+`http.disable_event_streaming`). On a thread with a pending request, each attempt is off
+(404/405) or refused with one line, and changes nothing: the same request waits, no run
+was added, the email provider received nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
+
+import httpx
+import pytest
+from langgraph_sdk.client import LangGraphClient
+from websockets.asyncio.client import connect as websocket
+from websockets.exceptions import InvalidStatus
+
+from agent.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
+from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL, PendingRequest
+from agent.settings import LOCAL_TOKEN
+from client.approvals import get_pending, user_message
+from harness.scripts import email, script
+from harness.server import DevServer
+from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.postgres import database_for_tests
+from tests.support.runs import pause, resume_command
+from tests.support.served import Served, serve
+
+V2_ON = {"FF_V2_EVENT_STREAMING": "true"}
+WS_TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="module", params=["page", "no-page"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve(tmp_path_factory.mktemp(str(request.param)), V2_ON, http_app=request.param == "page") as running:
+        yield running
+
+
+@pytest.fixture
+async def sdk(server: Served) -> AsyncIterator[LangGraphClient]:
+    async with server.client() as client:
+        yield client
+
+
+def _http(served: Served) -> httpx.AsyncClient:
+    """Raw HTTP as the local user, for the routes and fields the SDK does not send."""
+    return httpx.AsyncClient(base_url=served.server.url, headers={"x-api-key": LOCAL_TOKEN}, timeout=60)
+
+
+@pytest.fixture
+async def http(server: Served) -> AsyncIterator[httpx.AsyncClient]:
+    async with _http(server) as client:
+        yield client
+
+
+def _has_page(served: Served) -> bool:
+    return isinstance(served.server, DevServer) and served.server.http_app
+
+
+@pytest.fixture(params=GRAPH_IDS)
+def graph_id(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class Waiting:
+    """A thread with a pending request, and what must stay as it is."""
+
+    def __init__(self, thread_id: str, request: PendingRequest, runs: int) -> None:
+        self.thread_id = thread_id
+        self.request = request
+        self.runs = runs
+
+    async def unchanged(self, served: Served, sdk: LangGraphClient) -> None:
+        """The same request waits at the approval node, no run was added, no email was attempted."""
+        state = cast("dict[str, Any]", await sdk.threads.get_state(self.thread_id))
+        assert state["next"] == [APPROVAL_NODE]
+        assert state["values"][PENDING_HITL]["request_id"] == self.request["request_id"]
+        assert state["values"][HITL_HISTORY] == []
+        assert len(await sdk.runs.list(self.thread_id)) == self.runs
+        assert served.attempts(self.thread_id) == []
+
+
+async def _waiting(sdk: LangGraphClient, graph_id: str) -> Waiting:
+    thread_id = await pause(sdk, script(email()), graph_id=graph_id)
+    pending = await get_pending(sdk, thread_id)
+    assert pending is not None
+    return Waiting(thread_id, pending.request, len(await sdk.runs.list(thread_id)))
+
+
+def _one_line(response: httpx.Response) -> str:
+    """The refusal's one line: langgraph-api's `detail`, aegra's `message`."""
+    body = response.json()
+    detail = str(body.get("detail") or body.get("message") or "")
+    assert detail, response.text
+    assert "\n" not in detail
+    return detail
+
+
+def _refused(response: httpx.Response, status: int = 403) -> str:
+    assert response.status_code == status, response.text
+    return _one_line(response)
+
+
+def _v2_refused(response: httpx.Response) -> None:
+    """A v2 command that starts nothing: the route off, a 4xx with one line (the API guard's),
+    or langgraph-api's error envelope (it answers 200) around the auth handler's refusal."""
+    if response.status_code in (404, 405):
+        return
+    if response.status_code != 200:
+        assert 400 <= response.status_code < 500, response.text
+        _one_line(response)
+        return
+    body = response.json()
+    assert body["type"] == "error", body
+    assert V2_PROTOCOL in body["message"], body
+
+
+async def _ws_reply(url: str, command: dict[str, Any]) -> dict[str, Any] | None:
+    """The reply to `command` over a WebSocket as the local user; `None` if the handshake is refused."""
+    try:
+        async with websocket(url, additional_headers={"x-api-key": LOCAL_TOKEN}) as ws:
+            await ws.send(json.dumps(command))
+            async with asyncio.timeout(WS_TIMEOUT_S):
+                while (reply := json.loads(await ws.recv())).get("id") != command["id"]:
+                    pass  # (an event of the thread's stream)
+    except InvalidStatus:
+        return None
+    return cast("dict[str, Any]", reply)
+
+
+def _interrupt_ids(state: dict[str, Any]) -> list[str]:
+    return [str(i["id"]) for task in state.get("tasks") or [] for i in task.get("interrupts") or []]
+
+
+async def test_the_v2_protocol_starts_and_answers_nothing(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    waiting = await _waiting(sdk, graph_id)
+    thread_id = waiting.thread_id
+    state = cast("dict[str, Any]", await sdk.threads.get_state(thread_id))
+    earlier = (await sdk.threads.get_history(thread_id, limit=3))[-1]["checkpoint"]["checkpoint_id"]
+    commands: list[dict[str, Any]] = [
+        # a new message (on a waiting thread the server makes it the answer)
+        {"method": "run.start", "params": {"assistant_id": graph_id, "input": user_message("hello")}},
+        # from a made-up checkpoint (an empty thread), and from an earlier one
+        *(
+            {
+                "method": "run.start",
+                "params": {"assistant_id": graph_id, "config": {"configurable": {"checkpoint_id": c}}},
+            }
+            for c in (str(uuid.uuid4()), earlier)
+        ),
+        # the pending request's answer, past the checks on answers
+        *(
+            {"method": "input.respond", "params": {"interrupt_id": i, "response": resume_command(waiting.request)}}
+            for i in _interrupt_ids(state)
+        ),
+    ]
+    assert len(commands) == (4 if graph_id == INTERRUPT_GRAPH_ID else 3)
+    for number, command in enumerate(commands, 1):
+        _v2_refused(await http.post(f"/threads/{thread_id}/commands", json={"id": number, **command}))
+
+    # The same over the protocol's WebSocket.
+    ws_url = server.server.url.replace("http://", "ws://")
+    for number, command in enumerate(commands, 1):
+        reply = await _ws_reply(f"{ws_url}/threads/{thread_id}/stream/events", {"id": number, **command})
+        if reply is not None:  # (`None`: the route is off)
+            assert reply["type"] == "error", reply
+            assert V2_PROTOCOL in reply["message"], reply
+    # The attach route the protocol's docs name: not served.
+    run_id = (await sdk.runs.list(thread_id))[0]["run_id"]
+    assert await _ws_reply(f"{ws_url}/threads/{thread_id}/runs/{run_id}/protocol", {"id": 1, **commands[0]}) is None
+    await waiting.unchanged(server, sdk)
+
+
+async def test_mcp_and_a2a_are_off(server: Served, sdk: LangGraphClient, http: httpx.AsyncClient) -> None:
+    waiting = await _waiting(sdk, INTERRUPT_GRAPH_ID)
+    assistant_id = (await sdk.assistants.search(graph_id=INTERRUPT_GRAPH_ID))[0]["assistant_id"]
+    call = {"name": INTERRUPT_GRAPH_ID, "arguments": user_message(script(email()))}
+    message = {
+        "role": "user",
+        "parts": [{"kind": "text", "text": "approve"}],
+        "messageId": str(uuid.uuid4()),
+        "contextId": waiting.thread_id,
+    }
+    attempts = {
+        "mcp": await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": call}),
+        "mcp tools": await http.post("/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+        "a2a": await http.post(
+            f"/a2a/{assistant_id}",
+            json={"jsonrpc": "2.0", "id": 3, "method": "message/send", "params": {"message": message}},
+        ),
+        "a2a card": await http.get("/.well-known/agent-card.json", params={"assistant_id": assistant_id}),
+    }
+    assert {name: r.status_code for name, r in attempts.items()} == dict.fromkeys(attempts, 404)
+    await waiting.unchanged(server, sdk)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ({"interrupt_before": ["tools"]}, OWN_BREAKPOINTS.format(field="interrupt_before")),
+        ({"interrupt_after": "*"}, OWN_BREAKPOINTS.format(field="interrupt_after")),
+        ({"multitask_strategy": "interrupt"}, CANCELLING_STRATEGY.format(strategy="interrupt")),
+        ({"multitask_strategy": "rollback"}, CANCELLING_STRATEGY.format(strategy="rollback")),
+    ],
+    ids=["interrupt_before", "interrupt_after", "interrupt", "rollback"],
+)
+async def test_runs_that_could_go_around_the_approval_are_refused(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str, case: tuple[dict[str, Any], str]
+) -> None:
+    """The answer that would approve the call, a new message or none, with breakpoints of its own
+    or a strategy that cancels the run in flight."""
+    extra, refusal = case
+    waiting = await _waiting(sdk, graph_id)
+    answer = {"command": resume_command(waiting.request)}
+    for body in (answer, {"input": user_message("hello")}, {"input": None}):
+        response = await http.post(
+            f"/threads/{waiting.thread_id}/runs/wait", json={"assistant_id": graph_id, **body, **extra}
+        )
+        assert _refused(response) == refusal
+    await waiting.unchanged(server, sdk)
+
+
+async def test_runs_that_name_a_checkpoint_are_refused(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    """In every place a run names one; from an earlier checkpoint or a made-up one (a fork, an
+    emptied thread). The API guard refuses them first (409) where it is mounted."""
+    waiting = await _waiting(sdk, graph_id)
+    earlier = (await sdk.threads.get_history(waiting.thread_id, limit=3))[-1]["checkpoint"]["checkpoint_id"]
+    for checkpoint_id in (earlier, str(uuid.uuid4())):
+        places: dict[str, dict[str, Any]] = {
+            "checkpoint_id": {"checkpoint_id": checkpoint_id},
+            "checkpoint": {"checkpoint": {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""}},
+            "config.configurable": {"config": {"configurable": {"checkpoint_id": checkpoint_id}}},
+            "context": {"context": {"checkpoint_id": checkpoint_id}},
+        }
+        for place, named in places.items():
+            response = await http.post(
+                f"/threads/{waiting.thread_id}/runs/wait", json={"assistant_id": graph_id, "input": None, **named}
+            )
+            if _has_page(server):
+                assert response.status_code in (403, 409), (place, response.text)
+                _one_line(response)
+            else:
+                assert _refused(response).startswith(NAMED_CHECKPOINT.split(";")[0]), place
+    await waiting.unchanged(server, sdk)
+
+
+async def test_without_the_page_even_the_latest_checkpoint_is_refused(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient
+) -> None:
+    """The page's guard lets an answer naming the thread's latest checkpoint (Agent Chat UI's) go
+    on without it; without the guard nothing can tell it is the latest, so it is refused."""
+    if _has_page(server):
+        pytest.skip("with the page, an answer naming the latest checkpoint is taken (test_adversarial.py)")
+    waiting = await _waiting(sdk, INTERRUPT_GRAPH_ID)
+    latest = (await sdk.threads.get_state(waiting.thread_id))["checkpoint"]["checkpoint_id"]
+    body = {"assistant_id": INTERRUPT_GRAPH_ID, "command": resume_command(waiting.request)}
+    response = await http.post(
+        f"/threads/{waiting.thread_id}/runs/wait", json={**body, "checkpoint": {"checkpoint_id": latest}}
+    )
+    assert _refused(response) == NAMED_CHECKPOINT.format(field="config.configurable.checkpoint_id")
+    await waiting.unchanged(server, sdk)
+
+
+async def test_stateless_runs_and_crons_are_refused(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient
+) -> None:
+    waiting = await _waiting(sdk, INTERRUPT_GRAPH_ID)
+    threads = len(await sdk.threads.search(limit=1000))
+    run = {"assistant_id": INTERRUPT_GRAPH_ID, "input": user_message(script(email()))}
+    cron = {**run, "schedule": "* * * * *"}
+    stateless = {
+        "/runs": await http.post("/runs", json=run),
+        "/runs/wait": await http.post("/runs/wait", json=run),
+        "/runs/stream": await http.post("/runs/stream", json=run),
+        "/runs/batch": await http.post("/runs/batch", json=[run, run]),
+    }
+    for name, response in stateless.items():
+        assert _refused(response).startswith("Runs need a thread"), name
+    crons = {
+        "/runs/crons": await http.post("/runs/crons", json=cron),
+        "/threads/{id}/runs/crons": await http.post(f"/threads/{waiting.thread_id}/runs/crons", json=cron),
+        "/runs/crons/search": await http.post("/runs/crons/search", json={}),
+    }
+    for name, response in crons.items():
+        assert _refused(response) == CRONS, name
+    assert len(await sdk.threads.search(limit=1000)) == threads
+    await waiting.unchanged(server, sdk)
+
+
+@pytest.fixture(scope="module")
+def aegra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """aegra (`make serve`'s server) on the same `langgraph.json`, its v2 protocol on."""
+    aegra_bin()  # skip early (before creating a database) when aegra is not installed
+    with database_for_tests() as database:
+        workdir = tmp_path_factory.mktemp("aegra")
+        log = workdir / "emails.jsonl"
+        server = AegraServer(workdir=workdir, database_url=database, env={"EMAIL_LOG": str(log), **V2_ON})
+        served = Served(server=server.start(), email_log=log, graph_id=INTERRUPT_GRAPH_ID)
+        try:
+            yield served
+        finally:
+            server.stop()
+
+
+async def test_the_same_runs_are_refused_on_aegra(aegra: Served) -> None:
+    """aegra's v2 commands pass no check of a run at all but this one; its runs' fields are the
+    request's own (not langgraph-api's `kwargs`)."""
+    async with aegra.client() as sdk:
+        waiting = await _waiting(sdk, INTERRUPT_GRAPH_ID)
+        thread_id = waiting.thread_id
+        answer = resume_command(waiting.request)
+        async with _http(aegra) as http:
+            start = {"assistant_id": INTERRUPT_GRAPH_ID, "input": user_message("hello")}
+            for number, command in enumerate(
+                [
+                    {"method": "run.start", "params": start},
+                    {"method": "input.respond", "params": {"interrupt_id": "x", "response": answer}},
+                ],
+                1,
+            ):
+                response = await http.post(f"/threads/{thread_id}/commands", json={"id": number, **command})
+                if response.status_code not in (404, 405, 503):  # (503: aegra's flag off)
+                    assert _refused(response) == V2_PROTOCOL
+            refusals: dict[str, tuple[dict[str, Any], str | None]] = {
+                "interrupt_before": ({"interrupt_before": ["tools"]}, OWN_BREAKPOINTS.format(field="interrupt_before")),
+                "rollback": ({"multitask_strategy": "rollback"}, CANCELLING_STRATEGY.format(strategy="rollback")),
+                "checkpoint_id": ({"checkpoint_id": str(uuid.uuid4())}, None),
+            }
+            for name, (extra, refusal) in refusals.items():
+                body = {"assistant_id": INTERRUPT_GRAPH_ID, "command": answer, **extra}
+                response = await http.post(f"/threads/{thread_id}/runs/wait", json=body)
+                assert response.status_code in (403, 409), (name, response.text)
+                detail = _one_line(response)
+                assert refusal is None or detail == refusal, name
+            cron = {"assistant_id": INTERRUPT_GRAPH_ID, "schedule": "* * * * *", "input": user_message("hello")}
+            assert _refused(await http.post(f"/threads/{thread_id}/runs/crons", json=cron)) == CRONS
+        await waiting.unchanged(aegra, sdk)

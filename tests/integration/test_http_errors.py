@@ -1,0 +1,259 @@
+"""The HTTP layer's early, clear errors, through a real `langgraph dev`, on both graph ids.
+
+Every malformed request to a route the API guard or the approvals routes read gets a
+4xx with a one-line `detail`, never a 500, with or without a token, and changes
+nothing: a body nested 100,000 deep, NaN, invalid JSON, a list, wrong types in every
+field they read. And an answer through `POST /approvals/<thread>` that did not apply
+(the graph refused it, or the request had expired) says so instead of a 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
+
+import httpx
+import pytest
+from langgraph_sdk.client import LangGraphClient
+
+from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
+from agent.pending import pending_requests
+from client.approvals import get_pending
+from harness.scripts import call, email, script
+from tests.integration.conftest import USERS
+from tests.support.runs import APPROVE, pause
+from tests.support.served import Served, serve
+
+TYPES: tuple[Any, ...] = ("x", 5, 1.5, True, [], [1], {}, {"a": 1})
+"""A value of each JSON type, for every field the guard and the approvals routes read."""
+DEEP: dict[str, str | bytes] = {"lists": "[" * 100_000, "objects": '{"a":' * 100_000}
+NOT_JSON: dict[str, str | bytes] = {
+    "NaN": "NaN",
+    "Infinity": '{"assistant_id": "agent", "input": Infinity}',
+    "-Infinity in an answer": '{"resume": {"decisions": [-Infinity]}}',
+    "cut short": '{"assistant_id": "agent", "command": {"resume": ',
+    "not UTF-8": b'{"assistant_id": "\xff"}',
+    "a list": "[1, 2]",
+    "a string": '"resume"',
+    "a number": "5",
+}
+
+
+@pytest.fixture(params=GRAPH_IDS)
+def graph_id(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def http(users_server: Served) -> AsyncIterator[httpx.AsyncClient]:
+    """ada, over plain HTTP: the bodies exactly as written."""
+    async with _http(users_server, USERS["ada"]) as client:
+        yield client
+
+
+def _http(served: Served, token: str | None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers["Content-Type"] = "application/json"
+    return httpx.AsyncClient(base_url=served.server.url, headers=headers, timeout=120)
+
+
+def _one_line(response: httpx.Response) -> str:
+    """The response is no 500, and an error says why in one line."""
+    assert response.status_code < 500, f"{response.status_code} {response.text[:300]}"
+    if response.status_code < 400:
+        return ""
+    detail = response.json().get("detail")
+    assert isinstance(detail, str), response.text[:300]
+    assert detail
+    assert "\n" not in detail, detail
+    return detail
+
+
+async def _waiting(client: LangGraphClient, graph_id: str, text: str | None = None) -> tuple[str, PendingRequest]:
+    thread_id = await pause(client, text or script(email()), graph_id=graph_id)
+    pending = await get_pending(client, thread_id)
+    assert pending is not None
+    return thread_id, pending.request
+
+
+class Unchanged:
+    """What a refused request must leave as it was: the request waiting, no history, no email;
+    and for a request refused before anything ran (a 4xx), the thread's latest checkpoint too."""
+
+    def __init__(self, served: Served, client: LangGraphClient, thread_id: str) -> None:
+        self.served, self.client, self.thread_id = served, client, thread_id
+        self.checkpoint = ""
+        self.requests: list[str] = []
+
+    async def state(self) -> dict[str, Any]:
+        return cast("dict[str, Any]", await self.client.threads.get_state(self.thread_id, subgraphs=True))
+
+    async def take(self) -> Unchanged:
+        state = await self.state()
+        self.checkpoint = state["checkpoint"]["checkpoint_id"]
+        self.requests = [r["request_id"] for r in pending_requests(state)]
+        return self
+
+    async def check(self, response: httpx.Response, what: str) -> None:
+        _one_line(response)
+        state = await self.state()
+        assert [r["request_id"] for r in pending_requests(state)] == self.requests, what
+        assert state["values"][HITL_HISTORY] == [], what
+        assert self.served.attempts(self.thread_id) == [], what
+        if response.status_code >= 400:
+            assert state["checkpoint"]["checkpoint_id"] == self.checkpoint, what
+        self.checkpoint = state["checkpoint"]["checkpoint_id"]  # (a refusal by the graph writes its error)
+
+
+def _routes(thread_id: str) -> list[str]:
+    """Every route family the guard and the approvals routes read a body on."""
+    runs = f"/threads/{thread_id}/runs"
+    return ["/threads", runs, f"{runs}/stream", f"{runs}/wait", f"/approvals/{thread_id}"]
+
+
+@pytest.mark.parametrize("token", [USERS["ada"], None], ids=["signed-in", "no-token"])
+async def test_bodies_that_are_not_json_objects_get_one_line(
+    users_server: Served, ada: LangGraphClient, graph_id: str, token: str | None
+) -> None:
+    thread_id, _ = await _waiting(ada, graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    async with _http(users_server, token) as client:
+        for route in _routes(thread_id):
+            for name, body in {**DEEP, **NOT_JSON}.items():
+                response = await client.post(route, content=body)
+                await unchanged.check(response, f"{route}: {name}")
+                assert response.status_code in (400, 401, 422), f"{route}: {name}: {response.status_code}"
+                if name in DEEP and (token or not route.startswith("/approvals")):
+                    # refused before anything parses it (the guard: before the server authenticates)
+                    assert "nests deeper than 64 levels" in _one_line(response), route
+
+
+async def test_every_field_the_guard_reads_may_have_any_type(
+    users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    thread_id, request = await _waiting(ada, graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    # An answer the graph refuses (no decisions): whatever gets past the guard changes nothing.
+    refused: dict[str, Any] = {"request_id": request["request_id"], "decisions": []}
+    base: dict[str, Any] = {"assistant_id": graph_id, "command": {"resume": refused}}
+    fields = [
+        *("command", "command.resume", "command.resume.request_id", "command.goto", "command.update"),
+        *("config", "config.configurable", "context", "checkpoint", "checkpoint_id", "if_not_exists"),
+        *(
+            f"{place}.{key}"
+            for place in ("checkpoint", "config.configurable", "context")
+            for key in ("checkpoint_id", "checkpoint_ns", "checkpoint_map", "__pregel_resuming")
+        ),
+    ]
+    for field in fields:
+        for value in TYPES:
+            response = await http.post(f"/threads/{thread_id}/runs/wait", json=_put(base, field, value))
+            await unchanged.check(response, f"{field} = {value!r}")
+    response = await http.post("/threads", json={"supersteps": [{"updates": "x"}]})
+    assert response.status_code == 403
+    _one_line(response)
+
+
+def _put(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `body` with `value` at the dotted `path` (objects made on the way as needed)."""
+    head, _, rest = path.partition(".")
+    inner = body.get(head)
+    return {**body, head: _put(inner if isinstance(inner, dict) else {}, rest, value) if rest else value}
+
+
+async def test_every_field_of_an_approvals_answer_may_have_any_type(
+    users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    thread_id, request = await _waiting(ada, graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    refused = {"request_id": request["request_id"], "decisions": []}
+    base = {"resume": refused}
+    for field in ("resume", "resume.request_id", "resume.decisions", "resume.answer_id", f"resume.{EXPIRE}"):
+        for value in (*TYPES, *([v] for v in TYPES)):
+            response = await http.post(f"/approvals/{thread_id}", json=_put(base, field, value))
+            await unchanged.check(response, f"{field} = {value!r}")
+            assert response.status_code != 200, f"{field} = {value!r}: applied?"
+    for spelled in ("not-a-uuid", "0" * 40):
+        response = await http.post(f"/approvals/{spelled}", json={"resume": refused})
+        assert response.status_code == 404
+        _one_line(response)
+
+
+async def test_an_unhashable_request_id_while_several_wait(
+    users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    """Two subagents wait: an answer whose `request_id` is a list or an object names neither."""
+    delegate = script(*(call("task", description=script(email(to=to)), subagent_type="general-purpose")
+                        for to in ("ada@example.com", "bob@example.com")))  # fmt: skip
+    thread_id = await pause(ada, delegate, graph_id=graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    assert len(unchanged.requests) == 2
+    for value in ([1], {"a": 1}, ["x", "y"]):
+        answer = {"resume": {"request_id": value, "decisions": [APPROVE]}}
+        response = await http.post(
+            f"/threads/{thread_id}/runs/wait", json={"assistant_id": graph_id, "command": answer}
+        )
+        await unchanged.check(response, f"runs/wait, request_id {value!r}")
+        assert response.status_code == 409
+        response = await http.post(f"/approvals/{thread_id}", json=answer)
+        await unchanged.check(response, f"approvals, request_id {value!r}")
+        assert response.status_code == 409
+
+
+async def test_an_answer_the_graph_refuses_is_no_200(
+    users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    thread_id, request = await _waiting(ada, graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    # One call, two decisions: refused before anything runs.
+    wrong = {"resume": resume_for(request, [APPROVE, APPROVE])}
+    response = await http.post(f"/approvals/{thread_id}", json=wrong)
+    await unchanged.check(response, "two decisions")
+    assert response.status_code == 422, response.text
+    assert "Expected 1 decision(s)" in _one_line(response)
+    # An edit the tool does not take: only the graph knows its tools, and refuses it there.
+    args = {**request["action_requests"][0]["args"], "bcc": "eve@example.com"}
+    edit = {"type": "edit", "edited_action": {"name": "send_email", "args": args}}
+    response = await http.post(f"/approvals/{thread_id}", json={"resume": resume_for(request, [edit])})
+    assert response.status_code == 422, response.text
+    detail = _one_line(response)
+    state = await unchanged.state()
+    assert detail == state["values"][PENDING_HITL]["error"]  # the graph's own words
+    assert "takes no argument 'bcc'" in detail
+    assert users_server.attempts(thread_id) == []
+
+    answered = await http.post(f"/approvals/{thread_id}", json={"resume": resume_for(request, [APPROVE])})
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == {"thread_id": thread_id, "status": "idle", "pending": []}
+    assert [r["to"] for r in users_server.sent(thread_id)] == ["ada@example.com"]
+
+
+@pytest.fixture(scope="module")
+def expiring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Every request has expired by the time anyone answers it (no clock moved, no test waits)."""
+    env = {"AUTH_USERS": f"ada:{USERS['ada']}", "APPROVAL_TTL_SECONDS": "0"}
+    with serve(tmp_path_factory.mktemp("expiring"), env) as running:
+        yield running
+
+
+async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, graph_id: str) -> None:
+    ada = expiring.client(USERS["ada"])
+    try:
+        late, request = await _waiting(ada, graph_id)
+        swept, to_sweep = await _waiting(ada, graph_id)
+        async with _http(expiring, USERS["ada"]) as http:
+            response = await http.post(f"/approvals/{late}", json={"resume": resume_for(request, [APPROVE])})
+            assert response.status_code == 409, response.text
+            assert f"Request {request['request_id']} had expired" in _one_line(response)
+            # What the sweep sends: closing it is what was asked.
+            expire = {"resume": {EXPIRE: True, "request_id": to_sweep["request_id"]}}
+            closed = await http.post(f"/approvals/{swept}", json=expire)
+            assert closed.status_code == 200, closed.text
+            assert closed.json() == {"thread_id": swept, "status": "idle", "pending": []}
+        for thread_id in (late, swept):
+            values = cast("dict[str, Any]", (await ada.threads.get_state(thread_id))["values"])
+            assert values[PENDING_HITL] is None
+            assert [d["type"] for d in values[HITL_HISTORY][0]["decisions"]] == [EXPIRE]
+            assert expiring.attempts(thread_id) == []
+    finally:
+        await ada.aclose()
