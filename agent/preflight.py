@@ -22,10 +22,12 @@ def main(env_file: Path = Path(".env")) -> int:
     try:
         settings = Settings.from_env({**from_file, **os.environ})
         make_model(settings)
+        settings.seal_key  # noqa: B018  # (made now, so that a file it cannot be kept in is one line)
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"settings: MODEL={settings.model}, {len(settings.users_by_token)} user(s) with tokens")
+    users = len(settings.users_by_token)
+    print(f"settings: MODEL={settings.model}, {users} user(s) with tokens; seal key: {settings.seal_key_source}")
     return 0
 
 

@@ -7,17 +7,24 @@ HMAC-SHA256 over the thread, the request, the calls (their tools and arguments)
 and the decisions, and the tool guard runs an approved call only when the entry's
 seal checks out.
 
-The key is `APPROVAL_KEY`; without it, a key derived from the server's auth
-secrets (its users' tokens, its JWT secret), which clients do not know once there
-is more than one user. Every process that serves the same threads needs the same key.
+The key is `APPROVAL_KEY`; without it, a random key kept in a file
+(`kept_key`: `.langgraph_api/approval.key` by default, made by the first process
+that needs it, readable by its owner only), so that nothing public (the local
+`demo-token`, say) gives it away. Every process that serves the same threads needs
+the same key: processes that share the file share it; a deployment on several
+machines sets `APPROVAL_KEY`, the same in each.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+import os
+import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from agent.contract import HistoryEntry
@@ -26,10 +33,40 @@ SEAL: Final = "seal"
 """History entry key holding the seal (an extra the contract allows)."""
 
 
-def derived_key(users_by_token: Mapping[str, str], jwt_secret: str | None) -> bytes:
-    """The default key: a digest of the auth secrets, stable for one configuration."""
-    material = json.dumps({"tokens": sorted(users_by_token), "jwt": jwt_secret})
-    return hashlib.sha256(b"approval-seal\x00" + material.encode()).digest()
+MIN_KEY_LENGTH: Final = 32
+
+
+class KeyFileError(OSError):
+    """The key file cannot be made or read, or holds no key; the message says which."""
+
+
+def kept_key(path: Path) -> bytes:
+    """The key kept in `path`, made (random, mode 0600) by the first process that asks.
+
+    Several processes may ask at once: each writes a key of its own to a temporary
+    file and links it to `path`, which only the first link makes; the others read it.
+    """
+    return _kept(path.resolve())
+
+
+@functools.cache
+def _kept(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(MIN_KEY_LENGTH) + "\n")
+            os.link(draft, path)  # (atomic: the first process's key wins, whole)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < MIN_KEY_LENGTH:
+        raise KeyFileError(f"{path} holds no key (fewer than {MIN_KEY_LENGTH} characters): delete it to make a new one")
+    return key.encode()
 
 
 def _sealed_fields(entry: Mapping[str, Any], thread_id: str) -> bytes:

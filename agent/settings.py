@@ -10,7 +10,8 @@
     APPROVER_ROLES=approver            # who may answer requests (default: the thread's owner); per tool: agent.policy
     REQUESTER_MAY_ANSWER=false         # separation of duties: the user who asked may not answer
     AUDITOR_ROLES=auditor              # who may read every user's audit trail (default: auditor)
-    APPROVAL_KEY=...                   # seals decisions (agent.seal); default: derived from the above
+    APPROVAL_KEY=...                   # seals decisions (agent.seal); the same in every process of a deployment
+    APPROVAL_KEY_FILE=...              # without it: a random key kept here (default .langgraph_api/approval.key)
     NOTIFY_URL=https://hooks.example.com/approvals   # optional: POST a signed notice when a request waits
     NOTIFY_SECRET=...                  # its HMAC key, at least 32 characters (agent.notify)
     PUBLIC_URL=https://agent.example.com   # where the inbox page is, for the notice's link
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from agent.seal import derived_key
+from agent.seal import MIN_KEY_LENGTH, KeyFileError, kept_key
 
 OFFLINE_MODEL: Final = "offline"
 """The default model: no key, no network (see `agent.models.offline`)."""
@@ -60,9 +61,10 @@ LOCAL_TOKEN: Final = "demo-token"  # noqa: S105  # public on purpose, see below
 Its token is public: set AUTH_USERS (or AUTH_JWT_SECRET) anywhere but your own machine."""
 
 
-MIN_KEY_LENGTH: Final = 32
-
 DEFAULT_PUBLIC_URL: Final = "http://127.0.0.1:2024"
+KEY_FILE: Final = Path(".langgraph_api/approval.key")
+"""Where a server without APPROVAL_KEY keeps its random seal key (relative to where it runs,
+like `langgraph dev`'s own `.langgraph_api/`)."""
 
 
 class SettingsError(ValueError):
@@ -88,7 +90,8 @@ class Settings:
     """Roles that may read every user's audit trail (others read their own threads' records)."""
     jwt_secret: str | None = None
     approval_key: str | None = None
-    """Seals answered requests (`agent.seal`); default: derived from the auth secrets."""
+    """Seals answered requests (`agent.seal`); none: the random key kept in `approval_key_file`."""
+    approval_key_file: Path = KEY_FILE
     notify_url: str | None = None
     notify_secret: str | None = None
     public_url: str = DEFAULT_PUBLIC_URL
@@ -100,9 +103,30 @@ class Settings:
 
     @property
     def seal_key(self) -> bytes:
+        """APPROVAL_KEY, or the key kept in `approval_key_file` (made on first use).
+
+        Raises:
+            SettingsError: the file cannot be made or read, or holds no key.
+        """
         if self.approval_key:
             return self.approval_key.encode()
-        return derived_key(self.users_by_token, self.jwt_secret)
+        try:
+            return kept_key(self.approval_key_file)
+        except (KeyFileError, OSError) as why:
+            raise SettingsError(
+                f"The seal key cannot be kept in {self.approval_key_file} ({why}): "
+                f"set APPROVAL_KEY to a random secret of at least {MIN_KEY_LENGTH} characters."
+            ) from None
+
+    @property
+    def seal_key_source(self) -> str:
+        """Where the seal key comes from, in one line (what `make dev` prints)."""
+        if self.approval_key:
+            return "APPROVAL_KEY"
+        return (
+            f"a random key kept in {self.approval_key_file} (several processes that do not share it, "
+            "e.g. a deployment: set APPROVAL_KEY, the same in each)"
+        )
 
     @property
     def provider(self) -> str | None:
@@ -119,6 +143,7 @@ class Settings:
         email_log = env.get("EMAIL_LOG", "").strip() or None
         jwt_secret = env.get("AUTH_JWT_SECRET", "").strip() or None
         approval_key = env.get("APPROVAL_KEY", "").strip() or None
+        key_file = Path(env.get("APPROVAL_KEY_FILE", "").strip() or KEY_FILE)
         context_window = _positive_int(env, "CONTEXT_WINDOW_TOKENS")
         ttl = _whole_number(env, "APPROVAL_TTL_SECONDS")
         notify_url = env.get("NOTIFY_URL", "").strip() or None
@@ -169,6 +194,7 @@ class Settings:
             auditor_roles=auditor_roles,
             jwt_secret=jwt_secret,
             approval_key=approval_key,
+            approval_key_file=key_file,
             context_window=context_window,
             notify_url=notify_url,
             notify_secret=notify_secret,

@@ -20,7 +20,7 @@ from langgraph_sdk.schema import Durability
 from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from client.approvals import get_pending, inbox
 from tests.integration.test_load import load_round
-from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import answer, pause
 from tests.support.served import Served
@@ -35,7 +35,7 @@ def database() -> Iterator[str]:
 
 def _start(workdir: Path, database: str, name: str) -> Served:
     log = workdir / "emails.jsonl"
-    server = AegraServer(workdir=workdir, database_url=database, name=name, env={"EMAIL_LOG": str(log)})
+    server = AegraServer(workdir=workdir, database_url=database, name=name, env={**SHARED_KEY, "EMAIL_LOG": str(log)})
     return Served(server=server.start(), email_log=log, graph_id=INTERRUPT_GRAPH_ID)
 
 

@@ -21,7 +21,7 @@ from langgraph_sdk.client import LangGraphClient
 from agent.contract import HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from client.approvals import get_pending
 from harness.server import REPO
-from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import answer, pause
 from tests.support.served import Served, sent_in
@@ -42,6 +42,7 @@ def database() -> Iterator[str]:
 def _serve(workdir: Path, database: str, log: Path, name: str) -> Served:
     redis_db = 1 + (os.getpid() % 14)  # a database of its own, away from other runs
     env = {
+        **SHARED_KEY,
         "EMAIL_LOG": str(log),
         "REDIS_BROKER_ENABLED": "true",
         "REDIS_URL": os.environ.get("REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}"),

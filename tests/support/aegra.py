@@ -17,6 +17,9 @@ from harness.server import ServerProcess, server_env, write_config
 
 BIN_VARIABLE = "AEGRA_BIN"
 REQUIRE_VARIABLE = "REQUIRE_AEGRA"
+SHARED_KEY = {"APPROVAL_KEY": "test-seal-key-shared-by-every-instance"}
+"""What a deployment of several instances on one database sets: one seal key for all (each
+instance here has a folder of its own, so a kept key file would not be shared)."""
 
 
 def aegra_bin() -> Path:
