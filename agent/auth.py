@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -79,10 +78,11 @@ def service_token() -> str:
     """Made at start, never leaves the process: only the approvals routes, in-process, send it.
 
     The server may load this module twice (once from `langgraph.json`'s path, once by
-    import), so the nonce lives in the process's environment, which both share.
+    import), so the nonce lives in the process's environment, which both share. (It needs
+    no key: it is random, and reading a key's file here would block the event loop.)
     """
     nonce = os.environ.setdefault(SERVICE_NONCE_VARIABLE, secrets.token_hex(32))
-    return hmac.new(_settings().seal_key, f"approvals-service:{nonce}".encode(), hashlib.sha256).hexdigest()
+    return hashlib.sha256(f"approvals-service:{nonce}".encode()).hexdigest()
 
 
 def identify(token: str, settings: Settings) -> User | None:

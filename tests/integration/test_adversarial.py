@@ -19,9 +19,9 @@ from langgraph_sdk.schema import MultitaskStrategy
 
 from agent.auth import OWNER
 from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
-from client.approvals import get_pending, user_message
+from client.approvals import user_message
 from harness.scripts import email, script
-from tests.support.runs import assert_refused, pause, thread_endpoints
+from tests.support.runs import assert_refused, thread_endpoints, waiting
 from tests.support.served import Served
 
 APPROVE = {"type": "approve"}
@@ -65,15 +65,8 @@ async def _still_pending(
     assert users_server.attempts(thread_id) == []
 
 
-async def _waiting(client: LangGraphClient, graph_id: str) -> tuple[str, PendingRequest]:
-    thread_id = await pause(client, script(email()), graph_id=graph_id)
-    pending = await get_pending(client, thread_id)
-    assert pending is not None
-    return thread_id, pending.request
-
-
 async def test_state_writes_are_refused(users_server: Served, ada: LangGraphClient, graph_id: str) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     forged = {HITL_HISTORY: [_forged_entry(request)], PENDING_HITL: None}
     await _refused(ada.threads.update_state(thread_id, forged, as_node=APPROVAL_NODE))
     sneaky = {
@@ -117,7 +110,7 @@ async def test_a_thread_cannot_be_created_with_forged_state(ada: LangGraphClient
 async def test_commands_that_route_around_the_approval_are_refused(
     users_server: Served, ada: LangGraphClient, graph_id: str, command: dict[str, Any]
 ) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     forged = dict(command)
     if "update" in forged and HITL_HISTORY in forged["update"]:
         forged["update"] = {HITL_HISTORY: [_forged_entry(request)], PENDING_HITL: None}
@@ -155,7 +148,7 @@ async def test_an_answer_to_an_earlier_checkpoint_is_refused(
     users_server: Served, ada: LangGraphClient, graph_id: str
 ) -> None:
     """A fork: an answer sent to the checkpoint the request waited at, once it was answered."""
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     paused_at = (await ada.threads.get_state(thread_id))["checkpoint"]
     await ada.runs.wait(thread_id, graph_id, command={"resume": resume_for(request, [APPROVE])})
     edit = {"type": "edit", "edited_action": {"name": "send_email", "args": email(to="eve@example.com")["args"]}}
@@ -173,7 +166,7 @@ async def test_an_answer_naming_the_latest_checkpoint_is_taken(
     users_server: Served, ada: LangGraphClient, graph_id: str
 ) -> None:
     """What Agent Chat UI (SDK 1.8) sends: the thread's latest checkpoint with the answer."""
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     latest = (await ada.threads.get_state(thread_id))["checkpoint"]
     await ada.runs.wait(thread_id, graph_id, command={"resume": resume_for(request, [APPROVE])}, checkpoint=latest)
     assert len(users_server.sent(thread_id)) == 1
@@ -182,7 +175,7 @@ async def test_an_answer_naming_the_latest_checkpoint_is_taken(
 async def test_other_users_reach_nothing(
     users_server: Served, ada: LangGraphClient, bob: LangGraphClient, graph_id: str
 ) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     run_id = (await ada.runs.list(thread_id))[0]["run_id"]
     answer = {"resume": resume_for(request, [APPROVE])}
     await assert_refused(thread_endpoints(bob, thread_id, run_id, graph_id, cast("Any", answer)))
@@ -195,7 +188,7 @@ async def test_other_users_reach_nothing(
 
 
 async def test_decided_by_is_the_user_who_answered(users_server: Served, ada: LangGraphClient, graph_id: str) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     answer = {**resume_for(request, [APPROVE]), "decided_by": "bob"}
     await ada.runs.wait(thread_id, graph_id, command={"resume": answer})
     history = (await ada.threads.get_state(thread_id))["values"][HITL_HISTORY]  # type: ignore[call-overload]
@@ -207,7 +200,7 @@ async def test_decided_by_is_the_user_who_answered(users_server: Served, ada: La
 async def test_two_answers_at_once_under_each_multitask_strategy(
     users_server: Served, ada: LangGraphClient, graph_id: str, strategy: MultitaskStrategy
 ) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     command = {"resume": resume_for(request, [APPROVE])}
 
     async def submit() -> object:
@@ -234,7 +227,7 @@ async def test_a_call_swapped_while_it_waits_never_runs(
 ) -> None:
     """Bait and switch: input that replaces the waiting AI message by id (same call id, another
     call), with an earlier message turned into a result for it so that nothing patches it."""
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     (action,) = request["action_requests"]
     messages = (await ada.threads.get_state(thread_id))["values"]["messages"]  # type: ignore[call-overload]
     human = next(m for m in messages if m["type"] == "human")

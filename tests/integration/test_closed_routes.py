@@ -27,12 +27,12 @@ from websockets.exceptions import InvalidStatus
 from agent.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
 from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL, PendingRequest
 from agent.settings import LOCAL_TOKEN
-from client.approvals import get_pending, user_message
+from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import DevServer
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
-from tests.support.runs import pause, resume_command
+from tests.support.runs import resume_command, waiting
 from tests.support.served import Served, serve
 
 V2_ON = {"FF_V2_EVENT_STREAMING": "true"}
@@ -90,10 +90,8 @@ class Waiting:
 
 
 async def _waiting(sdk: LangGraphClient, graph_id: str) -> Waiting:
-    thread_id = await pause(sdk, script(email()), graph_id=graph_id)
-    pending = await get_pending(sdk, thread_id)
-    assert pending is not None
-    return Waiting(thread_id, pending.request, len(await sdk.runs.list(thread_id)))
+    thread_id, request = await waiting(sdk, graph_id)
+    return Waiting(thread_id, request, len(await sdk.runs.list(thread_id)))
 
 
 def _one_line(response: httpx.Response) -> str:

@@ -17,10 +17,9 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 
 from agent.contract import GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
-from client.approvals import get_pending, user_message
-from harness.scripts import email, script
+from client.approvals import user_message
 from tests.integration.conftest import USERS
-from tests.support.runs import APPROVE, pause
+from tests.support.runs import APPROVE, waiting
 from tests.support.served import Served
 
 REJECT = {"type": "reject", "message": "not this one"}
@@ -101,17 +100,15 @@ async def _snapshot(client: LangGraphClient, thread_id: str) -> tuple[Any, ...]:
 async def test_a_rejected_request_stays_rejected(
     users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
-    thread_id = await pause(ada, script(email()), graph_id=graph_id)
-    pending = await get_pending(ada, thread_id)
-    assert pending is not None
+    thread_id, request = await waiting(ada, graph_id)
     paused = str((await ada.threads.get_state(thread_id))["checkpoint"]["checkpoint_id"])
-    await ada.runs.wait(thread_id, graph_id, command={"resume": resume_for(pending.request, [REJECT])})
+    await ada.runs.wait(thread_id, graph_id, command={"resume": resume_for(request, [REJECT])})
     before = await _snapshot(ada, thread_id)
     latest, values = before[0], before[1]
     assert values[PENDING_HITL] is None
     assert [d["type"] for d in values[HITL_HISTORY][0]["decisions"]] == ["reject"]
 
-    approve = dict(resume_for(pending.request, [APPROVE]))
+    approve = dict(resume_for(request, [APPROVE]))
     for name, (path, body) in forks(graph_id, thread_id, paused, latest, approve).items():
         response = await http.post(path, json=body)
         assert response.status_code == 409, f"{name}: {response.status_code} {response.text[:300]}"
@@ -152,14 +149,12 @@ async def test_runs_naming_the_latest_checkpoint_go_on(
     users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
     """Naming the thread's latest checkpoint, in every place, is taken (Agent Chat UI sends it)."""
-    thread_id = await pause(ada, script(email()), graph_id=graph_id)
-    pending = await get_pending(ada, thread_id)
-    assert pending is not None
+    thread_id, request = await waiting(ada, graph_id)
     state = cast("dict[str, Any]", await ada.threads.get_state(thread_id))
     latest = state["checkpoint"]["checkpoint_id"]
     answer = {
         "assistant_id": graph_id,
-        "command": {"resume": resume_for(pending.request, [APPROVE])},
+        "command": {"resume": resume_for(request, [APPROVE])},
         "checkpoint_id": latest,
         "checkpoint": {**state["checkpoint"], "checkpoint_map": {}},
         "config": {"configurable": {"checkpoint_id": latest, "checkpoint_ns": ""}},

@@ -16,12 +16,11 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
+from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.pending import pending_requests
-from client.approvals import get_pending
 from harness.scripts import call, email, script
 from tests.integration.conftest import USERS
-from tests.support.runs import APPROVE, pause
+from tests.support.runs import APPROVE, pause, waiting
 from tests.support.served import Served, serve
 
 TYPES: tuple[Any, ...] = ("x", 5, 1.5, True, [], [1], {}, {"a": 1})
@@ -69,13 +68,6 @@ def _one_line(response: httpx.Response) -> str:
     return detail
 
 
-async def _waiting(client: LangGraphClient, graph_id: str, text: str | None = None) -> tuple[str, PendingRequest]:
-    thread_id = await pause(client, text or script(email()), graph_id=graph_id)
-    pending = await get_pending(client, thread_id)
-    assert pending is not None
-    return thread_id, pending.request
-
-
 class Unchanged:
     """What a refused request must leave as it was: the request waiting, no history, no email;
     and for a request refused before anything ran (a 4xx), the thread's latest checkpoint too."""
@@ -115,7 +107,7 @@ def _routes(thread_id: str) -> list[str]:
 async def test_bodies_that_are_not_json_objects_get_one_line(
     users_server: Served, ada: LangGraphClient, graph_id: str, token: str | None
 ) -> None:
-    thread_id, _ = await _waiting(ada, graph_id)
+    thread_id, _ = await waiting(ada, graph_id)
     unchanged = await Unchanged(users_server, ada, thread_id).take()
     async with _http(users_server, token) as client:
         for route in _routes(thread_id):
@@ -131,7 +123,7 @@ async def test_bodies_that_are_not_json_objects_get_one_line(
 async def test_every_field_the_guard_reads_may_have_any_type(
     users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     unchanged = await Unchanged(users_server, ada, thread_id).take()
     # An answer the graph refuses (no decisions): whatever gets past the guard changes nothing.
     refused: dict[str, Any] = {"request_id": request["request_id"], "decisions": []}
@@ -164,7 +156,7 @@ def _put(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 async def test_every_field_of_an_approvals_answer_may_have_any_type(
     users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     unchanged = await Unchanged(users_server, ada, thread_id).take()
     refused = {"request_id": request["request_id"], "decisions": []}
     base = {"resume": refused}
@@ -203,7 +195,7 @@ async def test_an_unhashable_request_id_while_several_wait(
 async def test_an_answer_the_graph_refuses_is_no_200(
     users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
-    thread_id, request = await _waiting(ada, graph_id)
+    thread_id, request = await waiting(ada, graph_id)
     unchanged = await Unchanged(users_server, ada, thread_id).take()
     # One call, two decisions: refused before anything runs.
     wrong = {"resume": resume_for(request, [APPROVE, APPROVE])}
@@ -239,8 +231,8 @@ def expiring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, graph_id: str) -> None:
     ada = expiring.client(USERS["ada"])
     try:
-        late, request = await _waiting(ada, graph_id)
-        swept, to_sweep = await _waiting(ada, graph_id)
+        late, request = await waiting(ada, graph_id)
+        swept, to_sweep = await waiting(ada, graph_id)
         async with _http(expiring, USERS["ada"]) as http:
             response = await http.post(f"/approvals/{late}", json={"resume": resume_for(request, [APPROVE])})
             assert response.status_code == 409, response.text

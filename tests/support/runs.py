@@ -27,6 +27,16 @@ async def pause(
     return thread_id
 
 
+async def waiting(
+    client: LangGraphClient, graph_id: str = GRAPH_ID, text: str | None = None
+) -> tuple[str, PendingRequest]:
+    """A new thread paused on `text` (default: one scripted email): its id and its pending request."""
+    thread_id = await pause(client, text, graph_id=graph_id)
+    pending = await get_pending(client, thread_id)
+    assert pending is not None, f"nothing pending on {thread_id}"
+    return thread_id, pending.request
+
+
 def resume_command(request: PendingRequest, *decisions: dict[str, Any]) -> Command:
     """The command that answers `request` with `decisions` (default: approve its one call)."""
     return {"resume": resume_for(request, decisions or [APPROVE])}
