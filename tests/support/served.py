@@ -69,12 +69,19 @@ class Served:
 
 
 @contextmanager
-def serve(workdir: Path, extra_env: dict[str, str] | None = None, http_app: bool = True) -> Iterator[Served]:
+def serve(
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    http_app: bool = True,
+    extra_graphs: dict[str, str] | None = None,
+) -> Iterator[Served]:
     """`langgraph dev` on a free port, stopped on the way out (like Ctrl-C: it saves its state).
 
-    `http_app=False`: without `langgraph.json`'s `http.app` (the page and the API guard)."""
+    `http_app=False`: without `langgraph.json`'s `http.app` (the page and the API guard).
+    `extra_graphs`: more graphs to serve, as `DevServer.extra_graphs`."""
     email_log = workdir / "emails.jsonl"
-    server = DevServer(workdir=workdir, env={"EMAIL_LOG": str(email_log), **(extra_env or {})}, http_app=http_app)
+    env = {"EMAIL_LOG": str(email_log), **(extra_env or {})}
+    server = DevServer(workdir=workdir, env=env, http_app=http_app, extra_graphs=extra_graphs or {})
     served = Served(server=server.start(), email_log=email_log)
     try:
         yield served

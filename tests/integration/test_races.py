@@ -1,0 +1,139 @@
+"""Two answers racing a slow provider, through a real `langgraph dev`, on both graphs, under
+each `multitask_strategy`: the approved call is handed to the provider once, and the thread
+says it ran.
+
+The provider is held at the send (`tests/support/held_graph.py`) while the second answer
+arrives: it is refused (a strategy that would cancel the run carrying out the call, or a
+busy thread), or it waits its turn and finds nothing left to answer. Counted by what the
+provider received, not by what the thread says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any, cast
+
+import httpx
+import pytest
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.schema import MultitaskStrategy
+
+from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from tests.support.runs import APPROVE, waiting
+from tests.support.served import Served, serve
+
+PORT_VARIABLE = "HELD_PROVIDER_PORT"  # (tests/support/held_graph.py reads it; importing that builds graphs)
+HELD = {"agent": "held_agent", "agent_interrupt": "held_agent_interrupt"}
+CALL_TIMEOUT_S = 120
+
+
+class Provider:
+    """The test's end of the held provider: every call it receives, each held until `release`."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.keys: list[str] = []
+        self.held: queue.Queue[socket.socket] = queue.Queue()
+        self.open = threading.Event()
+        """Set: later calls are let go at once (each is still counted)."""
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                call, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            self.keys.append(call.makefile().readline().strip())
+            if self.open.is_set():
+                self._let_go(call)
+            else:
+                self.held.put(call)
+
+    @staticmethod
+    def _let_go(call: socket.socket) -> None:
+        with call:
+            call.sendall(b"x")
+
+    async def next_call(self) -> socket.socket:
+        """The next call, once the tool made it (the provider then waits)."""
+        return await asyncio.to_thread(self.held.get, timeout=CALL_TIMEOUT_S)
+
+    def release(self, call: socket.socket) -> None:
+        """Let `call` go, and every later one as it comes."""
+        self.open.set()
+        self._let_go(call)
+        while not self.held.empty():
+            self._let_go(self.held.get())
+
+    def close(self) -> None:
+        self.listener.close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    held = Provider()
+    yield held
+    held.close()
+
+
+@pytest.fixture(scope="module")
+def held_server(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> Iterator[Served]:
+    graphs = {name: f"tests/support/held_graph.py:{name.removeprefix('held_')}" for name in HELD.values()}
+    env = {PORT_VARIABLE: str(provider.port)}
+    with serve(tmp_path_factory.mktemp("held"), env, extra_graphs=graphs) as running:
+        yield running
+
+
+async def _second_answer(
+    client: LangGraphClient, thread_id: str, graph_id: str, answer: Any, strategy: MultitaskStrategy
+) -> tuple[int, dict[str, Any] | None]:
+    """The second answer's HTTP status, and its run if one was made."""
+    try:
+        run = await client.runs.create(thread_id, graph_id, command=answer, multitask_strategy=strategy)
+    except httpx.HTTPStatusError as refused:
+        return refused.response.status_code, None
+    return 200, cast("dict[str, Any]", run)
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+@pytest.mark.parametrize("strategy", ["reject", "enqueue", "interrupt", "rollback"])
+async def test_two_answers_racing_a_slow_provider_send_once(
+    held_server: Served, provider: Provider, graph: str, strategy: MultitaskStrategy
+) -> None:
+    provider.open.clear()
+    graph_id = HELD[graph]
+    async with held_server.client() as client:
+        thread_id, request = await waiting(client, graph_id)
+        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
+        first = await client.runs.create(thread_id, graph_id, command=answer, multitask_strategy="reject")
+        call = await provider.next_call()  # the approved call is in the provider now
+        try:
+            status, second = await _second_answer(client, thread_id, graph_id, answer, strategy)
+        finally:
+            provider.release(call)
+        await client.runs.join(thread_id, first["run_id"])
+        if second is not None:  # (enqueued: it runs after the first, and finds nothing to answer)
+            await client.runs.join(thread_id, second["run_id"])
+        ran = (await client.runs.get(thread_id, first["run_id"]))["status"]
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    (sent,) = held_server.sent(thread_id)
+    assert [key for key in provider.keys if key.startswith(thread_id)] == [sent["idempotency_key"]]
+    assert len(held_server.attempts(thread_id)) == 1
+    assert values[PENDING_HITL] is None
+    (entry,) = values[HITL_HISTORY]
+    assert [d["type"] for d in entry["decisions"]] == ["approve"]
+    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
+    assert result["status"] == "success", result
+    assert ran == "success"
+    if strategy in ("interrupt", "rollback"):  # (they would cancel the run carrying out the call)
+        assert status == 403
+    else:
+        assert status in (200, 409)  # busy, or nothing pending any more; or enqueued
