@@ -74,6 +74,7 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel
 
 from agent import audit, clock
+from agent.abandoned import STOPPED, aleft_open, left_open
 from agent.approvers import OWNER_ANSWERS, Rule, User, WhoMayAnswer, current_user, requester
 from agent.binding import NOT_THE_APPROVED_CALL, changed, same_call, waiting_message, why_dropped
 from agent.contract import (
@@ -386,20 +387,27 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         return self.ttl if seconds is None else timedelta(seconds=seconds)
 
     def _with_request(
-        self, request: ModelRequest[Any], response: ModelResponse[Any], corrections: Sequence[ToolMessage] = ()
+        self,
+        request: ModelRequest[Any],
+        response: ModelResponse[Any],
+        corrections: Sequence[ToolMessage] = (),
+        left: Sequence[PendingRequest] = (),
     ) -> ModelCallResult[Any]:
         message = last_ai_message(response.result)
         if message is not None and message.id is None:
             message.id = f"run-{uuid.uuid4()}"  # the request names the message by id
         pending = self.build_request(message, request.state, request.runtime) if message else None
         state: Mapping[str, Any] = request.state
-        if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and not corrections:
+        if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and not corrections and not left:
             return response  # nothing to review, and `pending_hitl` is already null
         # `null` from the first turn on; a request that a new message left unanswered
-        # ends here, on record (its calls never ran).
+        # ends here, on record (its calls never ran), and so do the requests of the
+        # subagents it stopped (`agent.abandoned`).
         update: dict[str, Any] = {PENDING_HITL: pending}
-        if dropped := state.get(PENDING_HITL):
-            update[HITL_HISTORY] = [self._cancelled(dropped, why_dropped(state["messages"], dropped))]
+        dropped = state.get(PENDING_HITL)
+        ended = [self._cancelled(dropped, why_dropped(state["messages"], dropped))] if dropped else []
+        if ended := ended + [self._cancelled(subagents, STOPPED) for subagents in left]:
+            update[HITL_HISTORY] = ended
         if corrections:
             update["messages"] = list(corrections)  # same ids: they replace the false results in state
         return ExtendedModelResponse(model_response=response, command=Command(update=update))
@@ -407,24 +415,26 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
     ) -> ModelCallResult[Any]:
-        result = self._without_model(request)
+        result, left = self._without_model(request), []
         if result is None:
             corrections = _false_results(request.state)
-            result = self._with_request(request, handler(_corrected(request, corrections)), corrections)
+            left = left_open(request.runtime.store, request.state["messages"])
+            result = self._with_request(request, handler(_corrected(request, corrections)), corrections, left)
         if request.runtime.store is not None:
-            audit.write(request.runtime.store, _trail(request.state, result))
+            audit.write(request.runtime.store, _trail(request.state, result, left))
         self._notify(_new_request(result), request.runtime.store)
         return result
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> ModelCallResult[Any]:
-        result = self._without_model(request)
+        result, left = self._without_model(request), []
         if result is None:
             corrections = _false_results(request.state)
-            result = self._with_request(request, await handler(_corrected(request, corrections)), corrections)
+            left = await aleft_open(request.runtime.store, request.state["messages"])
+            result = self._with_request(request, await handler(_corrected(request, corrections)), corrections, left)
         if request.runtime.store is not None:
-            await audit.awrite(request.runtime.store, _trail(request.state, result))
+            await audit.awrite(request.runtime.store, _trail(request.state, result, left))
         self._notify(_new_request(result), request.runtime.store)
         return result
 
@@ -753,9 +763,13 @@ def _new_request(result: ModelCallResult[Any]) -> PendingRequest | None:
     return made
 
 
-def _trail(state: Mapping[str, Any], result: ModelCallResult[Any]) -> list[audit.AuditRecord]:
-    """The audit records of the model's step: the request it cancelled, the one it made."""
+def _trail(
+    state: Mapping[str, Any], result: ModelCallResult[Any], left: Sequence[PendingRequest] = ()
+) -> list[audit.AuditRecord]:
+    """The audit records of the model's step: the requests it cancelled (its own, its stopped
+    subagents'), the one it made."""
     ended: PendingRequest | None = state.get(PENDING_HITL)
     records = audit.decided(ended, _update_of(result)) if ended else []  # (none while it waits on)
+    records += [audit.cancelled(subagents) for subagents in left]
     made = _new_request(result)
     return records + (audit.requested(made) if made else [])

@@ -37,7 +37,7 @@ from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchOp
 from agent import clock
 from agent.approvers import current_user
 from agent.binding import ran_args
-from agent.contract import HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, HistoryEntry, PendingRequest
+from agent.contract import CANCEL, HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, HistoryEntry, PendingRequest
 
 AUDIT: Final = "hitl_audit"
 """The store namespace's first part; the second is the thread owner."""
@@ -73,6 +73,9 @@ class AuditRecord(TypedDict):
     """The server's run that wrote it (`None` in-process): a step run again after a crash is the same run."""
     subagent: NotRequired[str]
     task_call_id: NotRequired[str]
+    request: NotRequired[PendingRequest]
+    """A subagent's request as it was made (`requested` only): if the subagent is stopped while
+    it waits, the parent closes it from here (`agent.abandoned`)."""
 
 
 def namespace(owner: str) -> tuple[str, str]:
@@ -129,7 +132,10 @@ def _record(
 
 def requested(request: PendingRequest) -> list[AuditRecord]:
     """The record of a request the model's step made pending."""
-    return [_record("requested", request, {a["tool_call_id"]: a["args"] for a in request["action_requests"]})]
+    record = _record("requested", request, {a["tool_call_id"]: a["args"] for a in request["action_requests"]})
+    if SUBAGENT in request:
+        record["request"] = request
+    return [record]
 
 
 def decided(pending: PendingRequest, update: Mapping[str, Any]) -> list[AuditRecord]:
@@ -153,6 +159,13 @@ def decided(pending: PendingRequest, update: Mapping[str, Any]) -> list[AuditRec
     record = _record(event, pending, ran)
     record["decisions"] = kinds
     return [record]
+
+
+def cancelled(request: PendingRequest) -> AuditRecord:
+    """The record of a request closed as cancelled outside the approval node (`agent.abandoned`)."""
+    record = _record("cancelled", request, {})
+    record["decisions"] = [CANCEL for _ in request["action_requests"]]
+    return record
 
 
 def refused_by_api(request: PendingRequest, thread_id: str, owner: str, who: str | None, why: str) -> AuditRecord:
@@ -179,6 +192,36 @@ def _ending_ops(request: PendingRequest) -> list[GetOp]:
     thread_id, owner, _ = _context()
     prefix = f"{thread_id}/{request['request_id']}"
     return [GetOp(namespace(owner), f"{prefix}/{event}") for event in ENDINGS]
+
+
+MAX_PER_TASK: Final = 100
+"""Requests read per subagent run (each waits for an answer before the next one)."""
+
+
+def subagent_ops(task_call_ids: Sequence[str]) -> list[SearchOp]:
+    """Reads of the requests the subagents that `task_call_ids` started made, in this thread."""
+    thread_id, owner, _ = _context()
+    where = {"thread_id": thread_id, "event": "requested"}
+    return [
+        SearchOp(namespace(owner), filter={**where, "task_call_id": call_id}, limit=MAX_PER_TASK)
+        for call_id in task_call_ids
+    ]
+
+
+def subagent_requests(found: Sequence[Any]) -> list[PendingRequest]:
+    """The requests in what `subagent_ops` read."""
+    return [item.value["request"] for items in found for item in items if "request" in item.value]
+
+
+def ending_ops(requests: Sequence[PendingRequest]) -> list[GetOp]:
+    """Reads of each request's ending, `len(ENDINGS)` per request."""
+    return [op for request in requests for op in _ending_ops(request)]
+
+
+def unended(requests: Sequence[PendingRequest], found: Sequence[Any]) -> list[PendingRequest]:
+    """The requests with no ending in what `ending_ops(requests)` read."""
+    width = len(ENDINGS)
+    return [r for n, r in enumerate(requests) if _first(found[n * width : (n + 1) * width]) is None]
 
 
 def _first(items: Sequence[Any]) -> AuditRecord | None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
+from agent.audit import AUDIT
 from agent.contract import (
     GRAPH_ID,
     GRAPH_IDS,
@@ -31,6 +32,7 @@ from agent.contract import (
     resume_for,
 )
 from agent.pending import addressed, is_resume_map, pending_requests
+from client.approvals import user_message
 from harness.scripts import call, email, script
 from tests.support.killed import finish, pause_then_kill, run_worker
 from tests.support.runs import APPROVE, pause, resume_command
@@ -113,6 +115,26 @@ async def test_a_subagent_request_is_found_by_a_new_client(
     # Only `agent_interrupt` pauses on an interrupt; its value is the subagent's request.
     interrupts = [i["value"] for task in state["tasks"] for i in task["interrupts"]]
     assert interrupts == ([] if graph_id == GRAPH_ID else [request])
+
+
+async def test_a_new_message_ends_the_waiting_subagents_requests_on_record(
+    served: Served, client: LangGraphClient, graph_id: str
+) -> None:
+    """Two subagents wait; a new message stops them: both requests are cancelled in the
+    parent's history and in the audit trail, and the provider received nothing."""
+    thread_id = await pause(client, delegate(ADA, BOB), graph_id=graph_id)
+    asked = sorted(r["request_id"] for r in await _requests(client, thread_id))
+    assert len(asked) == 2
+    await client.runs.wait(thread_id, graph_id, input=user_message("never mind"))
+    values = (await _state(client, thread_id))["values"]
+    assert await _requests(client, thread_id) == []
+    assert sorted(e["request_id"] for e in values[HITL_HISTORY]) == asked
+    assert {d["type"] for e in values[HITL_HISTORY] for d in e["decisions"]} == {"cancel"}
+    where = {"thread_id": thread_id, "event": "cancelled"}
+    trail = (await client.store.search_items((AUDIT,), filter=where, limit=100))["items"]
+    ended = sorted(i["value"]["request_id"] for i in trail)
+    assert ended == asked
+    assert served.attempts(thread_id) == []
 
 
 async def test_approving_a_subagent_request_sends_once(served: Served, client: LangGraphClient, graph_id: str) -> None:

@@ -10,7 +10,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
 from agent import audit
-from agent.contract import DISMISS, Pause, resume_for
+from agent.abandoned import STOPPED
+from agent.contract import CANCEL, DISMISS, HITL_HISTORY, Pause, resume_for
 from agent.graph import make_graph
 from agent.settings import Settings
 from harness.scripts import call, email, script
@@ -74,3 +75,31 @@ def test_the_trail_outlives_the_thread(audited: tuple[Harness, InMemoryStore]) -
     harness.checkpointer.delete_thread(thread)
     assert harness.graph.get_state(harness.config(thread)).values == {}
     assert [r["event"] for r in trail(store, thread)] == ["requested", "answered"]
+
+
+def test_subagents_a_new_message_stops_end_their_requests_on_record(audited: tuple[Harness, InMemoryStore]) -> None:
+    """Two subagents wait; a new message stops both: each request is closed as cancelled in the
+    parent's history and the trail (their own states are never read again), and nothing runs."""
+    harness, store = audited
+    tasks = [
+        call("task", description=script(email(to=to)), subagent_type="general-purpose") for to in ("a@x.y", "b@x.y")
+    ]
+    thread = harness.start(script(*tasks))
+    asked = {r["request_id"]: r for r in trail(store, thread)}
+    assert [r["event"] for r in asked.values()] == ["requested", "requested"]
+    harness.start("hello", thread_id=thread)
+    entries = harness.state(thread).values[HITL_HISTORY]
+    assert sorted(e["request_id"] for e in entries) == sorted(asked)
+    for entry in entries:
+        assert entry["decisions"] == [{"type": CANCEL}]
+        assert [o["detail"] for o in entry["outcomes"].values()] == [STOPPED]
+        assert (entry["subagent"], entry["task_call_id"]) == (
+            "general-purpose",
+            asked[entry["request_id"]]["task_call_id"],
+        )
+    events = sorted((r["request_id"], r["event"]) for r in trail(store, thread))
+    assert events == sorted((request_id, event) for request_id in asked for event in ("requested", "cancelled"))
+    harness.start("hello again", thread_id=thread)  # (closed once: nothing more on record)
+    assert len(harness.state(thread).values[HITL_HISTORY]) == 2
+    assert len(trail(store, thread)) == 4
+    assert harness.sent() == []
