@@ -11,7 +11,7 @@ FIRST_FREE_PORT = $(shell $(PYTHON) -c "import socket; print(next(p for p in ran
 	if socket.socket().connect_ex(('127.0.0.1', p)) != 0))")
 # The v2 event-streaming protocol's routes, off for `make dev` and `make serve`: langgraph-api 0.16.7
 # drops langgraph.json's `http.disable_event_streaming`, and aegra reads only this. agent/auth.py
-# refuses every run the protocol starts anyway (docs/production.md).
+# refuses every run the protocol starts anyway (docs/contract.md, "No run steers around the approval").
 V2_OFF := FF_V2_EVENT_STREAMING=false
 # Postgres tests use this server and skip (one line) when it is not reachable.
 export DATABASE_URI ?= postgresql://postgres@127.0.0.1:5432/test

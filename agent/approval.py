@@ -406,7 +406,8 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         update: dict[str, Any] = {PENDING_HITL: pending}
         dropped = state.get(PENDING_HITL)
         ended = [self._cancelled(dropped, why_dropped(state["messages"], dropped))] if dropped else []
-        if ended := ended + [self._cancelled(subagents, STOPPED) for subagents in left]:
+        ended += [self._cancelled(subagents, STOPPED) for subagents in left]
+        if ended:
             update[HITL_HISTORY] = ended
         if corrections:
             update["messages"] = list(corrections)  # same ids: they replace the false results in state

@@ -38,6 +38,7 @@ from langgraph_sdk import Auth
 
 from agent.approvers import User
 from agent.audit import AUDIT, namespace
+from agent.run_request import named_checkpoints
 from agent.settings import Settings
 
 OWNER = "owner"
@@ -202,7 +203,6 @@ async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUp
 V2_RUN: Final = "__event_streaming_v2"
 """The key langgraph-api sets in the `configurable` of every run its v2 protocol starts
 (`langgraph_api.event_streaming.constants.EVENT_STREAMING_V2_CONFIG_KEY`)."""
-CHECKPOINT_KEYS: Final = ("checkpoint_id", "checkpoint_ns", "checkpoint_map")
 V2_PROTOCOL: Final = (
     "The v2 event-streaming protocol (/threads/{id}/commands, /threads/{id}/stream/events) starts and "
     "answers runs past this server's checks, so it is off here: use POST /threads/{id}/runs (the SDKs' runs.*)."
@@ -239,22 +239,6 @@ def _is_v2(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> bool:
     return marked or isinstance(cast("Mapping[str, Any]", value).get("method"), str)
 
 
-def _named_checkpoint(run: Mapping[str, Any]) -> str | None:
-    """Where the run names a checkpoint (or a checkpoint namespace or map), if it does."""
-    if run.get("checkpoint_id"):
-        return "checkpoint_id"
-    places = {
-        "checkpoint": run.get("checkpoint"),
-        "config.configurable": (run.get("config") or {}).get("configurable"),
-        "context": run.get("context"),
-    }
-    for field, place in places.items():
-        # (an empty one names nothing: Agent Chat UI sends `checkpoint_ns: ""`)
-        if isinstance(place, dict) and (key := next((k for k in CHECKPOINT_KEYS if place.get(k)), None)):
-            return f"{field}.{key}"
-    return None
-
-
 def _steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> str | None:
     """Why this run could go around the approval, whoever starts it; `None` if it cannot."""
     for field in ("interrupt_before", "interrupt_after"):
@@ -263,8 +247,9 @@ def _steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> s
     strategy = value.get("multitask_strategy")
     if strategy in ("interrupt", "rollback"):
         return CANCELLING_STRATEGY.format(strategy=strategy)
-    if named := _named_checkpoint(run):
-        return NAMED_CHECKPOINT.format(field=named)
+    # (an empty one names nothing: Agent Chat UI sends `checkpoint_ns: ""`)
+    if named := named_checkpoints(run):
+        return NAMED_CHECKPOINT.format(field=named[0].field)
     return None
 
 

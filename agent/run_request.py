@@ -11,7 +11,7 @@ will run, and must not fail on a request the server would refuse:
   take (or, for `checkpoint_id`, fail on: a number there was a 500): 422, one line.
 - `internal`: LangGraph's own keys (`__pregel_...`) in the run's config, which steer
   the run past the API (resuming, replaying): refused.
-- `named_checkpoints`, `fork`: every checkpoint a run names, wherever the server takes
+- `named_checkpoints`, `fork`: every checkpoint a run names (`agent/auth.py` reads it too), wherever the server takes
   one, and why it is refused unless it is the thread's latest: `checkpoint_id`,
   `checkpoint` (merged into the run's `configurable`, over `checkpoint_id`),
   `config.configurable`, `context` (which replaces `configurable`); and
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
 from agent.asgi import shown
@@ -65,7 +65,7 @@ def run_thread(path: str) -> str | None:
         return None  # the server answers 422 itself
 
 
-def _places(run: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _places(run: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Where a run's keys reach its `configurable`, by the field a client wrote them in."""
     config = run.get("config")
     configurable = config.get("configurable") if isinstance(config, dict) else None
@@ -100,7 +100,7 @@ def internal(run: dict[str, Any]) -> str | None:
     return None
 
 
-def named_checkpoints(run: dict[str, Any]) -> list[Named]:
+def named_checkpoints(run: Mapping[str, Any]) -> list[Named]:
     """Every checkpoint, namespace and checkpoint map the run names (empty ones name nothing)."""
     named = [Named("checkpoint_id", "checkpoint_id", run["checkpoint_id"])] if run.get("checkpoint_id") else []
     for field, place in _places(run):
