@@ -95,7 +95,7 @@ from agent.contract import (
     PendingRequest,
     ReviewConfig,
 )
-from agent.decisions import NOT_EXPIRED, DecisionRefused, check_answer
+from agent.decisions import NOT_EXPIRED, DecisionRefused, answer_id_of, check_answer
 from agent.fanout import TASK_TOOL, each_in_own_task, left_to_own_task, starts_subagents_together
 from agent.messages import (
     ToolResult,
@@ -469,10 +469,13 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         """The history entry of a request that something else came before: it never runs."""
         return self._ending(pending, CANCEL, Outcome(status="cancelled", detail=why))
 
-    def _ending(self, pending: PendingRequest, kind: str, outcome: Outcome) -> HistoryEntry:
-        """The history entry of a request closed without a decision: `kind` and `outcome` for each call."""
+    def _ending(
+        self, pending: PendingRequest, kind: str, outcome: Outcome, answer_id: str | None = None
+    ) -> HistoryEntry:
+        """The history entry of a request closed without a decision: `kind` and `outcome` for each
+        call, and the `answer_id` of the answer that closed it, if one did."""
         outcomes = {action["tool_call_id"]: outcome for action in pending["action_requests"]}
-        return self._entry(pending, [{"type": kind} for _ in pending["action_requests"]], None, outcomes)
+        return self._entry(pending, [{"type": kind} for _ in pending["action_requests"]], answer_id, outcomes)
 
     def _notify(self, made: PendingRequest | None, store: BaseStore | None) -> None:
         """Hand the notice of a new request to the notifier, which sends it in the background."""
@@ -541,7 +544,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         answer = self._answer(pending)
         if has_expired(pending):  # whatever the answer: too late
             why = f"the request expired at {pending['expires_at']} without an answer."
-            return self._close(state, pending, EXPIRE, Outcome(status="expired"), why)
+            return self._close(state, pending, EXPIRE, Outcome(status="expired"), why, answer_id=answer_id_of(answer))
         if answer is None and self._one_of_several():
             return {"jump_to": "model"}  # the answer was for a sibling subagent: wait on, unchanged
         return self._answered(state, pending, answer)
@@ -554,13 +557,13 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         if is_dismissal(answer, pending):
             by = f" by {user.identity}" if user.identity else ""
             why = f"the request was dismissed{by} without a decision."
-            return self._close(state, pending, DISMISS, Outcome(status="dismissed"), why)
+            dismissed = Outcome(status="dismissed")
+            return self._close(state, pending, DISMISS, dismissed, why, answer_id=answer_id_of(answer))
         try:
             decisions = check_answer(answer, pending, self.tools_by_name)
         except DecisionRefused as refused:
             return _refused(pending, str(refused))
-        answer_id = answer.get("answer_id") if isinstance(answer, Mapping) else None
-        return self._apply(state, pending, decisions, answer_id)
+        return self._apply(state, pending, decisions, answer_id_of(answer))
 
     def _refusal(self, answer: object, pending: PendingRequest, user: User) -> str | None:
         """Why `answer` is refused before its decisions are read: none given, an early
@@ -572,7 +575,11 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         return self.who.refusal(user, pending)
 
     def _apply(
-        self, state: ApprovalState, pending: PendingRequest, decisions: Sequence[Mapping[str, Any]], answer_id: Any
+        self,
+        state: ApprovalState,
+        pending: PendingRequest,
+        decisions: Sequence[Mapping[str, Any]],
+        answer_id: str | None,
     ) -> dict[str, Any]:
         by_call = {req["tool_call_id"]: d for req, d in zip(pending["action_requests"], decisions, strict=True)}
         message = waiting_message(state["messages"], pending)
@@ -594,7 +601,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         self,
         pending: PendingRequest,
         decisions: list[dict[str, Any]],
-        answer_id: Any,
+        answer_id: str | None,
         outcomes: Mapping[str, Outcome],
     ) -> HistoryEntry:
         """The history entry for an answered request, sealed as the approval node's own."""
@@ -615,7 +622,14 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         return entry
 
     def _close(
-        self, state: ApprovalState, pending: PendingRequest, kind: str, outcome: Outcome, why: str
+        self,
+        state: ApprovalState,
+        pending: PendingRequest,
+        kind: str,
+        outcome: Outcome,
+        why: str,
+        *,
+        answer_id: str | None = None,
     ) -> dict[str, Any]:
         """Close the request without a decision: dismissed (Agent Chat UI's "Mark as
         Resolved"), expired, or cancelled (decided once before, or its call changed).
@@ -624,7 +638,7 @@ class ApprovalGate(AgentMiddleware[ApprovalState, Any, Any]):
         message = last_ai_message(state["messages"])
         calls = message.tool_calls if message else []
         closed = [not_run(call["name"], call["id"], why) for call in calls if call["id"] in ids]
-        entry = self._ending(pending, kind, outcome)
+        entry = self._ending(pending, kind, outcome, answer_id)
         # The model hears of it on the next turn, from these tool messages.
         return {PENDING_HITL: None, HITL_HISTORY: [entry], "messages": closed, "jump_to": "end"}
 

@@ -14,10 +14,11 @@ approver's behalf:
 
 Errors are one line of JSON `detail`: 400 (a body that is not strict JSON, or nests too
 deep: `agent.http_body`), 401 (no or a bad token), 403 (this user may not answer this
-request: why), 404 (no such thread), 409 (the request is not pending, or it was
-closed instead of answered: it had expired), 422 (no answer; or the graph refused
-the answer, and the request still waits: `pending_hitl.error`). A 200 means the
-answer was applied.
+request: why), 404 (no such thread), 409 (the request is not pending; or it was
+closed instead of answered: it had expired; or another answer applied first), 422 (no
+answer; or the graph refused the answer, and the request still waits:
+`pending_hitl.error`). A 200 means this answer was applied: the route gives each answer
+an `answer_id` (unless it has one) and finds it in the request's history entry.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from agent.auth import (
     signed_in,
 )
 from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
-from agent.decisions import DecisionRefused, check_answer, check_expire
+from agent.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
 from agent.http_body import parse
 from agent.pending import history_of, pending_requests
 
@@ -54,6 +55,9 @@ NO_ANSWER: Final = 'Send {"resume": {"request_id": ..., "decisions": [...]}}.'
 NOT_APPLIED: Final = "Request {request_id} still waits: this answer was not applied. Read it again, and answer it."
 EXPIRED: Final = "Request {request_id} had expired (at {expires_at}): it is closed instead, and nothing ran."
 CANCELLED: Final = "Request {request_id} is closed instead of answered, and nothing ran: {why}"
+SUPERSEDED: Final = (
+    "Request {request_id} was answered by another answer first (by {by}, at {at}): this one was not applied."
+)
 
 
 class ApprovalRoutes:
@@ -154,6 +158,8 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
     resume = payload.get("resume") if isinstance(payload, dict) else None
     if not isinstance(resume, dict):
         raise Refused(422, NO_ANSWER)
+    # Its own id, so that the history tells whether this answer applied or another one first.
+    resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
     thread_id, metadata, request = await _asked(api, user, thread, resume)
     _check_shape(resume, request)
     run = {
@@ -202,6 +208,7 @@ def _check_shape(resume: dict[str, Any], request: PendingRequest) -> None:
     The graph's own check (`agent.decisions`), short of the tools' argument schemas, which
     only the graph has: an edit that does not fit its tool is refused there (`_check_applied`)."""
     try:
+        check_answer_id(resume)
         if resume.get(EXPIRE) is True:
             check_expire(resume, request)
         elif resume.get(DISMISS) is not True:  # (a dismissal: the graph decides who may)
@@ -211,7 +218,8 @@ def _check_shape(resume: dict[str, Any], request: PendingRequest) -> None:
 
 
 def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> None:
-    """Raises `Refused` when the answer to `request` did not apply, as the thread's state after its run says."""
+    """Raises `Refused` when the answer `resume` to `request` did not apply, as the thread's state after
+    its run says: still waiting, closed instead, or answered by another answer first."""
     request_id = request["request_id"]
     if waiting := next((r for r in pending_requests(state) if r["request_id"] == request_id), None):
         if error := waiting.get("error"):  # refused by the graph, which says why
@@ -225,6 +233,10 @@ def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[
         outcomes = entries[-1].get("outcomes") or {}
         why = next((str(o["detail"]) for o in outcomes.values() if isinstance(o, dict) and o.get("detail")), "")
         raise Refused(409, CANCELLED.format(request_id=request_id, why=" ".join(why.split()) or "cancelled."))
+    if not entries or entries[-1].get("answer_id") != resume["answer_id"]:
+        last = entries[-1] if entries else {}
+        by, at = last.get("decided_by") or "someone", last.get("decided_at") or "an unknown time"
+        raise Refused(409, SUPERSEDED.format(request_id=request_id, by=by, at=at))
 
 
 def _detail(response: httpx.Response) -> str:

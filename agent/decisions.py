@@ -109,6 +109,18 @@ def _check_decision(
     return cast("Decision", dict(decision))
 
 
+def answer_id_of(answer: object) -> str | None:
+    """The `answer_id` an answer carries, if it is one: a string of 1 to `ANSWER_ID_MAX` characters."""
+    found = answer.get("answer_id") if isinstance(answer, Mapping) else None
+    return found if isinstance(found, str) and 0 < len(found) <= ANSWER_ID_MAX else None
+
+
+def check_answer_id(answer: Mapping[str, Any]) -> None:
+    """Raises `DecisionRefused` for an `answer_id` that is given but is not one."""
+    if answer.get("answer_id") is not None and answer_id_of(answer) is None:
+        raise DecisionRefused(f"`answer_id` must be a string of 1 to {ANSWER_ID_MAX} characters.")
+
+
 def check_expire(answer: object, pending: PendingRequest) -> None:
     """An `{"expire": true}` is taken only once the request's `expires_at` has passed.
 
@@ -136,9 +148,7 @@ def check_answer(
         raise DecisionRefused(
             f"The resume value must be an object with `decisions` (and `request_id`), got {type(answer).__name__}."
         )
-    answer_id = answer.get("answer_id")
-    if answer_id is not None and not (isinstance(answer_id, str) and 0 < len(answer_id) <= ANSWER_ID_MAX):
-        raise DecisionRefused(f"`answer_id` must be a string of 1 to {ANSWER_ID_MAX} characters.")
+    check_answer_id(answer)
     # Without `request_id` (langchain's HITLResponse, what HITL UIs send) the answer is
     # for whatever request is pending; with one, only for that request.
     if "request_id" in answer and answer["request_id"] != pending["request_id"]:

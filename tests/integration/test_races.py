@@ -23,6 +23,7 @@ from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
 from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from agent.settings import LOCAL_TOKEN
 from tests.support.runs import APPROVE, waiting
 from tests.support.served import Served, serve
 
@@ -137,3 +138,51 @@ async def test_two_answers_racing_a_slow_provider_send_once(
         assert status == 403
     else:
         assert status in (200, 409)  # busy, or nothing pending any more; or enqueued
+
+
+async def _queued(client: LangGraphClient, thread_id: str, count: int) -> None:
+    """Until `count` runs wait in the queue on the thread (the server's one worker is held)."""
+    async with asyncio.timeout(CALL_TIMEOUT_S):
+        while len(await client.runs.list(thread_id, status="pending")) < count:  # noqa: ASYNC110 (a server's state)
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+async def test_two_approvers_at_once_one_applies_the_other_hears_so(
+    held_server: Served, provider: Provider, graph: str
+) -> None:
+    """Both answers pass every check while the request waits; the one that runs second finds it
+    answered by the first, and hears so (409), not a 200 for what it did not do."""
+    provider.open.clear()
+    graph_id = HELD[graph]
+    async with (
+        held_server.client() as client,
+        httpx.AsyncClient(
+            base_url=held_server.server.url, headers={"Authorization": f"Bearer {LOCAL_TOKEN}"}, timeout=CALL_TIMEOUT_S
+        ) as http,
+    ):
+        busy, busy_request = await waiting(client, graph_id)
+        thread_id, request = await waiting(client, graph_id)
+        answer = {"resume": resume_for(request, [APPROVE])}
+        holder = await client.runs.create(
+            busy, graph_id, command=cast("Any", {"resume": resume_for(busy_request, [APPROVE])})
+        )
+        call = await provider.next_call()  # the one worker is held: runs on other threads wait their turn
+        try:
+            first = asyncio.create_task(http.post(f"/approvals/{thread_id}", json=answer))
+            await _queued(client, thread_id, 1)
+            second = asyncio.create_task(http.post(f"/approvals/{thread_id}", json=answer))
+            await _queued(client, thread_id, 2)
+        finally:
+            provider.release(call)
+        responses = await asyncio.gather(first, second)
+        await client.runs.join(busy, holder["run_id"])
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+    (lost,) = [r.json()["detail"] for r in responses if r.status_code == 409]
+    assert lost.startswith(f"Request {request['request_id']} was answered by another answer first"), lost
+    (applied,) = [r for r in responses if r.status_code == 200]
+    (entry,) = values[HITL_HISTORY]
+    assert entry["answer_id"]  # (the route's own: the answer had none)
+    assert applied.json()["pending"] == []
+    assert len(held_server.attempts(thread_id)) == 1
