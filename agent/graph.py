@@ -16,24 +16,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from deepagents import create_deep_agent
 from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Checkpointer
 
-from agent.approval import ApprovalGate, tool_node_tools
-from agent.contract import APPROVAL_NODE, Pause
+from agent.approval import GateOptions, gated_deep_agent
+from agent.contract import Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model
 from agent.models.errors import ExplainModelErrors
 from agent.notify import Notifier
-from agent.planning import Planning, router
-from agent.policy import INTERRUPT_ON
+from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
 from agent.prompts import SYSTEM_PROMPT
 from agent.settings import Settings
-from agent.subagents import SUBAGENTS, compile_subagent
+from agent.subagents import SUBAGENTS
 from agent.tools import make_tools
 
 
@@ -66,32 +64,22 @@ def make_graph(
         if settings.notify_url and settings.notify_secret
         else None
     )
-    gate = ApprovalGate.from_settings(INTERRUPT_ON, settings, pause=pause, notifier=notifier)
     # A real model's failures become one clear line (the offline model cannot fail so).
     explain = [ExplainModelErrors(settings)] if settings.provider is not None else []
-    # Each subagent has its own gate: its gated calls wait for approval in its own state.
-    compiled = [
-        compile_subagent(spec, model=model, tools=tools, pause=pause, settings=settings, notifier=notifier)
-        for spec in SUBAGENTS
-    ]
-    agent = create_deep_agent(
-        model=model,
-        tools=tools,
+    return gated_deep_agent(
+        model,
+        tools,
+        interrupt_on=INTERRUPT_ON,
+        options=GateOptions.from_settings(settings, notifier),
+        pause=pause,
+        # Each subagent has its own gate: its gated calls wait for approval in its own state.
+        subagents=SUBAGENTS,
+        subagent_interrupt_on=SUBAGENT_INTERRUPT_ON,
+        middleware=[*explain, *middleware],
         system_prompt=SYSTEM_PROMPT,
-        # The gate first: its after-model step (the approval node) then runs last, after
-        # the router's, which at a breakpoint sends turns with nothing pending past it.
-        middleware=[gate, *router(pause), Planning(), *explain, *middleware],
-        subagents=[subagent for subagent, _ in compiled],
         checkpointer=checkpointer,
         store=store,
     )
-    gate.register_tools(tool_node_tools(agent))
-    if compiled:
-        # Subagents run inside `task` calls of the tools node, where LangGraph cannot see
-        # them; naming the graph lets `get_state(..., subgraphs=True)` show their state.
-        # All subagents share one state schema (`agent.subagents`), so any one reads them all.
-        agent.nodes["tools"].subgraphs = [compiled[0][1]]
-    return agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]}) if pause == "breakpoint" else agent
 
 
 graph = make_graph()

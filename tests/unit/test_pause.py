@@ -13,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, interrupt
 
-from agent.approval import ApprovalGate
+from agent.approval import ApprovalGate, tool_node_tools, wire_gate
 from agent.contract import APPROVAL_NODE, PENDING_HITL, Pause
 from agent.email import NullEmailProvider
 from agent.models.offline import OfflineChatModel
@@ -170,16 +170,14 @@ def test_a_plan_and_a_gated_call_wait_together_and_both_run(harness: Harness) ->
 def test_the_gate_in_an_agent_without_planning(pause: Pause) -> None:
     """The gate and its router (`RouteTurns` at a breakpoint) need no `write_todos`."""
     gate = ApprovalGate(INTERRUPT_ON, pause=pause, seal_key=Settings().seal_key)
-    agent: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
+    built: CompiledStateGraph[Any, Any, Any, Any] = create_deep_agent(
         model=OfflineChatModel(),
         tools=make_tools(NullEmailProvider()),
         middleware=[gate, *router(pause)],
         checkpointer=InMemorySaver(),
     )
-    if pause == "breakpoint":
-        agent = agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
-    gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
-    assert "write_todos" not in agent.nodes["tools"].bound.tools_by_name  # type: ignore[attr-defined]
+    agent = wire_gate(built, gate, pause)
+    assert "write_todos" not in {tool.name for tool in tool_node_tools(agent)}
     config: RunnableConfig = {"configurable": {"thread_id": "plain"}}
     agent.invoke(user_message("list files"), config)
     assert agent.get_state(config).next == ()

@@ -10,7 +10,7 @@ from langchain.agents.middleware import AgentMiddleware, hook_config
 from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 
-from agent.approval import ApprovalGate
+from agent.approval import ApprovalGate, wire_gate
 from agent.contract import APPROVAL_NODE, CANCEL, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import LoggingEmailProvider
 from agent.graph import make_graph
@@ -93,10 +93,7 @@ def _with_skipper(harness: Harness, *, before_the_gate: bool) -> CompiledStateGr
         middleware=[SkipsReview(), gate, *router(harness.pause), Planning()],  # after-model steps run last to first
         checkpointer=harness.checkpointer,
     )
-    gate.register_tools(agent.nodes["tools"].bound.tools_by_name.values())  # type: ignore[attr-defined]
-    if harness.pause == "breakpoint":
-        agent = agent.copy(update={"interrupt_before_nodes": [APPROVAL_NODE]})
-    return agent
+    return wire_gate(agent, gate, harness.pause)
 
 
 def test_a_step_that_jumps_to_the_tools_before_review_runs_nothing_gated(harness: Harness) -> None:
