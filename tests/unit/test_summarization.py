@@ -6,10 +6,14 @@ window, so summarization fires after a few approval cycles instead of never.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from deepagents.middleware.summarization import SUMMARIZATION_EVENT_KEY
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.messages import AIMessage
+from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -21,8 +25,10 @@ from agent.settings import Settings
 from client.approvals import user_message
 from harness.scripts import email, script
 
-WINDOW = 12_000
-"""Tokens: the system prompt and tool schemas take most of it; a few long emails fill the rest."""
+HEADROOM = 5_860
+"""Tokens of conversation before summarization fires: a few long emails."""
+TRIGGER = 0.85
+"""deepagents' default: it summarizes at this fraction of the window (`create_summarization_middleware`)."""
 CYCLES = 10
 LONG_BODY = "word " * 300
 
@@ -34,9 +40,33 @@ def _request_message(values: dict[str, object], request: PendingRequest) -> AIMe
     return message
 
 
+class _FixedPart(AgentMiddleware[Any, Any, Any]):
+    """Counts what every model call carries whatever was said: the system prompt and the tools."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens = 0
+
+    def wrap_model_call(
+        self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
+    ) -> ModelResponse[Any]:
+        fixed = [request.system_message] if request.system_message else []
+        self.tokens = count_tokens_approximately(fixed, tools=request.tools)
+        return handler(request)
+
+
+def _window() -> int:
+    """A window that the fixed part of each call and `HEADROOM` fill: however many tools a fork adds."""
+    fixed = _FixedPart()
+    graph = make_graph(checkpointer=InMemorySaver(), settings=Settings(), middleware=[fixed])
+    graph.invoke(user_message("hello"), {"configurable": {"thread_id": "measure"}})
+    assert fixed.tokens > 0
+    return int((fixed.tokens + HEADROOM) / TRIGGER)
+
+
 def test_summarization_keeps_the_pending_request_and_the_history_whole(tmp_path: Path) -> None:
     log = tmp_path / "emails.jsonl"
-    graph = make_graph(checkpointer=InMemorySaver(), settings=Settings(email_log=log, context_window=WINDOW))
+    graph = make_graph(checkpointer=InMemorySaver(), settings=Settings(email_log=log, context_window=_window()))
     config: RunnableConfig = {"configurable": {"thread_id": "long"}}
     summarized_while_pending = False
     request_ids: list[str] = []
