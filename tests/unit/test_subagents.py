@@ -11,6 +11,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command, Durability
 
+from agent.approval import tool_node_tools
 from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, SUBAGENT, PendingRequest, resume_for
 from agent.graph import make_graph
 from agent.pending import AmbiguousAnswer, addressed, pending_requests, snapshot_dict
@@ -19,6 +20,7 @@ from agent.settings import Settings
 from agent.subagents import SUBAGENTS
 from client.approvals import user_message
 from harness.scripts import call, email, script
+from tests.support.samples import sample_args
 from tests.unit.conftest import Harness
 
 GENERAL = "general-purpose"
@@ -172,31 +174,24 @@ def test_a_subagent_still_runs_free_tools(harness: Harness) -> None:
     assert "ls (done)" in task.text
 
 
-SAMPLE_ARGS: dict[str, dict[str, Any]] = {
-    "send_email": email()["args"],
-    "write_file": {"file_path": "/notes/a.md", "content": "hello"},
-    "edit_file": {"file_path": "/notes/a.md", "old_string": "hello", "new_string": "bye"},
-    "delete": {"file_path": "/notes/a.md"},
-    "execute": {"command": "ls"},
-}
-"""Arguments for each gated tool a subagent might have (a fork adding one adds it here)."""
-
-
 @pytest.mark.parametrize(
     ("subagent", "tool"),
     [
         (spec["name"], tool)
         for spec in SUBAGENTS
         for tool in spec.get("interrupt_on") or SUBAGENT_INTERRUPT_ON.get(spec["name"], INTERRUPT_ON)
-        if tool in SAMPLE_ARGS
     ],
 )
 def test_every_gated_tool_of_every_subagent_waits(tmp_path: Path, subagent: str, tool: str) -> None:
-    """Driven by `agent.policy` and `agent.subagents`: a new subagent or gated tool is covered as is."""
+    """Driven by `agent.policy` and `agent.subagents`, the arguments made from the tool's schema:
+    a new subagent or gated tool is covered as is (one whose schema gives no arguments fails here, named)."""
     log = tmp_path / "emails.jsonl"
     graph = make_graph(checkpointer=InMemorySaver(), settings=Settings(email_log=log), pause="interrupt")
+    (subagent_graph,) = graph.nodes["tools"].subgraphs
+    tools = {t.name: t for t in tool_node_tools(subagent_graph)}
+    assert tool in tools, f"{tool!r} is gated for {subagent!r}, which has no such tool ({sorted(tools)})"
     config: RunnableConfig = {"configurable": {"thread_id": "t"}}
-    graph.invoke(user_message(script(delegate(call(tool, **SAMPLE_ARGS[tool]), subagent=subagent))), config)
+    graph.invoke(user_message(script(delegate(call(tool, **sample_args(tools[tool])), subagent=subagent))), config)
     (request,) = pending_requests(snapshot_dict(graph.get_state(config, subgraphs=True)))
     assert request["subagent"] == subagent
     assert [a["name"] for a in request["action_requests"]] == [tool]
