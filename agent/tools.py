@@ -1,4 +1,6 @@
-"""The template's own tools. `send_email` is the demo of a risky, gated call.
+"""The template's own tools, and how each is gated (`TOOL_POLICY`). `send_email` is the
+demo of a risky, gated call. A fork adds a gated tool here: the tool in `make_tools`,
+its policy in `TOOL_POLICY` (`agent.approval.ToolPolicy`).
 
 Its effect is a file in the agent's virtual filesystem (`values.files`), one per
 sent email, named after the tool call id, plus a send through an `EmailProvider`
@@ -17,10 +19,20 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from pydantic import Field
 
-from agent.contract import OUTBOX_DIR
+from agent.approval import ToolPolicy, describe
+from agent.contract import DECISION_TYPES, OUTBOX_DIR
 from agent.email import Email, EmailNotSent, EmailProvider
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+TOOL_POLICY: dict[str, ToolPolicy] = {
+    "send_email": {
+        "allowed_decisions": list(DECISION_TYPES),
+        "description": describe("Send an email to {to} with the subject {subject!r}."),
+    },
+}
+"""How the tools below are gated: what a reviewer may decide and what they see (a tool not
+listed runs without asking). `agent.policy` adds deepagents' own tools."""
 
 
 def outbox_path(tool_call_id: str) -> str:

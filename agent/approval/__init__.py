@@ -10,11 +10,12 @@ langchain `AgentMiddleware` it installs (`agent.approval.gate`).
 """
 
 from agent.approval.base import NO_ANSWER, NO_APPROVAL, TaskCall
-from agent.approval.gate import ApprovalGate, GateOptions, compact_schema, resolve_policy
+from agent.approval.gate import ApprovalGate, GateOptions, compact_schema
 from agent.approval.install import gated_deep_agent, gated_subagent, wire_gate
 from agent.approval.internals import tool_node_tools
 from agent.approval.model_step import request_is_waiting
 from agent.approval.node import has_expired, is_dismissal
+from agent.approval.policy import ToolPolicy, describe, resolve_policy
 
 __all__ = [
     "NO_ANSWER",
@@ -22,7 +23,9 @@ __all__ = [
     "ApprovalGate",
     "GateOptions",
     "TaskCall",
+    "ToolPolicy",
     "compact_schema",
+    "describe",
     "gated_deep_agent",
     "gated_subagent",
     "has_expired",

@@ -17,10 +17,10 @@ from langchain_core.tools import BaseTool
 from langgraph.config import get_config
 
 from agent import clock
+from agent.approval.policy import ToolPolicy
 from agent.approvers import WhoMayAnswer, current_user
 from agent.contract import CANCEL, SUBAGENT, TASK_CALL_ID, HistoryEntry, Outcome, Pause, PendingRequest
 from agent.notify import Notifier
-from agent.policy import ToolPolicy
 from agent.seal import SEAL, seal
 
 

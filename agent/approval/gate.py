@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, InterruptOnConfig
 from langchain_core.tools import BaseTool
@@ -40,26 +40,13 @@ from pydantic import BaseModel
 
 from agent.approval.model_step import ModelStep
 from agent.approval.node import ApprovalNode
+from agent.approval.policy import resolve_policy
 from agent.approval.tool_guard import ToolGuard
 from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer
-from agent.contract import DECISION_TYPES, REVIEW_TOOL_CALLS, Pause
+from agent.contract import REVIEW_TOOL_CALLS, Pause
 from agent.notify import Notifier
-from agent.policy import ToolPolicy
 from agent.settings import DEFAULT_PUBLIC_URL, Settings
 from agent.state import ApprovalState
-
-
-def resolve_policy(interrupt_on: Mapping[str, bool | InterruptOnConfig]) -> dict[str, ToolPolicy]:
-    """The `interrupt_on` shape (deepagents', langchain's) with `True` spelled out and `False` dropped."""
-    policy: dict[str, ToolPolicy] = {}
-    for name, config in interrupt_on.items():
-        if config is True:
-            policy[name] = ToolPolicy(allowed_decisions=list(DECISION_TYPES))
-        elif isinstance(config, Mapping):
-            if not config.get("allowed_decisions"):
-                raise ValueError(f"interrupt_on[{name!r}] needs a non-empty `allowed_decisions` list.")
-            policy[name] = cast("ToolPolicy", config)
-    return policy
 
 
 def compact_schema(tool: BaseTool) -> dict[str, Any]:
