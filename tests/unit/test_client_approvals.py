@@ -14,7 +14,8 @@ from langgraph_sdk.client import LangGraphClient
 from agent.contract import PENDING_HITL, PendingRequest
 from client import render
 from client.approvals import AlreadyAnswered, InboxItem, Pending, answer, get_pending, get_pending_all, inbox
-from client.cli import UsageError, _require_pending, parser
+from client.cli import parser
+from client.commands import UsageError, _require_pending
 
 
 def _request(request_id: str, to: str, subagent: str | None = None, task_call_id: str = "") -> PendingRequest:
