@@ -37,10 +37,16 @@ from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchOp
 from agent import clock
 from agent.approvers import current_user
 from agent.binding import ran_args
-from agent.contract import CANCEL, HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, HistoryEntry, PendingRequest
-
-AUDIT: Final = "hitl_audit"
-"""The store namespace's first part; the second is the thread owner."""
+from agent.contract import (
+    AUDIT,
+    CANCEL,
+    HITL_HISTORY,
+    PENDING_HITL,
+    SUBAGENT,
+    TASK_CALL_ID,
+    HistoryEntry,
+    PendingRequest,
+)
 
 LOCAL_OWNER: Final = "local"
 """The owner recorded when the graph runs without a server's auth (in-process)."""

@@ -37,7 +37,8 @@ import jwt
 from langgraph_sdk import Auth
 
 from agent.approvers import User
-from agent.audit import AUDIT, namespace
+from agent.audit import namespace
+from agent.contract import AUDIT
 from agent.run_request import named_checkpoints
 from agent.settings import Settings
 

@@ -35,6 +35,8 @@ PENDING_HITL: Final = "pending_hitl"
 
 HITL_HISTORY: Final = "hitl_history"
 """State key: one entry per answered request, oldest first."""
+AUDIT: Final = "hitl_audit"
+"""The audit trail's store namespace: `(AUDIT, <thread owner>)`."""
 
 SUBAGENT: Final = "subagent"
 TASK_CALL_ID: Final = "task_call_id"

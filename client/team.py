@@ -16,8 +16,7 @@ from typing import Any, cast
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.audit import AUDIT
-from agent.contract import EXPIRE, GRAPH_ID, PendingRequest, resume_for
+from agent.contract import AUDIT, EXPIRE, GRAPH_ID, PendingRequest, resume_for
 from client.approvals import InboxItem, inbox
 
 APPROVALS = "/approvals"

@@ -7,8 +7,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.audit import AUDIT
-from agent.contract import resume_for
+from agent.contract import AUDIT, resume_for
 from client.approvals import create_thread, get_pending, stream_run, user_message
 from harness.scripts import email, script
 from tests.support.served import Served

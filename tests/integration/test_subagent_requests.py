@@ -18,8 +18,8 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.audit import AUDIT
 from agent.contract import (
+    AUDIT,
     GRAPH_ID,
     GRAPH_IDS,
     HITL_HISTORY,
