@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import AUDIT, EXPIRE, GRAPH_ID, PendingRequest, resume_for
+from agent import clock
+from agent.contract import AUDIT, EXPIRE, GRAPH_ID, resume_for
 from client.approvals import InboxItem, inbox
 
 APPROVALS = "/approvals"
@@ -54,10 +55,6 @@ async def answer_as_approver(
     return cast("dict[str, Any]", await client.http.post(f"{APPROVALS}/{item.thread_id}", json={"resume": resume}))
 
 
-def expired(request: PendingRequest, now: datetime | None = None) -> bool:
-    return datetime.fromisoformat(request["expires_at"]) <= (now or datetime.now(UTC))
-
-
 async def _visible(client: LangGraphClient) -> AsyncIterator[InboxItem]:
     async for item in inbox(client):
         yield item
@@ -70,7 +67,7 @@ async def sweep(client: LangGraphClient) -> list[InboxItem]:
     answer): its calls never run, the history records `expired`, the model is told. What it closed."""
     closed: list[InboxItem] = []
     async for item in _visible(client):
-        if not expired(item.request):
+        if not clock.passed(item.request.get("expires_at")):
             continue
         resume = {EXPIRE: True, "request_id": item.request_id}
         if isinstance(item, Assigned):
