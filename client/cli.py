@@ -135,7 +135,7 @@ def _server_message(error: BaseException) -> str:
 
 STATUS_HINTS = {
     401: "not signed in: set LANGGRAPH_TOKEN",
-    403: "not allowed: check LANGGRAPH_TOKEN",
+    403: "not allowed",  # (signed in: the server says why, e.g. separation of duties)
     404: "not found on the server",
     409: "not taken",
 }

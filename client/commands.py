@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from langgraph_sdk.client import LangGraphClient
 
+from agent.contract import DECISION_TYPES
 from client import render
 from client.approvals import (
     AlreadyAnswered,
@@ -55,6 +56,15 @@ async def show_progress(updates: AsyncGenerator[Update, None]) -> None:
                 say(f"  · {line}")
 
 
+def _answer_hint(pending: Pending, *, several: bool) -> str:
+    """How to answer `pending` from here: only the decisions every one of its calls allows."""
+    allowed = [set(config["allowed_decisions"]) for config in pending.request["review_configs"]]
+    commands: list[str] = [kind for kind in DECISION_TYPES if all(kind in each for each in allowed)] or ["decide"]
+    which = f" --request {pending.request_id}" if several else ""
+    others = f"   (or {' / '.join(commands[1:])})" if commands[1:] else ""
+    return f"Answer it with: {COMMAND} {commands[0]} {pending.thread_id}{which}{others}"
+
+
 async def _report_outcome(client: LangGraphClient, thread_id: str, answered: str | None = None) -> int:
     """After a run: show the pending requests or the final answer; 1 if the `answered` request refused its answer."""
     pending = await get_pending_all(client, thread_id)
@@ -62,10 +72,8 @@ async def _report_outcome(client: LangGraphClient, thread_id: str, answered: str
         say(render.request(each))
     if any(each.error and answered in (None, each.request_id) for each in pending):
         return 1
-    if len(pending) == 1:
-        say(f"Answer it with: {COMMAND} approve {thread_id}   (or edit / reject / respond)")
-    elif pending:
-        say(f"Answer each with: {COMMAND} approve {thread_id} --request REQUEST_ID   (or edit / reject / respond)")
+    for each in pending:
+        say(_answer_hint(each, several=len(pending) > 1))
     if pending:
         return 0
     final = render.final_answer((await thread_values(client, thread_id)).get("messages") or [])

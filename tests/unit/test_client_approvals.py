@@ -15,7 +15,7 @@ from agent.contract import PENDING_HITL, PendingRequest
 from client import render
 from client.approvals import AlreadyAnswered, InboxItem, Pending, answer, get_pending, get_pending_all, inbox
 from client.cli import parser
-from client.commands import UsageError, _require_pending
+from client.commands import COMMAND, UsageError, _answer_hint, _require_pending
 
 
 def _request(request_id: str, to: str, subagent: str | None = None, task_call_id: str = "") -> PendingRequest:
@@ -161,3 +161,9 @@ def test_the_cli_names_the_subagent_that_asks() -> None:
     args = parser({}).parse_args(["approve", "parallel", "--request", "sub-bob"])
     assert (args.thread_id, args.request) == ("parallel", "sub-bob")
     assert parser({}).parse_args(["show", "own"]).request is None
+
+
+def test_the_hint_names_only_the_decisions_the_request_allows() -> None:
+    one = Pending(thread_id="t", request=_request("r1", "ada@example.com"), error=None, messages=[])
+    assert _answer_hint(one, several=False) == f"Answer it with: {COMMAND} approve t   (or reject)"
+    assert _answer_hint(one, several=True) == f"Answer it with: {COMMAND} approve t --request r1   (or reject)"

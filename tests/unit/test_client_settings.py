@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
+from langgraph_sdk.errors import PermissionDeniedError
 
 from agent.contract import GRAPH_ID
-from client.cli import DEFAULT_URL, client_settings, parser
+from client.cli import DEFAULT_URL, _error_line, client_settings, parser
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,3 +44,12 @@ def test_an_unknown_graph_is_refused_in_one_line(capsys: pytest.CaptureFixture[s
         parser({"LANGGRAPH_GRAPH": "agent"}).parse_args(["--graph", "nope", "inbox"])
     assert exited.value.code == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_a_refusal_to_a_signed_in_user_does_not_blame_the_token() -> None:
+    request = httpx.Request("POST", "http://server/approvals/t")
+    why = "Separation of duties: ada asked for this call and may not answer it."
+    response = httpx.Response(403, json={"detail": why}, request=request)
+    refused = PermissionDeniedError(why, response=response, body={"detail": why})  # (what the SDK raises)
+    line, status = _error_line(refused, "http://server")
+    assert (line, status) == (f"not allowed (403): {why}", 1)
