@@ -255,6 +255,10 @@ def _reads(records: Sequence[AuditRecord]) -> list[GetOp | SearchOp]:
     return ops + [_refusal_count_op(r) for r in records if r["event"] == "refused"]
 
 
+def _put(record: AuditRecord) -> PutOp:
+    return PutOp(namespace(record["owner"]), key(record), dict(record), index=False)
+
+
 def _new_puts(records: Sequence[AuditRecord], found: Sequence[Any]) -> list[PutOp]:
     """The records not written yet, as puts (a refusal only while its request has fewer than MAX_REFUSALS)."""
     counts = iter(found[len(records) :])
@@ -262,16 +266,30 @@ def _new_puts(records: Sequence[AuditRecord], found: Sequence[Any]) -> list[PutO
     for record, existing in zip(records, found[: len(records)], strict=True):
         full = record["event"] == "refused" and len(next(counts)) >= MAX_REFUSALS
         if existing is None and not full:
-            puts.append(PutOp(namespace(record["owner"]), key(record), dict(record), index=False))
+            puts.append(_put(record))
     return puts
 
 
-def write(store: BaseStore, records: Sequence[AuditRecord]) -> None:
+def _known_new(records: Sequence[AuditRecord], unended: bool) -> tuple[list[PutOp], list[AuditRecord]]:
+    """With `unended` (the request's endings were just read, and none is written), its ending as a
+    put with no second read of its key; and the records still to check."""
+    if not unended:
+        return [], list(records)
+    return [_put(r) for r in records if r["event"] in ENDINGS], [r for r in records if r["event"] not in ENDINGS]
+
+
+def write(store: BaseStore, records: Sequence[AuditRecord], *, unended: bool = False) -> None:
     """Add `records`, each once (the gate calls it only when the graph has a store: without one, no trail)."""
-    if records:
-        store.batch(_new_puts(records, store.batch(_reads(records))))
+    puts, rest = _known_new(records, unended)
+    if rest:
+        puts += _new_puts(rest, store.batch(_reads(rest)))
+    if puts:
+        store.batch(puts)
 
 
-async def awrite(store: BaseStore, records: Sequence[AuditRecord]) -> None:
-    if records:
-        await store.abatch(_new_puts(records, await store.abatch(_reads(records))))
+async def awrite(store: BaseStore, records: Sequence[AuditRecord], *, unended: bool = False) -> None:
+    puts, rest = _known_new(records, unended)
+    if rest:
+        puts += _new_puts(rest, await store.abatch(_reads(rest)))
+    if puts:
+        await store.abatch(puts)

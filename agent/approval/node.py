@@ -96,7 +96,7 @@ class ApprovalNode(GateBase):
         ended = audit.ending(runtime.store, pending) if runtime.store is not None else None
         update = self._decide(state, pending, ended)
         if runtime.store is not None and ended is None:
-            audit.write(runtime.store, audit.decided(pending, update))
+            audit.write(runtime.store, audit.decided(pending, update), unended=True)
         return _going_on(state, update)
 
     @hook_config(can_jump_to=["tools", "model", "end"])
@@ -107,7 +107,7 @@ class ApprovalNode(GateBase):
         ended = await audit.aending(runtime.store, pending) if runtime.store is not None else None
         update = self._decide(state, pending, ended)
         if runtime.store is not None and ended is None:
-            await audit.awrite(runtime.store, audit.decided(pending, update))
+            await audit.awrite(runtime.store, audit.decided(pending, update), unended=True)
         return _going_on(state, update)
 
     def _decide(

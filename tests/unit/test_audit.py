@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.base import GetOp, Op, Result
 from langgraph.store.memory import InMemoryStore
 
 from agent import audit
@@ -103,3 +106,30 @@ def test_subagents_a_new_message_stops_end_their_requests_on_record(audited: tup
     assert len(harness.state(thread).values[HITL_HISTORY]) == 2
     assert len(trail(store, thread)) == 4
     assert harness.sent() == []
+
+
+class _CountingStore(InMemoryStore):
+    """Counts the reads of each key, so a test sees what an answer costs the store."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: Counter[str] = Counter()
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        ops = list(ops)
+        self.reads.update(op.key for op in ops if isinstance(op, GetOp))
+        return super().batch(ops)
+
+
+@pytest.mark.parametrize("pause", ["breakpoint", "interrupt"])
+def test_an_answer_reads_its_ending_once(tmp_path: Path, pause: Pause) -> None:
+    """The approval node reads whether the request has ended, then writes its ending without reading it again."""
+    store, checkpointer = _CountingStore(), InMemorySaver()
+    log = tmp_path / "emails.jsonl"
+    graph = make_graph(checkpointer=checkpointer, store=store, settings=Settings(email_log=log), pause=pause)
+    harness = Harness(graph=graph, checkpointer=checkpointer, email_log=log, pause=pause)
+    thread = harness.start(script(email()))
+    store.reads.clear()
+    harness.answer(thread, {"type": "approve"})
+    (answered,) = [r for r in trail(store, thread) if r["event"] == "answered"]
+    assert store.reads[audit.key(cast("audit.AuditRecord", answered))] == 1
