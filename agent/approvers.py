@@ -11,7 +11,8 @@ else from the deployment's defaults (`APPROVER_ROLES`, `REQUESTER_MAY_ANSWER`):
 A request needs every one of its tools' rules met. The graph checks this on every
 answer with the user the server authenticated (`langgraph_auth_user` in the run's
 config), so a server without this template's auth cannot be used to skip it; the
-API refuses a user who may not answer before the graph runs (`agent/api_guard.py`).
+API refuses a user who may not answer before the graph runs (`agent/api_guard.py`,
+`agent/approver_api.py`), by the rules the gate wrote in the request's review configs.
 """
 
 from __future__ import annotations
@@ -133,9 +134,26 @@ class WhoMayAnswer:
 
 
 def who_may_answer(request: PendingRequest) -> WhoMayAnswer:
-    """The rules for `request` as the served graph applies them (the subagent's policy for its requests),
-    with the deployment's defaults (read once, like the graph's)."""
+    """The rules for `request` as the gate that made it wrote them in its review configs, so the
+    API holds an answer to the graph's rule and recomputes nothing. (The graph checks again with
+    its own policy.) A request made before review configs carried them: the served graph's policy."""
+    configs = request.get("review_configs") or []
+    try:
+        if configs and all("approver_roles" in c and "requester_may_answer" in c for c in configs):
+            rules = (
+                (c["action_name"], tuple(map(str, c["approver_roles"])), c["requester_may_answer"] is True)
+                for c in configs
+            )
+            return _rules_of(tuple(rules))
+    except (TypeError, ValueError):  # not as the gate writes them: the graph's policy decides
+        pass
     return _served_rules(request.get("subagent"))
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_of(rules: tuple[tuple[str, tuple[str, ...], bool], ...]) -> WhoMayAnswer:
+    policy = {tool: {"approver_roles": list(roles), "requester_may_answer": may} for tool, roles, may in rules}
+    return WhoMayAnswer(policy, OWNER_ANSWERS)
 
 
 @functools.cache

@@ -86,6 +86,10 @@ class ReviewConfig(TypedDict):
     allowed_decisions: list[DecisionType]
     args_schema: NotRequired[dict[str, Any]]
     """JSON schema of the tool's arguments, for an edit form (an extra the contract allows)."""
+    approver_roles: NotRequired[list[str]]
+    """Who may answer for this tool: users with one of these roles (none: the user who asked)."""
+    requester_may_answer: NotRequired[bool]
+    """`False`: the user who asked may not answer (separation of duties)."""
 
 
 class PendingRequest(TypedDict):

@@ -63,7 +63,13 @@ class RequestBuilder(GateBase):
                 )
             )
             if call["name"] not in configs:
-                review = ReviewConfig(action_name=call["name"], allowed_decisions=list(config["allowed_decisions"]))
+                rule = self.who.rule(call["name"])  # (the API reads who may answer here, never recomputes it)
+                review = ReviewConfig(
+                    action_name=call["name"],
+                    allowed_decisions=list(config["allowed_decisions"]),
+                    approver_roles=list(rule.approver_roles),
+                    requester_may_answer=rule.requester_may_answer,
+                )
                 if schema := self.args_schemas.get(call["name"]):
                     review["args_schema"] = schema
                 configs[call["name"]] = review

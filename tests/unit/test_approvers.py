@@ -10,7 +10,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer
+from agent.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer, who_may_answer
 from agent.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
@@ -116,3 +116,36 @@ def test_nobody_could_answer_is_refused_at_start() -> None:
         WhoMayAnswer({"send_email": {"requester_may_answer": False}})
     with pytest.raises(SettingsError, match="REQUESTER_MAY_ANSWER=false needs APPROVER_ROLES"):
         Settings.from_env({"REQUESTER_MAY_ANSWER": "false"})
+
+
+def test_the_api_reads_who_may_answer_from_the_request_the_gate_wrote() -> None:
+    """A fork's graph with its own policy and the API agree: the request carries its tools' rules."""
+    request = PendingRequest(
+        request_id="r",
+        message_id="m",
+        created_at="",
+        expires_at="",
+        requested_by="ada",
+        action_requests=[{"tool_call_id": "c", "name": "send_email", "args": {}, "description": ""}],
+        review_configs=[
+            {
+                "action_name": "send_email",
+                "allowed_decisions": ["approve"],
+                "approver_roles": ["finance"],
+                "requester_may_answer": False,
+            }
+        ],
+    )
+    who = who_may_answer(request)  # (the served policy, INTERRUPT_ON, names no roles)
+    assert who.may_answer(User("carol", frozenset({"finance"})), request)
+    assert not who.may_answer(User("ada", frozenset({"finance"})), request)  # she asked
+    assert not who.may_answer(User("bob", frozenset({"approver"})), request)
+
+
+def test_each_review_config_carries_its_tools_rule(tmp_path: Path) -> None:
+    settings = Settings(email_log=tmp_path / "e.jsonl", approver_roles=("approver",), requester_may_answer=False)
+    graph = make_graph(checkpointer=InMemorySaver(), settings=settings)
+    config: RunnableConfig = {"configurable": {"thread_id": "t"}}
+    graph.invoke(user_message(script(email())), config)
+    (review,) = graph.get_state(config).values[PENDING_HITL]["review_configs"]
+    assert (review["approver_roles"], review["requester_may_answer"]) == (["approver"], False)
