@@ -17,8 +17,10 @@ line saying why. So is every run that could go around the approval, on any route
 that starts one (REST, stateless, batch, the v2 protocol, crons): one started by the
 v2 event-streaming protocol, one with its own breakpoints (`interrupt_before`,
 `interrupt_after`), `multitask_strategy` `interrupt` or `rollback`, and one that names
-a checkpoint (no time travel, no forks). Crons are refused. These rules live here
-because every route the server authorizes passes them; the HTTP guard
+a checkpoint (no time travel, no forks). Crons are refused, and so is cancelling a run
+with `action=rollback` (on `/threads/{id}/runs/{run_id}/cancel` and `/runs/cancel`): it
+deletes the checkpoints of a run that may be carrying out an approved call. These rules
+live here because every route the server authorizes passes them; the HTTP guard
 (`agent/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
 The store holds the audit trail (`agent/audit.py`): a user may read
 their own records; nobody may write or delete any. Anything not allowed here is denied.
@@ -186,9 +188,18 @@ async def create_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsCr
     return _owned_by(ctx, value["metadata"])
 
 
+ROLLBACK_CANCEL: Final = (
+    'Cancelling a run with action="rollback" is refused: the run may be carrying out an approved call, and '
+    "the rollback deletes its checkpoints, so the thread would lose the call with the email already sent. "
+    'Use action="interrupt", which keeps them.'
+)
+
+
 @auth.on.threads.update
 async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUpdate) -> Auth.types.FilterType:
     """Metadata edits and run cancellation, by the owner; never the owner itself, never the state."""
+    if value.get("action") == "rollback":  # (either cancel route, by run ids or by status)
+        _refuse(ROLLBACK_CANCEL)
     if value.get("action") is not None:  # cancelling a run
         return {OWNER: ctx.user.identity}
     if "metadata" not in value:  # update_state, or a thread created with supersteps

@@ -5,7 +5,8 @@ says it ran.
 The provider is held at the send (`tests/support/held_graph.py`) while the second answer
 arrives: it is refused (a strategy that would cancel the run carrying out the call, or a
 busy thread), or it waits its turn and finds nothing left to answer. Counted by what the
-provider received, not by what the thread says.
+provider received, not by what the thread says. A rollback cancel of the run carrying out
+the call, on either cancel route, is refused the same way, and the run goes on.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
+from agent.auth import ROLLBACK_CANCEL
 from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from agent.settings import LOCAL_TOKEN
 from tests.support.runs import APPROVE, waiting
@@ -186,3 +188,57 @@ async def test_two_approvers_at_once_one_applies_the_other_hears_so(
     assert entry["answer_id"]  # (the route's own: the answer had none)
     assert applied.json()["pending"] == []
     assert len(held_server.attempts(thread_id)) == 1
+
+
+def _http(served: Served) -> httpx.AsyncClient:
+    """Raw HTTP as the local user (the cancel routes take `action` as a query parameter)."""
+    return httpx.AsyncClient(base_url=served.server.url, headers={"x-api-key": LOCAL_TOKEN}, timeout=CALL_TIMEOUT_S)
+
+
+def _answered(response: httpx.Response) -> tuple[int, Any]:
+    """The status, and the one line of a refusal (`None` for an empty body: accepted)."""
+    return response.status_code, response.json().get("detail") if response.content else None
+
+
+ROLLBACK_ROUTES = ["per run", "bulk", "bulk by status"]
+
+
+async def _rollback(http: httpx.AsyncClient, route: str, thread_id: str, run_id: str) -> httpx.Response:
+    """`action=rollback` on one of the cancel routes, for the run `run_id`."""
+    rollback = {"action": "rollback"}
+    if route == "per run":
+        return await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params=rollback)
+    body = {"thread_id": thread_id, "run_ids": [run_id]} if route == "bulk" else {"status": "running"}
+    return await http.post("/runs/cancel", params=rollback, json=body)
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+@pytest.mark.parametrize("route", ROLLBACK_ROUTES)
+async def test_a_rollback_cancel_of_the_run_carrying_out_the_call_is_refused(
+    held_server: Served, provider: Provider, graph: str, route: str
+) -> None:
+    """Rollback deletes the run's checkpoints while its approved call is at the provider: the
+    thread would lose the call with the email sent. Refused on the per-run route and on the
+    bulk one (by run id, and by status); the run goes on and says the call ran."""
+    provider.open.clear()
+    graph_id = HELD[graph]
+    async with held_server.client() as client, _http(held_server) as http:
+        thread_id, request = await waiting(client, graph_id)
+        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
+        run_id = (await client.runs.create(thread_id, graph_id, command=answer))["run_id"]
+        call = await provider.next_call()  # the approved call is in the provider now
+        try:
+            cancel = await _rollback(http, route, thread_id, run_id)
+        finally:
+            provider.release(call)
+        assert _answered(cancel) == (403, ROLLBACK_CANCEL)
+        await client.runs.join(thread_id, run_id)
+        ran = (await client.runs.get(thread_id, run_id))["status"]
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    assert ran == "success"
+    assert len(held_server.attempts(thread_id)) == 1
+    assert values[PENDING_HITL] is None
+    (entry,) = values[HITL_HISTORY]
+    assert [d["type"] for d in entry["decisions"]] == ["approve"]
+    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
+    assert result["status"] == "success", result
