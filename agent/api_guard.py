@@ -8,6 +8,9 @@ body nested too deep, not strict JSON or not an object, or a field the guard rea
 with the wrong type, gets a 4xx with one line, never a 500; the server's own errors
 on these routes get a one-line `detail` too.
 
+- Runs without a thread in the path (`POST /runs`, `/runs/stream`, `/runs/wait`,
+  `/runs/batch`): a field of the wrong type gets 422 and one line (the server reads some
+  before `agent/auth.py` refuses the run), LangGraph's own keys 403.
 - `POST /threads` with `supersteps` writes the new thread's state without passing
   the `threads.update` handler (`agent/auth.py`) that refuses every other state
   write: refused with 403. (The graph would still run no forged approval: see
@@ -53,7 +56,7 @@ from agent.auth import (
     signed_in,
 )
 from agent.contract import DISMISS, EXPIRE
-from agent.http_body import json_object
+from agent.http_body import json_object, parse
 from agent.pending import AmbiguousAnswer, addressed, targets
 
 STATE_ON_CREATE = (
@@ -83,12 +86,16 @@ class GuardRequests:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", "")).rstrip("/")
         thread_id = run_request.run_thread(path) if scope["type"] == "http" else None
-        if scope["type"] != "http" or scope["method"] != "POST" or (path != "/threads" and thread_id is None):
+        stateless = path in run_request.STATELESS
+        guarded = path == "/threads" or thread_id is not None or stateless
+        if scope["type"] != "http" or scope["method"] != "POST" or not guarded:
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
         try:
-            if body.strip():  # (an empty one: the server's own validation answers it)
+            if stateless and body.strip():
+                _stateless(parse(body))
+            elif body.strip():  # (an empty one: the server's own validation answers it)
                 payload = json_object(body)
                 sent = await self._run(scope, thread_id, payload) if thread_id else _new_thread(payload)
                 if sent is not payload:
@@ -167,6 +174,19 @@ class GuardRequests:
             return None
         state = response.json()
         return state if isinstance(state, dict) else None
+
+
+def _stateless(payload: Any) -> None:
+    """Runs without a thread (`/runs`, `/runs/batch`, ...): `agent/auth.py` refuses them, or lets a
+    run that keeps its new thread go on, but the server reads some fields first (a number as
+    `checkpoint_id` was a 500). Raises `Refused` for those, and for LangGraph's own keys."""
+    for run in payload if isinstance(payload, list) else [payload]:
+        if not isinstance(run, dict):
+            continue  # (the server answers it with 422 itself)
+        if why := run_request.malformed(run):
+            raise Refused(422, why)
+        if why := run_request.internal(run):
+            raise Refused(403, why)
 
 
 def _new_thread(payload: dict[str, Any]) -> dict[str, Any]:

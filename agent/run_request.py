@@ -30,6 +30,8 @@ from agent.asgi import shown
 from agent.http_body import kind_of
 
 ROUTE: Final = re.compile(r"^/threads/(?P<thread_id>[^/]+)/runs(?:/stream|/wait)?$")
+STATELESS: Final = frozenset({"/runs", "/runs/stream", "/runs/wait", "/runs/batch"})
+"""The routes that start runs without a thread in the path (a batch: a list of runs)."""
 CHECKPOINT_KEYS: Final = ("checkpoint_id", "checkpoint_ns", "checkpoint_map")
 OBJECTS: Final = ("command", "config", "context", "checkpoint")
 INTERNAL_PREFIX: Final = "__pregel_"

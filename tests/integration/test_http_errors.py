@@ -16,8 +16,10 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
+from agent.asgi import shown
 from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.pending import pending_requests
+from agent.run_request import INTERNAL
 from harness.scripts import call, email, script
 from tests.integration.conftest import USERS
 from tests.support.runs import APPROVE, pause, waiting
@@ -249,3 +251,37 @@ async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, 
             assert expiring.attempts(thread_id) == []
     finally:
         await ada.aclose()
+
+
+STATELESS = ("/runs", "/runs/stream", "/runs/wait")
+"""The runs without a thread (`agent/auth.py` refuses them, but the server reads some fields first)."""
+
+
+async def test_a_run_without_a_thread_may_have_any_type_in_any_field(http: httpx.AsyncClient, graph_id: str) -> None:
+    """Each gets a 4xx with one line, never a 500, alone or in a batch."""
+    base: dict[str, Any] = {"assistant_id": graph_id, "input": {}}
+    fields = ("checkpoint_id", "checkpoint", "checkpoint.checkpoint_id", "config", "config.configurable", "context")
+    for field in fields:
+        for value in TYPES:
+            run = _put(base, field, value)
+            for route in STATELESS:
+                response = await http.post(route, json=run)
+                assert response.status_code >= 400, f"{route}: {field} = {value!r}"
+                _one_line(response)
+            response = await http.post("/runs/batch", json=[run])
+            assert response.status_code >= 400, f"batch: {field} = {value!r}"
+            _one_line(response)
+
+
+async def test_a_run_that_keeps_its_new_thread_may_not_set_langgraphs_own_keys(
+    http: httpx.AsyncClient, graph_id: str
+) -> None:
+    run = {
+        "assistant_id": graph_id,
+        "input": {},
+        "on_completion": "keep",
+        "config": {"configurable": {"__pregel_resuming": True}},
+    }
+    response = await http.post("/runs/wait", json=run)
+    assert response.status_code == 403
+    assert _one_line(response) == INTERNAL.format(field=shown("config.configurable.__pregel_resuming"))
