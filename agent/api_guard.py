@@ -5,8 +5,9 @@ An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
 `POST /threads` and of `POST /threads/{thread_id}/runs` (`/stream`, `/wait`; the thread
 id in any form the server takes: `agent.run_request`), safely (`agent.http_body`): a
 body nested too deep, not strict JSON or not an object, or a field the guard reads
-with the wrong type, gets a 4xx with one line, never a 500; the server's own errors
-on these routes get a one-line `detail` too.
+with the wrong type, gets a 4xx with one line, never a 500; one past 4 MiB gets 413
+before it is read whole (`agent.asgi.MAX_BODY`), and a large one is parsed off the
+event loop. The server's own errors on these routes get a one-line `detail` too.
 
 - Runs without a thread in the path (`POST /runs`, `/runs/stream`, `/runs/wait`,
   `/runs/batch`): a field of the wrong type gets 422 and one line (the server reads some
@@ -56,7 +57,7 @@ from agent.auth import (
     signed_in,
 )
 from agent.contract import DISMISS, EXPIRE
-from agent.http_body import json_object, parse
+from agent.http_body import json_object, off_the_loop, parse
 from agent.pending import AmbiguousAnswer, addressed, targets
 
 STATE_ON_CREATE = (
@@ -91,12 +92,12 @@ class GuardRequests:
         if scope["type"] != "http" or scope["method"] != "POST" or not guarded:
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
         try:
+            body = await read_body(receive, scope)
             if stateless and body.strip():
-                _stateless(parse(body))
+                _stateless(await off_the_loop(parse, body))
             elif body.strip():  # (an empty one: the server's own validation answers it)
-                payload = json_object(body)
+                payload = await off_the_loop(json_object, body)
                 sent = await self._run(scope, thread_id, payload) if thread_id else _new_thread(payload)
                 if sent is not payload:
                     body = json.dumps(sent).encode()

@@ -45,7 +45,7 @@ from agent.auth import (
 )
 from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
 from agent.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
-from agent.http_body import parse
+from agent.http_body import off_the_loop, parse
 from agent.pending import history_of, pending_requests
 
 ROUTE: Final = "/approvals"
@@ -82,11 +82,9 @@ class ApprovalRoutes:
                 status, body = 200, await _open_to(api, user)
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
                 try:
-                    raw = await read_body(receive)
-                    status, body = (
-                        200,
-                        await _answer(api, user, match["thread_id"], parse(raw) if raw.strip() else None),
-                    )
+                    raw = await read_body(receive, scope)
+                    payload = await off_the_loop(parse, raw) if raw.strip() else None
+                    status, body = 200, await _answer(api, user, match["thread_id"], payload)
                 except Refused as refused:  # (a bad body too)
                     status, body = refused.status, {"detail": refused.detail}
             else:

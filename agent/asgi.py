@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Final
 
-from starlette.types import Message, Receive, Send
+from starlette.types import Message, Receive, Scope, Send
 
 _PROPERTY: Final = re.compile(r'\["properties"\]\["([^"]+)"\]')
 
@@ -20,13 +20,28 @@ class Refused(Exception):
         self.detail = detail
 
 
-async def read_body(receive: Receive) -> bytes:
-    """The whole request body, however many messages it comes in."""
+MAX_BODY: Final = 4 << 20
+"""The largest request body the HTTP layer reads (4 MiB): it reads a body whole, before auth."""
+TOO_LARGE: Final = f"The request body is larger than {MAX_BODY} bytes: send a smaller one."
+
+
+async def read_body(receive: Receive, scope: Scope | None = None) -> bytes:
+    """The whole request body, however many messages it comes in.
+
+    Raises `Refused` (413) past `MAX_BODY`: before reading, when `scope`'s Content-Length
+    says so, else as soon as the bytes read pass it (the rest is never read)."""
+    declared = dict(scope["headers"]).get(b"content-length", b"") if scope is not None else b""
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise Refused(413, TOO_LARGE)
     chunks: list[bytes] = []
-    more = True
+    size, more = 0, True
     while more:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Refused(413, TOO_LARGE)
+        chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
 

@@ -10,9 +10,11 @@ parser reads and the other refuses cannot be checked as one thing and run as ano
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from typing import Any, Final, NoReturn
+from collections.abc import Callable
+from typing import Any, Final, NoReturn, TypeVar
 
 from agent.asgi import Refused
 
@@ -78,3 +80,14 @@ def kind_of(value: Any) -> str:
     """The JSON name of `value`'s type, for error details."""
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+OFF_LOOP: Final = 64 << 10
+"""Bodies larger than this (64 KiB) are read in a worker thread: one large body must not
+stall the server's event loop for every other request."""
+Parsed = TypeVar("Parsed")
+
+
+async def off_the_loop(read: Callable[[bytes], Parsed], body: bytes) -> Parsed:
+    """`read(body)` (`parse`, `json_object`), in a worker thread for a large body."""
+    return read(body) if len(body) <= OFF_LOOP else await asyncio.to_thread(read, body)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.asgi import shown
+from agent.asgi import MAX_BODY, TOO_LARGE, shown
 from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.pending import pending_requests
 from agent.run_request import INTERNAL
@@ -285,3 +285,25 @@ async def test_a_run_that_keeps_its_new_thread_may_not_set_langgraphs_own_keys(
     response = await http.post("/runs/wait", json=run)
     assert response.status_code == 403
     assert _one_line(response) == INTERNAL.format(field=shown("config.configurable.__pregel_resuming"))
+
+
+async def test_a_body_past_the_limit_is_refused_unread(
+    users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    """413 with one line, said by its Content-Length or, sent in chunks without one, once
+    the bytes read pass `MAX_BODY`; nothing changes."""
+    thread_id, _ = await waiting(ada, graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    text = '{"assistant_id": "' + graph_id + '", "input": {"messages": [{"role": "user", "content": "'
+    big = text.encode() + b"x" * MAX_BODY + b'"}]}}'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(big), 1 << 16):
+            yield big[start : start + (1 << 16)]
+
+    for route in _routes(thread_id):
+        for name, content in (("sized", big), ("chunked", chunks())):
+            response = await http.post(route, content=content)
+            assert response.status_code == 413, f"{route} {name}: {response.status_code}"
+            assert _one_line(response) == TOO_LARGE
+            await unchanged.check(response, f"{route} {name}")
