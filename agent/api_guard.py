@@ -49,7 +49,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent import run_request
 from agent.approver_api import on_behalf, record_refusal
 from agent.approvers import User, who_may_answer
-from agent.asgi import Refused, one_line_errors, read_body, send_json
+from agent.asgi import Refused, one_line_errors, read_body, route_path, send_json
 from agent.auth import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -85,7 +85,7 @@ class GuardRequests:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", "")).rstrip("/")
+        path = route_path(scope)
         thread_id = run_request.run_thread(path) if scope["type"] == "http" else None
         stateless = path in run_request.STATELESS
         guarded = path == "/threads" or thread_id is not None or stateless

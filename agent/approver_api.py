@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent import audit
 from agent.approvers import User, who_may_answer
-from agent.asgi import Refused, read_body, send_json, shown
+from agent.asgi import Refused, read_body, route_path, send_json, shown
 from agent.auth import (
     ON_BEHALF,
     ON_BEHALF_HEADER,
@@ -67,7 +67,7 @@ class ApprovalRoutes:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", "")).rstrip("/")
+        path = route_path(scope)
         if scope["type"] != "http" or not (path == ROUTE or ANSWER.match(path)):
             await self.app(scope, receive, send)
             return

@@ -20,6 +20,13 @@ class Refused(Exception):
         self.detail = detail
 
 
+def route_path(scope: Scope) -> str:
+    """The path routes match, without a trailing slash: the request's, less the prefix the
+    app is mounted under (`root_path`), as Starlette's router reads it (`get_route_path`)."""
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+    return (path[len(root) :] if root and path.startswith(root) else path).rstrip("/")
+
+
 MAX_BODY: Final = 4 << 20
 """The largest request body the HTTP layer reads (4 MiB): it reads a body whole, before auth."""
 TOO_LARGE: Final = f"The request body is larger than {MAX_BODY} bytes: send a smaller one."
