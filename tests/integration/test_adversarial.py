@@ -21,6 +21,7 @@ from agent.auth import OWNER
 from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
 from client.approvals import user_message
 from harness.scripts import email, script
+from tests.integration.conftest import USERS
 from tests.support.runs import assert_refused, thread_endpoints, waiting
 from tests.support.served import Served
 
@@ -256,3 +257,19 @@ async def test_a_call_swapped_while_it_waits_never_runs(
     (entry,) = [e for e in values[HITL_HISTORY] if e["request_id"] == request["request_id"]]
     assert [d["type"] for d in entry["decisions"]] == ["cancel"]
     assert entry["decided_by"] == "ada"
+
+
+async def test_a_run_that_would_create_another_users_thread_finds_none(
+    users_server: Served, ada: LangGraphClient, bob: LangGraphClient
+) -> None:
+    """404, as every other action on a thread that is not yours: not a 409 that says it exists."""
+    thread_id, request = await waiting(ada)
+    async with httpx.AsyncClient(
+        base_url=users_server.server.url, headers={"Authorization": f"Bearer {USERS['bob']}"}
+    ) as http:
+        for route in ("runs", "runs/wait", "runs/stream"):
+            run = {"assistant_id": "agent", "input": user_message("hello"), "if_not_exists": "create"}
+            response = await http.post(f"/threads/{thread_id}/{route}", json=run)
+            assert response.status_code == 404, (route, response.text)
+    assert (await ada.threads.get_state(thread_id))["values"]["pending_hitl"] == request
+    assert users_server.attempts(thread_id) == []
