@@ -10,7 +10,7 @@ PORT   ?=
 FIRST_FREE_PORT = $(shell $(PYTHON) -c "import socket; print(next(p for p in range(2024, 2124) \
 	if socket.socket().connect_ex(('127.0.0.1', p)) != 0))")
 # The v2 event-streaming protocol's routes, off for `make dev` and `make serve`: langgraph-api 0.16.7
-# drops langgraph.json's `http.disable_event_streaming`, and aegra reads only this. agent/auth.py
+# drops langgraph.json's `http.disable_event_streaming`, and aegra reads only this. server/auth.py
 # refuses every run the protocol starts anyway (docs/contract.md, "No run steers around the approval").
 V2_OFF := FF_V2_EVENT_STREAMING=false
 # Postgres tests use this server and skip (one line) when it is not reachable.
@@ -49,7 +49,7 @@ $(AEGRA_STAMP): pyproject.toml
 aegra: $(AEGRA_STAMP)  ## a venv with aegra and the template, for the multi-instance tests
 
 dev: install  ## serve the agent on http://127.0.0.1:2024 (or PORT, or the next free port)
-	@$(BIN)/python -m agent.preflight
+	@$(BIN)/python -m server.preflight
 	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
 	if [ "$$port" != 2024 ]; then \
 		echo "Serving on port $$port (2024 is taken). For the client: export LANGGRAPH_URL=http://127.0.0.1:$$port"; \
@@ -62,7 +62,7 @@ SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/agent
 SERVE_REDIS_URL    ?= redis://127.0.0.1:6379/0
 
 serve: install aegra  ## a local server that a kill -9 loses nothing on: aegra, PostgreSQL, Redis (graph agent_interrupt)
-	@$(BIN)/python -m agent.preflight
+	@$(BIN)/python -m server.preflight
 	@$(BIN)/python -m harness.postgres "$(SERVE_DATABASE_URL)"
 	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
 	echo "Serving on http://127.0.0.1:$$port; clients: LANGGRAPH_URL=http://127.0.0.1:$$port LANGGRAPH_GRAPH=agent_interrupt"; \

@@ -11,8 +11,8 @@ else from the deployment's defaults (`APPROVER_ROLES`, `REQUESTER_MAY_ANSWER`):
 A request needs every one of its tools' rules met. The graph checks this on every
 answer with the user the server authenticated (`langgraph_auth_user` in the run's
 config), so a server without this template's auth cannot be used to skip it; the
-API refuses a user who may not answer before the graph runs (`agent/api_guard.py`,
-`agent/approver_api.py`), by the rules the gate wrote in the request's review configs.
+API refuses a user who may not answer before the graph runs (`server/api_guard.py`,
+`server/approvals.py`), by the rules the gate wrote in the request's review configs.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def current_user() -> User:
 def requester() -> str | None:
     """Who asks, for a request made now: the thread's owner.
 
-    The run's metadata names the owner (set by `agent/auth.py`, by the approvals
+    The run's metadata names the owner (set by `server/auth.py`, by the approvals
     routes for an approver's run): after an approver's answer, a request the same run
     makes is still the owner's. Without it, the run's user.
     """

@@ -20,7 +20,7 @@ so one user's bad answers cannot flood another's trail.
 Records live in the store (the server's own persistence: PostgreSQL on a real
 deployment), under `("hitl_audit", <thread owner>)`, not in the thread, so deleting
 a thread leaves its trail. Through the API a user may read their own records
-(`agent/auth.py`); nobody may write or delete them. Export with
+(`server/auth.py`); nobody may write or delete them. Export with
 `python -m client audit`.
 """
 
@@ -175,7 +175,7 @@ def cancelled(request: PendingRequest) -> AuditRecord:
 
 
 def refused_by_api(request: PendingRequest, thread_id: str, owner: str, who: str | None, why: str) -> AuditRecord:
-    """The record of an answer the API refused before the graph saw it (`agent/api_guard.py`)."""
+    """The record of an answer the API refused before the graph saw it (`server/api_guard.py`)."""
     record = _record("refused", request, {}, (thread_id, owner, who))
     record["error"] = why
     return record

@@ -5,7 +5,7 @@
     OPENAI_API_KEY=...                 # the provider's key (ANTHROPIC_API_KEY for anthropic:*, ...)
     OPENAI_BASE_URL=http://host/v1     # optional, for OpenAI-compatible servers (openai:*)
     EMAIL_LOG=/tmp/emails.jsonl        # optional: record every email sent (agent.email)
-    AUTH_USERS=ada:ada-secret,bob:bob-secret:approver   # users, their bearer tokens and roles (agent.auth)
+    AUTH_USERS=ada:ada-secret,bob:bob-secret:approver   # users, their bearer tokens and roles (server.auth)
     AUTH_JWT_SECRET=...                # or: accept HS256 JWTs signed with this secret (roles: its `roles` claim)
     APPROVER_ROLES=approver            # who may answer requests (default: the thread's owner); per tool: agent.policy
     REQUESTER_MAY_ANSWER=false         # separation of duties: the user who asked may not answer

@@ -1,4 +1,4 @@
-"""Approvals across a team, on the server's approvals routes and store (see `agent/approver_api.py`).
+"""Approvals across a team, on the server's approvals routes and store (see `server/approvals.py`).
 
 requests = await open_to_me(client)              # other users' requests I may answer
 await answer_as_approver(client, item, decisions)

@@ -17,10 +17,10 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
-from agent.auth import OWNER
 from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
 from client.approvals import user_message
 from harness.scripts import email, script
+from server.auth import OWNER
 from tests.integration.conftest import USERS
 from tests.support.runs import assert_refused, thread_endpoints, waiting
 from tests.support.served import Served
@@ -271,5 +271,6 @@ async def test_a_run_that_would_create_another_users_thread_finds_none(
             run = {"assistant_id": "agent", "input": user_message("hello"), "if_not_exists": "create"}
             response = await http.post(f"/threads/{thread_id}/{route}", json=run)
             assert response.status_code == 404, (route, response.text)
-    assert (await ada.threads.get_state(thread_id))["values"]["pending_hitl"] == request
+    values = cast("dict[str, Any]", (await ada.threads.get_state(thread_id))["values"])
+    assert values["pending_hitl"] == request
     assert users_server.attempts(thread_id) == []

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.auth import ON_BEHALF_HEADER, SERVICE_HEADER
 from agent.contract import AUDIT, HITL_HISTORY, PENDING_HITL, resume_for
 from client.approvals import create_thread, get_pending, stream_run, thread_values, user_message
 from harness.scripts import email, script
+from server.auth import ON_BEHALF_HEADER, SERVICE_HEADER
 from tests.support.runs import assert_refused, thread_endpoints
 from tests.support.served import Served, serve
 

@@ -2,7 +2,7 @@
 
 A real `langgraph dev` with the template's `langgraph.json`, and one without its `http.app`
 (the page and the API guard), as a fork that dropped the page would serve it: the rules
-hold on both, since they live in `agent/auth.py`, which every route the server authorizes
+hold on both, since they live in `server/auth.py`, which every route the server authorizes
 passes. Both serve the v2 event-streaming protocol (`FF_V2_EVENT_STREAMING=true`, as on a
 deployment that does not set the flag off: langgraph-api 0.16.7 drops `langgraph.json`'s
 `http.disable_event_streaming`). On a thread with a pending request, each attempt is off
@@ -24,12 +24,12 @@ from langgraph_sdk.client import LangGraphClient
 from websockets.asyncio.client import connect as websocket
 from websockets.exceptions import InvalidStatus
 
-from agent.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
 from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL, PendingRequest
 from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import DevServer
+from server.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import resume_command, waiting

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.asgi import MAX_BODY, TOO_LARGE, shown
 from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.pending import pending_requests
-from agent.run_request import INTERNAL
 from harness.scripts import call, email, script
+from server.asgi import MAX_BODY, TOO_LARGE, shown
+from server.run_request import INTERNAL
 from tests.integration.conftest import USERS
 from tests.support.runs import APPROVE, pause, waiting
 from tests.support.served import Served, serve
@@ -254,7 +254,7 @@ async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, 
 
 
 STATELESS = ("/runs", "/runs/stream", "/runs/wait")
-"""The runs without a thread (`agent/auth.py` refuses them, but the server reads some fields first)."""
+"""The runs without a thread (`server/auth.py` refuses them, but the server reads some fields first)."""
 
 
 async def test_a_run_without_a_thread_may_have_any_type_in_any_field(http: httpx.AsyncClient, graph_id: str) -> None:

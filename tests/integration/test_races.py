@@ -23,9 +23,9 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
-from agent.auth import ROLLBACK_CANCEL
 from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from agent.settings import LOCAL_TOKEN
+from server.auth import ROLLBACK_CANCEL
 from tests.support.runs import APPROVE, waiting
 from tests.support.served import Served, serve
 

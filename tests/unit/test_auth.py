@@ -8,9 +8,9 @@ import jwt
 import pytest
 from langgraph_sdk import Auth
 
-from agent import auth
 from agent.approvers import User
 from agent.settings import LOCAL_TOKEN, LOCAL_USER, Settings, SettingsError
+from server import auth
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 

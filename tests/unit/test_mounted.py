@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from agent.api_guard import STATE_ON_CREATE, GuardRequests
-from agent.approver_api import ApprovalRoutes
-from agent.asgi import route_path, send_json
+from server.api_guard import STATE_ON_CREATE, GuardRequests
+from server.approvals import ApprovalRoutes
+from server.asgi import route_path, send_json
 
 
 async def _server(scope: Scope, receive: Receive, send: Send) -> None:

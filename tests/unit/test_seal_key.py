@@ -91,7 +91,7 @@ def test_the_preflight_makes_the_key_and_says_where(tmp_path: Path) -> None:
     """What `make dev` prints: where the key is kept, and what a deployment sets instead."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL", "OPENAI_", "AUTH_", "APPROVAL_"))}
     ran = subprocess.run(
-        [sys.executable, "-m", "agent.preflight"],
+        [sys.executable, "-m", "server.preflight"],
         cwd=tmp_path, env={**clean, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     (line,) = ran.stdout.strip().splitlines()

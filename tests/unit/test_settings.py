@@ -94,10 +94,10 @@ def test_a_provider_without_a_package_here() -> None:
     ],
 )
 def test_the_preflight_make_dev_runs_is_one_line(tmp_path: Path, env: dict[str, str], status: int, line: str) -> None:
-    """`python -m agent.preflight`, run from a folder without `.env`, with only `env` set."""
+    """`python -m server.preflight`, run from a folder without `.env`, with only `env` set."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL", "OPENAI_", "AUTH_", "APPROVAL_"))}
     ran = subprocess.run(
-        [sys.executable, "-m", "agent.preflight"],
+        [sys.executable, "-m", "server.preflight"],
         cwd=tmp_path,
         env={**clean, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env},
         capture_output=True,

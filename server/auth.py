@@ -21,7 +21,7 @@ a checkpoint (no time travel, no forks). Crons are refused, and so is cancelling
 with `action=rollback` (on `/threads/{id}/runs/{run_id}/cancel` and `/runs/cancel`): it
 deletes the checkpoints of a run that may be carrying out an approved call. These rules
 live here because every route the server authorizes passes them; the HTTP guard
-(`agent/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
+(`server/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
 The store holds the audit trail (`agent/audit.py`): a user may read
 their own records; nobody may write or delete any. Anything not allowed here is denied.
 """
@@ -41,8 +41,8 @@ from langgraph_sdk import Auth
 from agent.approvers import User
 from agent.audit import namespace
 from agent.contract import AUDIT
-from agent.run_request import named_checkpoints
 from agent.settings import Settings
+from server.run_request import named_checkpoints
 
 OWNER = "owner"
 """Thread metadata key naming the user who created the thread."""
@@ -69,7 +69,7 @@ def request_token(headers: Mapping[Any, Any]) -> str | None:
 
 
 ON_BEHALF: Final = "approvals:on-behalf"
-"""The permission of the approvals routes' own requests (`agent/approver_api.py`), made for
+"""The permission of the approvals routes' own requests (`server/approvals.py`), made for
 a signed-in approver: they may read any thread's state and answer its pending request."""
 SERVICE_HEADER: Final = "x-approvals-service"
 ON_BEHALF_HEADER: Final = "x-on-behalf-of"
@@ -284,7 +284,7 @@ async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) 
         return None
     if command.get("update") is not None:
         _refuse("Command(update=...) is refused: state changes only through the agent.")
-    if command.get("goto"):  # goto "__end__" arrives here as a dismissal (agent/api_guard.py)
+    if command.get("goto"):  # goto "__end__" arrives here as a dismissal (server/api_guard.py)
         _refuse("Command(goto=...) is refused: the agent routes itself; answer with Command(resume=...).")
     config_metadata = (run.get("config") or {}).get("metadata") or {}
     if config_metadata.get(OWNER, ctx.user.identity) != ctx.user.identity:
@@ -331,7 +331,7 @@ async def get_trail_record(ctx: Auth.types.AuthContext, value: Any) -> None:
 
 @auth.on.store.put
 async def add_refusal_record(ctx: Auth.types.AuthContext, value: Any) -> None:
-    """Only the API guard, in-process, adds to the trail: the answers it refuses (`agent/api_guard.py`)."""
+    """Only the API guard, in-process, adds to the trail: the answers it refuses (`server/api_guard.py`)."""
     if ON_BEHALF not in ctx.permissions or tuple(value.get("namespace") or ())[:1] != (AUDIT,):
         _refuse("The audit trail is written by the agent only; nobody may change or delete it.")
     if (value.get("value") or {}).get("event") != "refused":

@@ -1,6 +1,6 @@
 """The approvals routes: approvers see and answer requests on other users' threads.
 
-LangGraph's thread API shows a thread to its owner only (`agent/auth.py`). An
+LangGraph's thread API shows a thread to its owner only (`server/auth.py`). An
 approver (a user with a role some tool's policy names, `agent.approvers`) needs to
 see the requests they may answer on other users' threads, and to answer them,
 and nothing more: not the conversation, not the files, no new input. These two
@@ -13,7 +13,7 @@ approver's behalf:
                                   {"thread_id", "status", "pending": [the requests still open to them]}
 
 Errors are one line of JSON `detail`: 400 (a body that is not strict JSON, or nests too
-deep: `agent.http_body`), 401 (no or a bad token), 403 (this user may not answer this
+deep: `server.http_body`), 401 (no or a bad token), 403 (this user may not answer this
 request: why), 404 (no such thread), 409 (the request is not pending; or it was
 closed instead of answered: it had expired; or another answer applied first), 422 (no
 answer; or the graph refused the answer, and the request still waits:
@@ -33,8 +33,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent import audit
 from agent.approvers import User, who_may_answer
-from agent.asgi import Refused, read_body, route_path, send_json, shown
-from agent.auth import (
+from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
+from agent.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
+from agent.pending import history_of, pending_requests
+from server.asgi import Refused, read_body, route_path, send_json, shown
+from server.auth import (
     ON_BEHALF,
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -43,10 +46,7 @@ from agent.auth import (
     service_token,
     signed_in,
 )
-from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
-from agent.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
-from agent.http_body import off_the_loop, parse
-from agent.pending import history_of, pending_requests
+from server.http_body import off_the_loop, parse
 
 ROUTE: Final = "/approvals"
 ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[^/]+)$")
@@ -94,7 +94,7 @@ class ApprovalRoutes:
 
 def on_behalf(app: ASGIApp, user: User) -> httpx.AsyncClient:
     """A client of the LangGraph API, in-process, acting for `user` with the approvals
-    routes' permission (`agent.auth.ON_BEHALF`)."""
+    routes' permission (`server.auth.ON_BEHALF`)."""
     headers = {
         SERVICE_HEADER: service_token(),
         ON_BEHALF_HEADER: str(user.identity),

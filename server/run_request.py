@@ -1,17 +1,17 @@
 """What a request that starts runs on a thread names, read the way the server reads it.
 
-For the API guard (`agent/api_guard.py`), which must judge exactly what the server
+For the API guard (`server/api_guard.py`), which must judge exactly what the server
 will run, and must not fail on a request the server would refuse:
 
 - `run_thread`: the thread of `POST /threads/{thread_id}/runs` (`/stream`, `/wait`).
   The server takes the id in any form `uuid.UUID` reads (`urn:uuid:...`, `{...}`, upper
   case, no dashes); so does this, and gives it in the canonical form. (Crons and the v2
-  protocol's runs, which start runs too, `agent/auth.py` refuses outright.)
+  protocol's runs, which start runs too, `server/auth.py` refuses outright.)
 - `malformed`: the fields the guard reads, when one has a type the server would not
   take (or, for `checkpoint_id`, fail on: a number there was a 500): 422, one line.
 - `internal`: LangGraph's own keys (`__pregel_...`) in the run's config, which steer
   the run past the API (resuming, replaying): refused.
-- `named_checkpoints`, `fork`: every checkpoint a run names (`agent/auth.py` reads it too), wherever the server takes
+- `named_checkpoints`, `fork`: every checkpoint a run names (`server/auth.py` reads it too), wherever the server takes
   one, and why it is refused unless it is the thread's latest: `checkpoint_id`,
   `checkpoint` (merged into the run's `configurable`, over `checkpoint_id`),
   `config.configurable`, `context` (which replaces `configurable`); and
@@ -26,8 +26,8 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
-from agent.asgi import shown
-from agent.http_body import kind_of
+from server.asgi import shown
+from server.http_body import kind_of
 
 ROUTE: Final = re.compile(r"^/threads/(?P<thread_id>[^/]+)/runs(?:/stream|/wait)?$")
 STATELESS: Final = frozenset({"/runs", "/runs/stream", "/runs/wait", "/runs/batch"})

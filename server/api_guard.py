@@ -1,19 +1,19 @@
 """Requests the auth handlers cannot judge, answered at the HTTP layer.
 
 An ASGI middleware, added to the server through `langgraph.json`'s `http.app`
-(`client/web/app.py`), so it wraps the LangGraph API routes too. It reads the body of
+(`server/app.py`), so it wraps the LangGraph API routes too. It reads the body of
 `POST /threads` and of `POST /threads/{thread_id}/runs` (`/stream`, `/wait`; the thread
-id in any form the server takes: `agent.run_request`), safely (`agent.http_body`): a
+id in any form the server takes: `server.run_request`), safely (`server.http_body`): a
 body nested too deep, not strict JSON or not an object, or a field the guard reads
 with the wrong type, gets a 4xx with one line, never a 500; one past 4 MiB gets 413
-before it is read whole (`agent.asgi.MAX_BODY`), and a large one is parsed off the
+before it is read whole (`server.asgi.MAX_BODY`), and a large one is parsed off the
 event loop. The server's own errors on these routes get a one-line `detail` too.
 
 - Runs without a thread in the path (`POST /runs`, `/runs/stream`, `/runs/wait`,
   `/runs/batch`): a field of the wrong type gets 422 and one line (the server reads some
-  before `agent/auth.py` refuses the run), LangGraph's own keys 403.
+  before `server/auth.py` refuses the run), LangGraph's own keys 403.
 - `POST /threads` with `supersteps` writes the new thread's state without passing
-  the `threads.update` handler (`agent/auth.py`) that refuses every other state
+  the `threads.update` handler (`server/auth.py`) that refuses every other state
   write: refused with 403. (The graph would still run no forged approval: see
   `agent/seal.py`.)
 - A run that names a checkpoint (in any place the server takes one) other than the
@@ -46,19 +46,19 @@ import httpx
 from langgraph.constants import END
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent import run_request
-from agent.approver_api import on_behalf, record_refusal
 from agent.approvers import User, who_may_answer
-from agent.asgi import Refused, one_line_errors, read_body, route_path, send_json
-from agent.auth import (
+from agent.contract import DISMISS, EXPIRE
+from agent.pending import AmbiguousAnswer, addressed, targets
+from server import run_request
+from server.approvals import on_behalf, record_refusal
+from server.asgi import Refused, one_line_errors, read_body, route_path, send_json
+from server.auth import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
     SERVICE_HEADER,
     signed_in,
 )
-from agent.contract import DISMISS, EXPIRE
-from agent.http_body import json_object, off_the_loop, parse
-from agent.pending import AmbiguousAnswer, addressed, targets
+from server.http_body import json_object, off_the_loop, parse
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -178,7 +178,7 @@ class GuardRequests:
 
 
 def _stateless(payload: Any) -> None:
-    """Runs without a thread (`/runs`, `/runs/batch`, ...): `agent/auth.py` refuses them, or lets a
+    """Runs without a thread (`/runs`, `/runs/batch`, ...): `server/auth.py` refuses them, or lets a
     run that keeps its new thread go on, but the server reads some fields first (a number as
     `checkpoint_id` was a 500). Raises `Refused` for those, and for LangGraph's own keys."""
     for run in payload if isinstance(payload, list) else [payload]:

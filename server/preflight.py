@@ -1,4 +1,4 @@
-"""Check the settings a server will start with, in one line: `python -m agent.preflight`.
+"""Check the settings a server will start with, in one line: `python -m server.preflight`.
 
 `make dev` runs it first, with the environment and `.env` as `langgraph dev` reads
 them (the environment wins), so that a missing key or package is one line and a

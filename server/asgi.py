@@ -1,4 +1,4 @@
-"""Small ASGI pieces the HTTP layer shares (`agent/api_guard.py`, `agent/approver_api.py`)."""
+"""Small ASGI pieces the HTTP layer shares (`server/api_guard.py`, `server/approvals.py`)."""
 
 from __future__ import annotations
 

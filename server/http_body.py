@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final, NoReturn, TypeVar
 
-from agent.asgi import Refused
+from server.asgi import Refused
 
 MAX_DEPTH: Final = 64
 """Deeper than any request of the API needs (a run's body nests about ten levels)."""

@@ -1,7 +1,8 @@
-"""The browser inbox: static files served by the LangGraph server itself.
+"""The server's HTTP app: the API guard and the approvals routes over the whole server, and the inbox page.
 
 `langgraph.json` mounts `app` (`"http": {"app": ...}`), so `make dev` serves the
-page at http://127.0.0.1:2024/inbox next to the API it calls. The page is plain
+page at http://127.0.0.1:2024/inbox next to the API it calls, and every API route
+passes the guard (`server.api_guard`) and the approvals routes (`server.approvals`). The page is plain
 HTML, CSS and JavaScript with no build step and nothing fetched from elsewhere;
 it keeps no state but the signed-in token, and asks the API for everything else.
 The files themselves are public; every API call they make needs the token.
@@ -16,12 +17,12 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from langgraph_sdk import Auth
 
-from agent.api_guard import GuardRequests
-from agent.approver_api import ApprovalRoutes
-from agent.auth import signed_in_user
+from server.api_guard import GuardRequests
+from server.approvals import ApprovalRoutes
+from server.auth import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
-CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
+CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "contract.md"
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
@@ -53,7 +54,7 @@ async def me(request: Request) -> Response:
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 # Middleware of this app wraps the whole server, the LangGraph API included.
 app.add_middleware(GuardRequests)
-app.add_middleware(ApprovalRoutes)  # approvers' view of other users' requests (agent/approver_api.py)
+app.add_middleware(ApprovalRoutes)  # approvers' view of other users' requests (server/approvals.py)
 app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)

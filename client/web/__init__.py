@@ -1,1 +1,0 @@
-"""The browser inbox, served by the agent's own server at /inbox."""
