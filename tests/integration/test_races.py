@@ -95,6 +95,16 @@ def held_server(tmp_path_factory: pytest.TempPathFactory, provider: Provider) ->
         yield running
 
 
+def _ran_once_on_record(served: Served, thread_id: str, values: dict[str, Any]) -> None:
+    """The approved call reached the provider once, and the thread says it ran, approved."""
+    assert len(served.attempts(thread_id)) == 1
+    assert values[PENDING_HITL] is None
+    (entry,) = values[HITL_HISTORY]
+    assert [d["type"] for d in entry["decisions"]] == ["approve"]
+    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
+    assert result["status"] == "success", result
+
+
 async def _second_answer(
     client: LangGraphClient, thread_id: str, graph_id: str, answer: Any, strategy: MultitaskStrategy
 ) -> tuple[int, dict[str, Any] | None]:
@@ -129,12 +139,7 @@ async def test_two_answers_racing_a_slow_provider_send_once(
         values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
     (sent,) = held_server.sent(thread_id)
     assert [key for key in provider.keys if key.startswith(thread_id)] == [sent["idempotency_key"]]
-    assert len(held_server.attempts(thread_id)) == 1
-    assert values[PENDING_HITL] is None
-    (entry,) = values[HITL_HISTORY]
-    assert [d["type"] for d in entry["decisions"]] == ["approve"]
-    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
-    assert result["status"] == "success", result
+    _ran_once_on_record(held_server, thread_id, values)
     assert ran == "success"
     if strategy in ("interrupt", "rollback"):  # (they would cancel the run carrying out the call)
         assert status == 403
@@ -236,9 +241,4 @@ async def test_a_rollback_cancel_of_the_run_carrying_out_the_call_is_refused(
         ran = (await client.runs.get(thread_id, run_id))["status"]
         values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
     assert ran == "success"
-    assert len(held_server.attempts(thread_id)) == 1
-    assert values[PENDING_HITL] is None
-    (entry,) = values[HITL_HISTORY]
-    assert [d["type"] for d in entry["decisions"]] == ["approve"]
-    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
-    assert result["status"] == "success", result
+    _ran_once_on_record(held_server, thread_id, values)

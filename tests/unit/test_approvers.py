@@ -11,7 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from agent.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer, who_may_answer
-from agent.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, resume_for
+from agent.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, ReviewConfig, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings, SettingsError
@@ -83,15 +83,7 @@ def test_the_policy_overrides_the_defaults_per_tool() -> None:
     assert who.rule("send_email") == Rule(("mail",), requester_may_answer=False)
     assert who.rule("write_file") == Rule(("approver",), requester_may_answer=True)
     assert who.rule("edit_file") == Rule(("approver",), requester_may_answer=False)
-    request = PendingRequest(
-        request_id="r",
-        message_id="m",
-        created_at="",
-        expires_at="",
-        requested_by="ada",
-        action_requests=[{"tool_call_id": "c", "name": "write_file", "args": {}, "description": ""}],
-        review_configs=[],
-    )
+    request = _asked_by_ada("write_file")
     assert who.may_answer(User("ada", frozenset({"approver"})), request)  # write_file lets her
     assert not who.may_answer(User("bob", frozenset({"mail"})), request)
 
@@ -120,22 +112,13 @@ def test_nobody_could_answer_is_refused_at_start() -> None:
 
 def test_the_api_reads_who_may_answer_from_the_request_the_gate_wrote() -> None:
     """A fork's graph with its own policy and the API agree: the request carries its tools' rules."""
-    request = PendingRequest(
-        request_id="r",
-        message_id="m",
-        created_at="",
-        expires_at="",
-        requested_by="ada",
-        action_requests=[{"tool_call_id": "c", "name": "send_email", "args": {}, "description": ""}],
-        review_configs=[
-            {
-                "action_name": "send_email",
-                "allowed_decisions": ["approve"],
-                "approver_roles": ["finance"],
-                "requester_may_answer": False,
-            }
-        ],
-    )
+    review: ReviewConfig = {
+        "action_name": "send_email",
+        "allowed_decisions": ["approve"],
+        "approver_roles": ["finance"],
+        "requester_may_answer": False,
+    }
+    request = _asked_by_ada("send_email", [review])
     who = who_may_answer(request)  # (the served policy, INTERRUPT_ON, names no roles)
     assert who.may_answer(User("carol", frozenset({"finance"})), request)
     assert not who.may_answer(User("ada", frozenset({"finance"})), request)  # she asked
@@ -149,3 +132,16 @@ def test_each_review_config_carries_its_tools_rule(tmp_path: Path) -> None:
     graph.invoke(user_message(script(email())), config)
     (review,) = graph.get_state(config).values[PENDING_HITL]["review_configs"]
     assert (review["approver_roles"], review["requester_may_answer"]) == (["approver"], False)
+
+
+def _asked_by_ada(tool: str, reviews: list[ReviewConfig] | None = None) -> PendingRequest:
+    """A request ada made for one `tool` call."""
+    return PendingRequest(
+        request_id="r",
+        message_id="m",
+        created_at="",
+        expires_at="",
+        requested_by="ada",
+        action_requests=[{"tool_call_id": "c", "name": tool, "args": {}, "description": ""}],
+        review_configs=reviews or [],
+    )
