@@ -16,7 +16,8 @@ request: writing a thread's state (`update_state`, `supersteps`), `Command(updat
 line saying why. So is every run that could go around the approval, on any route
 that starts one (REST, stateless, batch, the v2 protocol, crons): one started by the
 v2 event-streaming protocol, one with its own breakpoints (`interrupt_before`,
-`interrupt_after`), `multitask_strategy` `interrupt` or `rollback`, and one that names
+`interrupt_after`), `multitask_strategy` `interrupt` or `rollback`, one that sets
+LangGraph's own config keys (`__pregel_...`), and one that names
 a checkpoint (no time travel, no forks). Crons are refused, and so is cancelling a run
 with `action=rollback` (on `/threads/{id}/runs/{run_id}/cancel` and `/runs/cancel`): it
 deletes the checkpoints of a run that may be carrying out an approved call. These rules
@@ -42,7 +43,7 @@ from agent.approvers import User
 from agent.audit import namespace
 from agent.contract import AUDIT
 from agent.settings import Settings
-from server.run_request import named_checkpoints
+from server.run_request import internal, named_checkpoints
 
 OWNER = "owner"
 """Thread metadata key naming the user who created the thread."""
@@ -259,6 +260,10 @@ def _steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> s
     strategy = value.get("multitask_strategy")
     if strategy in ("interrupt", "rollback"):
         return CANCELLING_STRATEGY.format(strategy=strategy)
+    # LangGraph's own keys (resuming, replaying): the server sets none before this handler
+    # (`__pregel_node_finished` only once the run starts), so any here is the client's.
+    if why := internal(run):
+        return why
     # (an empty one names nothing: Agent Chat UI sends `checkpoint_ns: ""`)
     if named := named_checkpoints(run):
         return NAMED_CHECKPOINT.format(field=named[0].field)

@@ -94,7 +94,7 @@ def malformed(run: dict[str, Any]) -> str | None:
     return None
 
 
-def internal(run: dict[str, Any]) -> str | None:
+def internal(run: Mapping[str, Any]) -> str | None:
     """Why the run's config is refused for setting LangGraph's own keys; `None` if it sets none."""
     for field, place in _places(run):
         if steering := next((key for key in place if str(key).startswith(INTERNAL_PREFIX)), None):

@@ -29,7 +29,9 @@ from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import DevServer
+from server.asgi import shown
 from server.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
+from server.run_request import INTERNAL
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import resume_command, waiting
@@ -346,3 +348,31 @@ async def test_the_same_runs_are_refused_on_aegra(aegra: Served) -> None:
             cron = {"assistant_id": INTERRUPT_GRAPH_ID, "schedule": "* * * * *", "input": user_message("hello")}
             assert _refused(await http.post(f"/threads/{thread_id}/runs/crons", json=cron)) == CRONS
         await waiting.unchanged(aegra, sdk)
+
+
+STEERING_KEY = "__pregel_resuming"
+"""One of LangGraph's own keys: set, it has a run resume from the thread's checkpoint as if replaying."""
+
+
+async def test_runs_that_set_langgraphs_own_keys_are_refused(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    """On a thread and on the stateless route that keeps the thread it makes, with the page
+    (its API guard names the key where the client wrote it) and without it (the server's
+    auth, where the server has put it: the run's `configurable`): 403 and one line."""
+    waiting = await _waiting(sdk, graph_id)
+    threads = len(await sdk.threads.search(limit=1000))
+    new: dict[str, Any] = {"assistant_id": graph_id, "input": user_message("hello")}
+    routes = {
+        f"/threads/{waiting.thread_id}/runs/wait": new,
+        "/runs/wait": {**new, "on_completion": "keep"},
+    }
+    answered: dict[str, tuple[int, str]] = {}
+    wanted: dict[str, tuple[int, str]] = {}
+    for url, body in routes.items():
+        response = await http.post(url, json={**body, "config": {"configurable": {STEERING_KEY: True}}})
+        answered[url] = response.status_code, _one_line(response) if response.is_error else ""
+        wanted[url] = 403, INTERNAL.format(field=shown(f"config.configurable.{STEERING_KEY}"))
+    assert answered == wanted
+    assert len(await sdk.threads.search(limit=1000)) == threads
+    await waiting.unchanged(server, sdk)
