@@ -31,7 +31,7 @@ from harness.scripts import email, script
 from harness.server import DevServer
 from server.asgi import shown
 from server.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
-from server.run_request import INTERNAL
+from server.run_request import EARLIER_CHECKPOINT, INTERNAL
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import resume_command, waiting
@@ -235,10 +235,16 @@ async def test_runs_that_name_a_checkpoint_are_refused(
     server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
     """In every place a run names one; from an earlier checkpoint or a made-up one (a fork, an
-    emptied thread). The API guard refuses them first (409) where it is mounted."""
+    emptied thread). Where the page is mounted its API guard refuses them first (409, naming
+    the place and the latest checkpoint); without it, the server's auth (403), which reads the
+    checkpoint where the server has put it by then, the run's `configurable`."""
     waiting = await _waiting(sdk, graph_id)
-    earlier = (await sdk.threads.get_history(waiting.thread_id, limit=3))[-1]["checkpoint"]["checkpoint_id"]
-    for checkpoint_id in (earlier, str(uuid.uuid4())):
+    thread_id = waiting.thread_id
+    latest = (await sdk.threads.get_state(thread_id))["checkpoint"]["checkpoint_id"]
+    earlier = (await sdk.threads.get_history(thread_id, limit=3))[-1]["checkpoint"]["checkpoint_id"]
+    answered: dict[tuple[str, str], tuple[int, str]] = {}
+    wanted: dict[tuple[str, str], tuple[int, str]] = {}
+    for which, checkpoint_id in (("earlier", earlier), ("made up", str(uuid.uuid4()))):
         places: dict[str, dict[str, Any]] = {
             "checkpoint_id": {"checkpoint_id": checkpoint_id},
             "checkpoint": {"checkpoint": {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""}},
@@ -247,13 +253,17 @@ async def test_runs_that_name_a_checkpoint_are_refused(
         }
         for place, named in places.items():
             response = await http.post(
-                f"/threads/{waiting.thread_id}/runs/wait", json={"assistant_id": graph_id, "input": None, **named}
+                f"/threads/{thread_id}/runs/wait", json={"assistant_id": graph_id, "input": None, **named}
             )
-            if _has_page(server):
-                assert response.status_code in (403, 409), (place, response.text)
-                _one_line(response)
-            else:
-                assert _refused(response).startswith(NAMED_CHECKPOINT.split(";")[0]), place
+            answered[which, place] = response.status_code, _one_line(response) if response.is_error else ""
+            field = place if place == "checkpoint_id" else f"{place}.checkpoint_id"
+            by_guard = (
+                409,
+                EARLIER_CHECKPOINT.format(named=shown(checkpoint_id), thread_id=thread_id, field=field, latest=latest),
+            )
+            by_auth = 403, NAMED_CHECKPOINT.format(field="config.configurable.checkpoint_id")
+            wanted[which, place] = by_guard if _has_page(server) else by_auth
+    assert answered == wanted
     await waiting.unchanged(server, sdk)
 
 

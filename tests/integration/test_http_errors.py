@@ -27,6 +27,8 @@ from tests.support.served import Served, serve
 
 TYPES: tuple[Any, ...] = ("x", 5, 1.5, True, [], [1], {}, {"a": 1})
 """A value of each JSON type, for every field the guard and the approvals routes read."""
+STEERING_KEY = "__pregel_resuming"
+"""One of LangGraph's own keys, which no request may set (`server.run_request.internal`)."""
 DEEP: dict[str, str | bytes] = {"lists": "[" * 100_000, "objects": '{"a":' * 100_000}
 NOT_JSON: dict[str, str | bytes] = {
     "NaN": "NaN",
@@ -136,13 +138,16 @@ async def test_every_field_the_guard_reads_may_have_any_type(
         *(
             f"{place}.{key}"
             for place in ("checkpoint", "config.configurable", "context")
-            for key in ("checkpoint_id", "checkpoint_ns", "checkpoint_map", "__pregel_resuming")
+            for key in ("checkpoint_id", "checkpoint_ns", "checkpoint_map", STEERING_KEY)
         ),
     ]
     for field in fields:
         for value in TYPES:
             response = await http.post(f"/threads/{thread_id}/runs/wait", json=_put(base, field, value))
             await unchanged.check(response, f"{field} = {value!r}")
+            if field.endswith(STEERING_KEY):  # set at all, whatever its value: LangGraph's own
+                steered = (403, INTERNAL.format(field=shown(field)))
+                assert (response.status_code, _one_line(response)) == steered, f"{field} = {value!r}"
     response = await http.post("/threads", json={"supersteps": [{"updates": "x"}]})
     assert response.status_code == 403
     _one_line(response)
