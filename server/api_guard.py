@@ -93,7 +93,7 @@ class GuardRequests:
             await self.app(scope, receive, send)
             return
         try:
-            body = await read_body(receive, scope)
+            body = await read_body(scope, receive)
             if stateless and body.strip():
                 _stateless(await off_the_loop(parse, body))
             elif body.strip():  # (an empty one: the server's own validation answers it)
@@ -109,10 +109,7 @@ class GuardRequests:
 
     async def _run(self, scope: Scope, thread_id: str, run: dict[str, Any]) -> dict[str, Any]:
         """The run to send on (`run` itself when unchanged); raises `Refused`."""
-        if why := run_request.malformed(run):
-            raise Refused(422, why)
-        if why := run_request.internal(run):
-            raise Refused(403, why)
+        _check_fields(run)
         named = run_request.named_checkpoints(run)
         command = run.get("command")
         if command is not None and _is_dismissal(command):
@@ -182,12 +179,16 @@ def _stateless(payload: Any) -> None:
     run that keeps its new thread go on, but the server reads some fields first (a number as
     `checkpoint_id` was a 500). Raises `Refused` for those, and for LangGraph's own keys."""
     for run in payload if isinstance(payload, list) else [payload]:
-        if not isinstance(run, dict):
-            continue  # (the server answers it with 422 itself)
-        if why := run_request.malformed(run):
-            raise Refused(422, why)
-        if why := run_request.internal(run):
-            raise Refused(403, why)
+        if isinstance(run, dict):  # (anything else the server answers with 422 itself)
+            _check_fields(run)
+
+
+def _check_fields(run: dict[str, Any]) -> None:
+    """Any run: a field the server reads with the wrong type (422), LangGraph's own keys (403)."""
+    if why := run_request.malformed(run):
+        raise Refused(422, why)
+    if why := run_request.internal(run):
+        raise Refused(403, why)
 
 
 def _new_thread(payload: dict[str, Any]) -> dict[str, Any]:

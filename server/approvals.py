@@ -82,7 +82,7 @@ class ApprovalRoutes:
                 status, body = 200, await _open_to(api, user)
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
                 try:
-                    raw = await read_body(receive, scope)
+                    raw = await read_body(scope, receive)
                     payload = await off_the_loop(parse, raw) if raw.strip() else None
                     status, body = 200, await _answer(api, user, match["thread_id"], payload)
                 except Refused as refused:  # (a bad body too)

@@ -32,12 +32,12 @@ MAX_BODY: Final = 4 << 20
 TOO_LARGE: Final = f"The request body is larger than {MAX_BODY} bytes: send a smaller one."
 
 
-async def read_body(receive: Receive, scope: Scope | None = None) -> bytes:
+async def read_body(scope: Scope, receive: Receive) -> bytes:
     """The whole request body, however many messages it comes in.
 
     Raises `Refused` (413) past `MAX_BODY`: before reading, when `scope`'s Content-Length
     says so, else as soon as the bytes read pass it (the rest is never read)."""
-    declared = dict(scope["headers"]).get(b"content-length", b"") if scope is not None else b""
+    declared = dict(scope["headers"]).get(b"content-length", b"")
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise Refused(413, TOO_LARGE)
     chunks: list[bytes] = []
