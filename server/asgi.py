@@ -24,7 +24,8 @@ def route_path(scope: Scope) -> str:
     """The path routes match, without a trailing slash: the request's, less the prefix the
     app is mounted under (`root_path`), as Starlette's router reads it (`get_route_path`)."""
     path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
-    return (path[len(root) :] if root and path.startswith(root) else path).rstrip("/")
+    mounted = bool(root) and (path == root or path.startswith(f"{root.rstrip('/')}/"))
+    return (path[len(root.rstrip("/")) :] if mounted else path).rstrip("/")
 
 
 MAX_BODY: Final = 4 << 20

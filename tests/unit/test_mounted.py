@@ -19,6 +19,8 @@ def test_route_path_drops_the_mount_prefix() -> None:
     assert route_path({"path": "/agent/threads/", "root_path": "/agent"}) == "/threads"
     assert route_path({"path": "/threads", "root_path": ""}) == "/threads"
     assert route_path({"path": "/other/threads", "root_path": "/agent"}) == "/other/threads"
+    assert route_path({"path": "/agentx/threads", "root_path": "/agent"}) == "/agentx/threads"  # (not under it)
+    assert route_path({"path": "/agent/threads", "root_path": "/agent/"}) == "/threads"
 
 
 async def test_the_guard_and_the_approvals_routes_answer_under_a_prefix() -> None:
