@@ -21,7 +21,8 @@ LangGraph's own config keys (`__pregel_...`), and one that names
 a checkpoint (no time travel, no forks). Crons are refused, and so is cancelling a run
 with `action=rollback` (on `/threads/{id}/runs/{run_id}/cancel` and `/runs/cancel`): it
 deletes the checkpoints of a run that may be carrying out an approved call. These rules
-live here because every route the server authorizes passes them; the HTTP guard
+(the run rules and their messages in `server/steering.py`) are applied here because every
+route the server authorizes passes them; the HTTP guard
 (`server/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
 The store holds the audit trail (`agent/audit.py`): a user may read
 their own records; nobody may write or delete any. Anything not allowed here is denied.
@@ -34,7 +35,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any, Final, NoReturn, cast
+from typing import Any, Final, NoReturn
 
 import jwt
 from langgraph_sdk import Auth
@@ -43,7 +44,7 @@ from agent.approvers import User
 from agent.audit import namespace
 from agent.contract import AUDIT
 from agent.settings import Settings
-from server.run_request import internal, named_checkpoints
+from server.steering import V2_PROTOCOL, is_v2, run_fields, steering_refusal
 
 OWNER = "owner"
 """Thread metadata key naming the user who created the thread."""
@@ -213,61 +214,10 @@ async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUp
     return {OWNER: ctx.user.identity}
 
 
-V2_RUN: Final = "__event_streaming_v2"
-"""The key langgraph-api sets in the `configurable` of every run its v2 protocol starts
-(`langgraph_api.event_streaming.constants.EVENT_STREAMING_V2_CONFIG_KEY`)."""
-V2_PROTOCOL: Final = (
-    "The v2 event-streaming protocol (/threads/{id}/commands, /threads/{id}/stream/events) starts and "
-    "answers runs past this server's checks, so it is off here: use POST /threads/{id}/runs (the SDKs' runs.*)."
-)
-OWN_BREAKPOINTS: Final = (
-    "`{field}` is refused: the agent sets its own breakpoints, and a run's own would keep it from pausing "
-    "for approval (or loop its approval step). Leave `{field}` out."
-)
-CANCELLING_STRATEGY: Final = (
-    'multitask_strategy="{strategy}" is refused: it cancels the run in flight, which may be carrying out an '
-    'approved call, and can drop its result with the email already sent. Use "reject" or "enqueue".'
-)
-NAMED_CHECKPOINT: Final = (
-    "Runs go on from the thread's latest checkpoint; leave checkpoint out (this run names `{field}`): "
-    "from an earlier one a decided request would be pending again."
-)
 CRONS: Final = (
     "Crons are refused: a cron starts runs later, with nobody watching, on a thread where a request may "
     "be waiting. Start each run yourself (runs.create, runs.wait)."
 )
-
-
-def _run_fields(value: Auth.types.RunsCreate) -> Mapping[str, Any]:
-    """The run a client asked for: langgraph-api nests it in `kwargs` (a checkpoint it names is
-    merged into `config.configurable` by then); aegra gives the request's own fields."""
-    kwargs = value.get("kwargs")
-    return kwargs if isinstance(kwargs, dict) else cast("Mapping[str, Any]", value)
-
-
-def _is_v2(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> bool:
-    """Started by the v2 protocol: langgraph-api marks the run's config; aegra gives the command itself."""
-    places = ((run.get("config") or {}).get("configurable"), run.get("context"))
-    marked = any(isinstance(place, dict) and place.get(V2_RUN) for place in places)
-    return marked or isinstance(cast("Mapping[str, Any]", value).get("method"), str)
-
-
-def _steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> str | None:
-    """Why this run could go around the approval, whoever starts it; `None` if it cannot."""
-    for field in ("interrupt_before", "interrupt_after"):
-        if run.get(field):  # `[]` or none: the graph's own breakpoints
-            return OWN_BREAKPOINTS.format(field=field)
-    strategy = value.get("multitask_strategy")
-    if strategy in ("interrupt", "rollback"):
-        return CANCELLING_STRATEGY.format(strategy=strategy)
-    # LangGraph's own keys (resuming, replaying): the server sets none before this handler
-    # (`__pregel_node_finished` only once the run starts), so any here is the client's.
-    if why := internal(run):
-        return why
-    # (an empty one names nothing: Agent Chat UI sends `checkpoint_ns: ""`)
-    if named := named_checkpoints(run):
-        return NAMED_CHECKPOINT.format(field=named[0].field)
-    return None
 
 
 @auth.on.threads.create_run
@@ -275,12 +225,12 @@ async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) 
     """Runs on one's own threads, with new input or an answer; nothing that routes around the approval.
 
     Every run the server creates passes here (REST, stateless, batch, v2, cron runs)."""
-    run = _run_fields(value)
-    if _is_v2(value, run):
+    run = run_fields(value)
+    if is_v2(value, run):
         _refuse(V2_PROTOCOL)
     if value.get("thread_id") is None:
         _refuse("Runs need a thread: create one with threads.create, then run the agent on it.")
-    if why := _steering_refusal(value, run):
+    if why := steering_refusal(value, run):
         _refuse(why)
     command = run.get("command") or {}
     if ON_BEHALF in ctx.permissions:  # an approver's answer on another user's thread, and nothing else

@@ -30,8 +30,9 @@ from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import DevServer
 from server.asgi import shown
-from server.auth import CANCELLING_STRATEGY, CRONS, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
+from server.auth import CRONS
 from server.run_request import EARLIER_CHECKPOINT, INTERNAL
+from server.steering import CANCELLING_STRATEGY, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
 from tests.support.aegra import AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import resume_command, waiting
