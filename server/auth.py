@@ -241,8 +241,8 @@ async def create_run(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) 
         _refuse("Command(update=...) is refused: state changes only through the agent.")
     if command.get("goto"):  # goto "__end__" arrives here as a dismissal (server/api_guard.py)
         _refuse("Command(goto=...) is refused: the agent routes itself; answer with Command(resume=...).")
-    config_metadata = (run.get("config") or {}).get("metadata") or {}
-    if config_metadata.get(OWNER, ctx.user.identity) != ctx.user.identity:
+    config_metadata = run["config"].get("metadata") if isinstance(run.get("config"), dict) else None
+    if isinstance(config_metadata, dict) and config_metadata.get(OWNER, ctx.user.identity) != ctx.user.identity:
         _refuse(f"A thread's owner is the user who creates it; leave `metadata.{OWNER}` out.")
     return _owned_by(ctx, value.get("metadata"))
 

@@ -7,8 +7,9 @@ will run, and must not fail on a request the server would refuse:
   The server takes the id in any form `uuid.UUID` reads (`urn:uuid:...`, `{...}`, upper
   case, no dashes); so does this, and gives it in the canonical form. (Crons and the v2
   protocol's runs, which start runs too, `server/auth.py` refuses outright.)
-- `malformed`: the fields the guard reads, when one has a type the server would not
-  take (or, for `checkpoint_id`, fail on: a number there was a 500): 422, one line.
+- `malformed`: the fields the guard or the server reads, when one has a type or value the
+  server would not take or would fail on (each of those was a 500): 422, one line. The
+  agent's input must be an object (its state) too.
 - `internal`: LangGraph's own keys (`__pregel_...`) in the run's config, which steer
   the run past the API (resuming, replaying): refused.
 - `named_checkpoints`, `fork`: every checkpoint a run names (`server/auth.py` reads it too), wherever the server takes
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, NamedTuple
 
 from server.asgi import shown
@@ -33,7 +34,13 @@ ROUTE: Final = re.compile(r"^/threads/(?P<thread_id>[^/]+)/runs(?:/stream|/wait)
 STATELESS: Final = frozenset({"/runs", "/runs/stream", "/runs/wait", "/runs/batch"})
 """The routes that start runs without a thread in the path (a batch: a list of runs)."""
 CHECKPOINT_KEYS: Final = ("checkpoint_id", "checkpoint_ns", "checkpoint_map")
-OBJECTS: Final = ("command", "config", "context", "checkpoint")
+OBJECTS: Final = ("input", "command", "config", "context", "checkpoint", "langsmith_tracer")
+"""Fields that must be objects: the agent's input is its state (`{"messages": [...]}`), and a list or a
+string there fails the run on the waiting thread; the server reads the others as objects (a number in
+`langsmith_tracer` or `config.metadata` was a 500)."""
+MAX_DELAY: Final = 366 * 24 * 3600
+"""The longest `after_seconds` taken: a year. The server adds it to the current date, and past year
+9999 that was a 500 that left the thread busy."""
 INTERNAL_PREFIX: Final = "__pregel_"
 
 EARLIER_CHECKPOINT: Final = (
@@ -45,7 +52,29 @@ OTHER_NAMESPACE: Final = (
     "and from no checkpoint map. Leave `{field}` out."
 )
 INTERNAL: Final = "{field} is LangGraph's own run state: a request may not set it. Leave it out."
-WRONG_TYPE: Final = "`{field}` must be {wanted}, got {kind}."
+WRONG_TYPE: Final = "`{field}` must be {wanted}, got {got}."
+COMMAND: Final = frozenset({"resume", "update", "goto"})
+UNKNOWN_COMMAND: Final = "`command` holds `resume` (an answer), `update` or `goto`; {key} is none of them."
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _is_delay(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_DELAY
+
+
+Expected = tuple[str, Callable[[Any], bool]]
+"""What a field must be, in words for the refusal, and the check."""
+AN_OBJECT: Final[Expected] = ("an object", lambda value: isinstance(value, dict))
+A_STRING: Final[Expected] = ("a string", lambda value: isinstance(value, str))
+A_UUID: Final[Expected] = ("a checkpoint id (a UUID)", _is_uuid)
+A_DELAY: Final[Expected] = (f"a number of seconds from 0 to {MAX_DELAY:,} (a year)", _is_delay)
 
 
 class Named(NamedTuple):
@@ -78,20 +107,29 @@ def _places(run: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "context", context
 
 
-def malformed(run: dict[str, Any]) -> str | None:
-    """Why a field the guard reads has the wrong type; `None` if none has."""
-    wrong: list[tuple[str, str, Any]] = [(key, "an object", run.get(key)) for key in OBJECTS]
+def malformed(run: Mapping[str, Any]) -> str | None:
+    """Why a field the guard or the server reads has the wrong type or value; `None` if none has."""
+    wanted: list[tuple[str, Any, Expected]] = [(key, run.get(key), AN_OBJECT) for key in OBJECTS]
     config = run.get("config")
     if isinstance(config, dict):
-        wrong.append(("config.configurable", "an object", config.get("configurable")))
-    wrong.append(("checkpoint_id", "a string", run.get("checkpoint_id")))
+        wanted.extend((f"config.{key}", config.get(key), AN_OBJECT) for key in ("configurable", "metadata"))
+    wanted.append(("checkpoint_id", run.get("checkpoint_id"), A_UUID))
+    wanted.append(("after_seconds", run.get("after_seconds"), A_DELAY))
     for field, place in _places(run):
-        wrong.extend((f"{field}.{key}", "a string", place.get(key)) for key in CHECKPOINT_KEYS[:2])
-        wrong.append((f"{field}.checkpoint_map", "an object", place.get("checkpoint_map")))
-    for field, wanted, value in wrong:
-        if value is not None and not isinstance(value, dict if wanted == "an object" else str):
-            return WRONG_TYPE.format(field=field, wanted=wanted, kind=kind_of(value))
+        wanted.extend((f"{field}.{key}", place.get(key), A_STRING) for key in CHECKPOINT_KEYS[:2])
+        wanted.append((f"{field}.checkpoint_map", place.get("checkpoint_map"), AN_OBJECT))
+    for field, value, (description, fits) in wanted:
+        if value is not None and not fits(value):
+            return WRONG_TYPE.format(field=field, wanted=description, got=_got(value))
+    if isinstance(command := run.get("command"), dict) and (unknown := sorted(map(str, set(command) - COMMAND))):
+        return UNKNOWN_COMMAND.format(key=shown(unknown[0]))  # (the server failed the run inside)
     return None
+
+
+def _got(value: Any) -> str:
+    """What a client sent, for `WRONG_TYPE`: its type, and the value itself where the type was right."""
+    kind = kind_of(value)
+    return f"{kind} {shown(value)}" if kind in ("a string", "a number") else kind
 
 
 def internal(run: Mapping[str, Any]) -> str | None:

@@ -2,9 +2,10 @@
 `create_run` handler applies on every route that creates a run (REST, stateless, batch, the v2
 protocol, crons), with the one line each refusal says.
 
-A run with its own breakpoints, a `multitask_strategy` that cancels the run in flight, one
-that sets LangGraph's own config keys, one that names a checkpoint, and one started by the
-v2 event-streaming protocol. Read from what langgraph-api passes auth (the run nested in
+A run with a field of the wrong type (`server.run_request.malformed`), one with its own
+breakpoints, a `multitask_strategy` that cancels the run in flight, one that sets LangGraph's
+own config keys, one that names a checkpoint, and one started by the v2 event-streaming
+protocol. Read from what langgraph-api passes auth (the run nested in
 `kwargs`) and from what aegra passes (the request's own fields).
 """
 
@@ -15,7 +16,7 @@ from typing import Any, Final, cast
 
 from langgraph_sdk import Auth
 
-from server.run_request import internal, named_checkpoints
+from server.run_request import internal, malformed, named_checkpoints
 
 V2_RUN: Final = "__event_streaming_v2"
 """The key langgraph-api sets in the `configurable` of every run its v2 protocol starts
@@ -54,6 +55,9 @@ def is_v2(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> bool:
 
 def steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> str | None:
     """Why this run could go around the approval, whoever starts it; `None` if it cannot."""
+    # (the API guard answers these first, with 422; here for a server without it)
+    if why := malformed({**run, "after_seconds": value.get("after_seconds")}):
+        return why
     for field in ("interrupt_before", "interrupt_after"):
         if run.get(field):  # `[]` or none: the graph's own breakpoints
             return OWN_BREAKPOINTS.format(field=field)

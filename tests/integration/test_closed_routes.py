@@ -232,6 +232,36 @@ async def test_runs_that_could_go_around_the_approval_are_refused(
     await waiting.unchanged(server, sdk)
 
 
+MALFORMED: dict[str, tuple[dict[str, Any], str]] = {
+    "input a list": ({"input": [1]}, "`input` must be an object, got a list."),
+    "input a string": ({"input": "hello"}, "`input` must be an object, got a string 'hello'."),
+    "unknown command key": (
+        {"command": {"resume_": True}},
+        "`command` holds `resume` (an answer), `update` or `goto`; 'resume_' is none of them.",
+    ),
+    "config.metadata a number": ({"config": {"metadata": 5}}, "`config.metadata` must be an object, got a number 5."),
+    "after_seconds past year 9999": (
+        {"after_seconds": 10**12},
+        "`after_seconds` must be a number of seconds from 0 to 31,622,400 (a year), got a number 1000000000000.",
+    ),
+}
+"""Runs the server failed on (a 500, or a run that failed inside and left the thread `error`)."""
+
+
+@pytest.mark.parametrize("case", MALFORMED.values(), ids=MALFORMED.keys())
+async def test_runs_with_a_field_the_server_fails_on_are_refused(
+    server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str, case: tuple[dict[str, Any], str]
+) -> None:
+    """With the page its API guard answers 422, without it the server's auth 403, in the same
+    line; the request waits as it was, the thread not `error`."""
+    extra, refusal = case
+    waiting = await _waiting(sdk, graph_id)
+    response = await http.post(f"/threads/{waiting.thread_id}/runs/wait", json={"assistant_id": graph_id, **extra})
+    assert _refused(response, 422 if _has_page(server) else 403) == refusal
+    assert (await sdk.threads.get(waiting.thread_id))["status"] == "interrupted"
+    await waiting.unchanged(server, sdk)
+
+
 async def test_runs_that_name_a_checkpoint_are_refused(
     server: Served, sdk: LangGraphClient, http: httpx.AsyncClient, graph_id: str
 ) -> None:
@@ -349,11 +379,12 @@ async def test_the_same_runs_are_refused_on_aegra(aegra: Served) -> None:
                 "interrupt_before": ({"interrupt_before": ["tools"]}, OWN_BREAKPOINTS.format(field="interrupt_before")),
                 "rollback": ({"multitask_strategy": "rollback"}, CANCELLING_STRATEGY.format(strategy="rollback")),
                 "checkpoint_id": ({"checkpoint_id": str(uuid.uuid4())}, None),
+                "input a list": ({"input": [1]}, "`input` must be an object, got a list."),
             }
             for name, (extra, refusal) in refusals.items():
                 body = {"assistant_id": INTERRUPT_GRAPH_ID, "command": answer, **extra}
                 response = await http.post(f"/threads/{thread_id}/runs/wait", json=body)
-                assert response.status_code in (403, 409), (name, response.text)
+                assert response.status_code in (403, 409, 422), (name, response.text)
                 detail = _one_line(response)
                 assert refusal is None or detail == refusal, name
             cron = {"assistant_id": INTERRUPT_GRAPH_ID, "schedule": "* * * * *", "input": user_message("hello")}

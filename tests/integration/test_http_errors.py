@@ -27,6 +27,9 @@ from tests.support.served import Served, serve
 
 TYPES: tuple[Any, ...] = ("x", 5, 1.5, True, [], [1], {}, {"a": 1})
 """A value of each JSON type, for every field the guard and the approvals routes read."""
+OUT_OF_RANGE: dict[str, tuple[Any, ...]] = {"after_seconds": (1e300, 10**12, -1.0, 400 * 86_400)}
+"""Values of the right type that the server cannot take: a date past year 9999 was a 500 that left
+the thread busy."""
 STEERING_KEY = "__pregel_resuming"
 """One of LangGraph's own keys, which no request may set (`server.run_request.internal`)."""
 DEEP: dict[str, str | bytes] = {"lists": "[" * 100_000, "objects": '{"a":' * 100_000}
@@ -92,6 +95,8 @@ class Unchanged:
 
     async def check(self, response: httpx.Response, what: str) -> None:
         _one_line(response)
+        thread = await self.client.threads.get(self.thread_id)
+        assert thread["status"] == "interrupted", f"{what}: the thread is {thread['status']}"
         state = await self.state()
         assert [r["request_id"] for r in pending_requests(state)] == self.requests, what
         assert state["values"][HITL_HISTORY] == [], what
@@ -135,6 +140,7 @@ async def test_every_field_the_guard_reads_may_have_any_type(
     fields = [
         *("command", "command.resume", "command.resume.request_id", "command.goto", "command.update"),
         *("config", "config.configurable", "context", "checkpoint", "checkpoint_id", "if_not_exists"),
+        *("input", "metadata", "config.metadata", "langsmith_tracer", "after_seconds"),
         *(
             f"{place}.{key}"
             for place in ("checkpoint", "config.configurable", "context")
@@ -142,7 +148,7 @@ async def test_every_field_the_guard_reads_may_have_any_type(
         ),
     ]
     for field in fields:
-        for value in TYPES:
+        for value in (*TYPES, *OUT_OF_RANGE.get(field, ())):
             response = await http.post(f"/threads/{thread_id}/runs/wait", json=_put(base, field, value))
             await unchanged.check(response, f"{field} = {value!r}")
             if field.endswith(STEERING_KEY):  # set at all, whatever its value: LangGraph's own
@@ -265,9 +271,12 @@ STATELESS = ("/runs", "/runs/stream", "/runs/wait")
 async def test_a_run_without_a_thread_may_have_any_type_in_any_field(http: httpx.AsyncClient, graph_id: str) -> None:
     """Each gets a 4xx with one line, never a 500, alone or in a batch."""
     base: dict[str, Any] = {"assistant_id": graph_id, "input": {}}
-    fields = ("checkpoint_id", "checkpoint", "checkpoint.checkpoint_id", "config", "config.configurable", "context")
+    fields = (
+        *("checkpoint_id", "checkpoint", "checkpoint.checkpoint_id", "config", "config.configurable", "context"),
+        *("input", "config.metadata", "langsmith_tracer", "after_seconds"),
+    )
     for field in fields:
-        for value in TYPES:
+        for value in (*TYPES, *OUT_OF_RANGE.get(field, ())):
             run = _put(base, field, value)
             for route in STATELESS:
                 response = await http.post(route, json=run)
