@@ -115,10 +115,11 @@ class PendingRequest(TypedDict):
 class Outcome(TypedDict):
     """How one call of an answered request went, when it did not simply run."""
 
-    status: Literal["failed", "rejected", "answered", "dismissed", "expired", "cancelled"]
-    """`failed`: approved (or edited), run, and it failed; the others: never run."""
+    status: Literal["failed", "interrupted", "rejected", "answered", "dismissed", "expired", "cancelled"]
+    """`failed`: approved (or edited), run, and it failed; `interrupted`: approved, and its run was
+    cancelled while carrying it out (it may have been carried out); the others: never run."""
     detail: NotRequired[str]
-    """For `failed`: the start of the tool's error; for `cancelled`: what cancelled the request."""
+    """For `failed`: the start of the tool's error; for `interrupted` and `cancelled`: what happened."""
 
 
 class HistoryEntry(TypedDict):

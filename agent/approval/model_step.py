@@ -3,7 +3,9 @@
 The gated calls of the model's reply become `pending_hitl`, in the step that makes
 them. While a request waits and nothing new was said, the model is not asked again;
 when a new message comes instead, a result a client made up for a waiting call is
-replaced by the truth (it did not run), and the request ends on record, cancelled.
+replaced by the truth (it did not run), and the request ends on record, cancelled. An
+approved call whose run was cancelled while carrying it out is said as it is too
+(`agent.cut_short`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from agent.approval.base import thread_of
 from agent.approval.request import RequestBuilder
 from agent.binding import changed, waiting_message, why_dropped
 from agent.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.cut_short import cut_short
 from agent.messages import answered_call_ids, existing_result, last_ai_message, not_run
 from agent.notify import notice_for
 
@@ -45,6 +48,12 @@ def _false_results(state: Mapping[str, Any]) -> list[ToolMessage]:
         for m in state["messages"]
         if isinstance(m, ToolMessage) and m.tool_call_id in waiting and m.status != "error"
     ]
+
+
+def _corrections(state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
+    """The results to correct before the model reads them, and the outcomes to record with them."""
+    cut, outcomes = cut_short(state)
+    return [*_false_results(state), *cut], outcomes
 
 
 def _corrected(request: ModelRequest[Any], corrections: Sequence[ToolMessage]) -> ModelRequest[Any]:
@@ -105,13 +114,15 @@ class ModelStep(RequestBuilder):
         response: ModelResponse[Any],
         corrections: Sequence[ToolMessage] = (),
         left: Sequence[PendingRequest] = (),
+        outcomes: Sequence[dict[str, Any]] = (),
     ) -> ModelCallResult[Any]:
         message = last_ai_message(response.result)
         if message is not None and message.id is None:
             message.id = f"run-{uuid.uuid4()}"  # the request names the message by id
         pending = self.build_request(message, request.state, request.runtime) if message else None
         state: Mapping[str, Any] = request.state
-        if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and not corrections and not left:
+        unchanged = not corrections and not left and not outcomes
+        if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and unchanged:
             return response  # nothing to review, and `pending_hitl` is already null
         # `null` from the first turn on; a request that a new message left unanswered
         # ends here, on record (its calls never ran), and so do the requests of the
@@ -120,8 +131,8 @@ class ModelStep(RequestBuilder):
         dropped = state.get(PENDING_HITL)
         ended = [self._cancelled(dropped, why_dropped(state["messages"], dropped))] if dropped else []
         ended += [self._cancelled(subagents, STOPPED) for subagents in left]
-        if ended:
-            update[HITL_HISTORY] = ended
+        if ended or outcomes:
+            update[HITL_HISTORY] = [*ended, *outcomes]  # (outcomes: added to the entries they name)
         if corrections:
             update["messages"] = list(corrections)  # same ids: they replace the false results in state
         return ExtendedModelResponse(model_response=response, command=Command(update=update))
@@ -131,9 +142,10 @@ class ModelStep(RequestBuilder):
     ) -> ModelCallResult[Any]:
         result, left = self._without_model(request), []
         if result is None:
-            corrections = _false_results(request.state)
+            corrections, outcomes = _corrections(request.state)
             left = left_open(request.runtime.store, request.state["messages"])
-            result = self._with_request(request, handler(_corrected(request, corrections)), corrections, left)
+            response = handler(_corrected(request, corrections))
+            result = self._with_request(request, response, corrections, left, outcomes)
         if request.runtime.store is not None:
             audit.write(request.runtime.store, _trail(request.state, result, left))
         self._notify(_new_request(result), request.runtime.store)
@@ -144,9 +156,10 @@ class ModelStep(RequestBuilder):
     ) -> ModelCallResult[Any]:
         result, left = self._without_model(request), []
         if result is None:
-            corrections = _false_results(request.state)
+            corrections, outcomes = _corrections(request.state)
             left = await aleft_open(request.runtime.store, request.state["messages"])
-            result = self._with_request(request, await handler(_corrected(request, corrections)), corrections, left)
+            response = await handler(_corrected(request, corrections))
+            result = self._with_request(request, response, corrections, left, outcomes)
         if request.runtime.store is not None:
             await audit.awrite(request.runtime.store, _trail(request.state, result, left))
         self._notify(_new_request(result), request.runtime.store)

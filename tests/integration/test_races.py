@@ -6,7 +6,8 @@ The provider is held at the send (`tests/support/held_graph.py`) while the secon
 arrives: it is refused (a strategy that would cancel the run carrying out the call, or a
 busy thread), or it waits its turn and finds nothing left to answer. Counted by what the
 provider received, not by what the thread says. A rollback cancel of the run carrying out
-the call, on either cancel route, is refused the same way, and the run goes on.
+the call, on either cancel route, is refused the same way, and the run goes on; an
+interrupt cancel of it is said as it is on the next message.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
 from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from agent.cut_short import CUT_SHORT
 from agent.settings import LOCAL_TOKEN
+from client.approvals import user_message
 from server.auth import ROLLBACK_CANCEL
 from tests.support.runs import APPROVE, waiting
 from tests.support.served import Served, serve
@@ -242,3 +245,37 @@ async def test_a_rollback_cancel_of_the_run_carrying_out_the_call_is_refused(
         values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
     assert ran == "success"
     _ran_once_on_record(held_server, thread_id, values)
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+async def test_an_approved_call_cut_short_by_a_cancel_is_said_as_it_is(
+    held_server: Served, provider: Provider, graph: str
+) -> None:
+    """`action=interrupt` (the SDK's default cancel; the server's own on a client's disconnect)
+    stops the run inside the tool, with the email at the provider. On the next message the
+    thread says so: not "did not complete" beside an approval that reads as "it ran", but
+    `interrupted` in the history and a result telling the model not to call it again."""
+    provider.open.clear()
+    graph_id = HELD[graph]
+    async with held_server.client() as client, _http(held_server) as http:
+        thread_id, request = await waiting(client, graph_id)
+        (action,) = request["action_requests"]
+        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
+        run_id = (await client.runs.create(thread_id, graph_id, command=answer))["run_id"]
+        call = await provider.next_call()  # the approved call is in the provider now
+        try:
+            cancel = await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt"})
+            await client.runs.join(thread_id, run_id)
+        finally:
+            provider.release(call)
+        assert cancel.status_code == 202, cancel.text
+        assert (await client.runs.get(thread_id, run_id))["status"] == "interrupted"
+        for text in ("What happened?", "And now?"):
+            await client.runs.wait(thread_id, graph_id, input=user_message(text))
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    assert [key for key in provider.keys if key.startswith(thread_id)] == [f"{thread_id}/{action['tool_call_id']}"]
+    (entry,) = values[HITL_HISTORY]
+    assert entry["outcomes"] == {action["tool_call_id"]: {"status": "interrupted", "detail": CUT_SHORT}}
+    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
+    assert result["status"] == "error"
+    assert result["content"] == f"`send_email` was approved, and {CUT_SHORT}"

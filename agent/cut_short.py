@@ -1,0 +1,55 @@
+"""Approved calls whose run was cancelled while carrying them out: said as they are.
+
+A cancel with `action=interrupt` (the SDKs' `runs.cancel`, Agent Chat UI's stop, the
+server's own on a client's disconnect) stops the run inside the tool: the call may
+have reached the provider, but its result was never written. On the next message,
+deepagents fills the gap with "did not complete", and the history's approval, with
+no outcome, reads as "it ran": neither is known. Here such a call gets the truth
+instead, in the same message (by id) and in its history entry's `outcomes`
+(`interrupted`): it may have been carried out, and the model must not call it again
+(a new call would be a new email; the same call, continued, keeps the provider's
+idempotency key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.messages import ToolMessage
+
+from agent.contract import HITL_HISTORY, HistoryEntry, Outcome
+
+CUT_SHORT = (
+    "its run was cancelled while carrying it out, after it was approved: whether it was carried out "
+    "is not known (it may have been). Do not call it again; tell the user to check its effect."
+)
+CARRIED_OUT = frozenset({"approve", "edit"})
+
+
+def cut_short(state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
+    """The corrected results of approved calls cut short, and the outcomes to record for them.
+
+    An approved call's error result that the tool guard did not record as `failed` is
+    not the tool's: the call never returned. Each is corrected once (then it has an outcome)."""
+    results = {m.tool_call_id: m for m in state.get("messages") or [] if isinstance(m, ToolMessage)}
+    corrections: list[ToolMessage] = []
+    outcomes: list[dict[str, Any]] = []
+    entry: HistoryEntry
+    for entry in state.get(HITL_HISTORY) or []:
+        recorded = entry.get("outcomes") or {}
+        cut: dict[str, Outcome] = {}
+        for action, decision in zip(entry["action_requests"], entry["decisions"], strict=False):
+            call_id = action["tool_call_id"]
+            result = results.get(call_id)
+            if decision.get("type") not in CARRIED_OUT or call_id in recorded or result is None:
+                continue
+            if result.status == "error":
+                text = f"`{action['name']}` was approved, and {CUT_SHORT}"
+                corrections.append(
+                    ToolMessage(text, name=action["name"], tool_call_id=call_id, id=result.id, status="error")
+                )
+                cut[call_id] = Outcome(status="interrupted", detail=CUT_SHORT)
+        if cut:
+            outcomes.append({"request_id": entry["request_id"], "outcomes": cut})
+    return corrections, outcomes
