@@ -197,6 +197,20 @@ ROLLBACK_CANCEL: Final = (
 )
 
 
+AEGRA_CANCEL: Final = (
+    "Cancelling a run is refused on this server: aegra hands this check the cancel's path fields only, the "
+    "same as a write of the thread's state (POST /threads/{id}/state), so it cannot let one through without "
+    "the other. Let the run finish; on `make dev` (langgraph dev) runs can be cancelled."
+)
+CANCEL_FIELDS: Final = frozenset({"thread_id", "run_id", "run_ids", "status"})
+
+
+def _cancel_on_aegra(value: Any) -> bool:
+    """What aegra passes for a cancel (`/threads/{id}/runs/{run_id}/cancel`, `PATCH` of a run, `/runs/cancel`):
+    the body and path fields, with no `action` (langgraph-api passes one)."""
+    return bool(value.keys() & (CANCEL_FIELDS - {"thread_id"})) and value.keys() <= CANCEL_FIELDS
+
+
 @auth.on.threads.update
 async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUpdate) -> Auth.types.FilterType:
     """Metadata edits and run cancellation, by the owner; never the owner itself, never the state."""
@@ -204,6 +218,8 @@ async def update_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUp
         _refuse(ROLLBACK_CANCEL)
     if value.get("action") is not None:  # cancelling a run
         return {OWNER: ctx.user.identity}
+    if _cancel_on_aegra(value):
+        _refuse(AEGRA_CANCEL)
     if "metadata" not in value:  # update_state, or a thread created with supersteps
         _refuse(
             "Writing a thread's state directly is refused: pending requests, decisions and tool calls "

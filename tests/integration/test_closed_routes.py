@@ -30,7 +30,7 @@ from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import DevServer
 from server.asgi import shown
-from server.auth import CRONS
+from server.auth import AEGRA_CANCEL, CRONS
 from server.run_request import EARLIER_CHECKPOINT, INTERNAL
 from server.steering import CANCELLING_STRATEGY, NAMED_CHECKPOINT, OWN_BREAKPOINTS, V2_PROTOCOL
 from tests.support.aegra import AegraServer, aegra_bin
@@ -358,7 +358,8 @@ def aegra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 async def test_the_same_runs_are_refused_on_aegra(aegra: Served) -> None:
     """aegra's v2 commands pass no check of a run at all but this one; its runs' fields are the
-    request's own (not langgraph-api's `kwargs`)."""
+    request's own (not langgraph-api's `kwargs`). A cancel is refused saying why: aegra passes it
+    as it passes a state write."""
     async with aegra.client() as sdk:
         waiting = await _waiting(sdk, INTERRUPT_GRAPH_ID)
         thread_id = waiting.thread_id
@@ -387,6 +388,16 @@ async def test_the_same_runs_are_refused_on_aegra(aegra: Served) -> None:
                 assert response.status_code in (403, 409, 422), (name, response.text)
                 detail = _one_line(response)
                 assert refusal is None or detail == refusal, name
+            run_id = (await sdk.runs.list(thread_id))[0]["run_id"]
+            cancels = {
+                "per run": await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel"),
+                "bulk": await http.post("/runs/cancel", json={"thread_id": thread_id, "run_ids": [run_id]}),
+                "by status": await http.post("/runs/cancel", json={"status": "running"}),
+                "patch": await http.patch(f"/threads/{thread_id}/runs/{run_id}", json={"status": "interrupted"}),
+            }
+            assert {name: _refused(response) for name, response in cancels.items()} == dict.fromkeys(
+                cancels, AEGRA_CANCEL
+            )
             cron = {"assistant_id": INTERRUPT_GRAPH_ID, "schedule": "* * * * *", "input": user_message("hello")}
             assert _refused(await http.post(f"/threads/{thread_id}/runs/crons", json=cron)) == CRONS
         await waiting.unchanged(aegra, sdk)
