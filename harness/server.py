@@ -35,7 +35,9 @@ def free_port() -> int:
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a server or client subprocess: offline, no telemetry."""
+    """The environment for a server or client subprocess: offline, no telemetry, and this
+    checkout's code first (a worktree sharing another checkout's venv, whose editable
+    install points there, still serves its own)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -47,6 +49,7 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "LANGSMITH_TRACING": "false",
             "LANGGRAPH_CLI_NO_ANALYTICS": "1",
             "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, (str(REPO), env.get("PYTHONPATH")))),
         }
     )
     env.update(extra or {})
