@@ -19,6 +19,8 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 
 from agent.contract import HITL_HISTORY, HistoryEntry, Outcome
+from agent.messages import said_not_run
+from agent.seal import is_sealed
 
 CUT_SHORT = (
     "its run was cancelled while carrying it out, after it was approved: whether it was carried out "
@@ -27,16 +29,21 @@ CUT_SHORT = (
 CARRIED_OUT = frozenset({"approve", "edit"})
 
 
-def cut_short(state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
+def cut_short(
+    state: Mapping[str, Any], thread_id: str, seal_key: bytes
+) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
     """The corrected results of approved calls cut short, and the outcomes to record for them.
 
-    An approved call's error result that the tool guard did not record as `failed` is
-    not the tool's: the call never returned. Each is corrected once (then it has an outcome)."""
+    A call the approval node approved (its entry sealed) whose error result is neither one
+    the tool guard recorded as `failed` nor the gate's own "was not run" (a refusal) is not
+    the tool's: the call never returned. Each is corrected once (then it has an outcome)."""
     results = {m.tool_call_id: m for m in state.get("messages") or [] if isinstance(m, ToolMessage)}
     corrections: list[ToolMessage] = []
     outcomes: list[dict[str, Any]] = []
     entry: HistoryEntry
     for entry in state.get(HITL_HISTORY) or []:
+        if not is_sealed(entry, thread_id, seal_key):
+            continue  # (a forged approval: nothing ran, and the tool guard said so)
         recorded = entry.get("outcomes") or {}
         cut: dict[str, Outcome] = {}
         for action, decision in zip(entry["action_requests"], entry["decisions"], strict=False):
@@ -44,7 +51,7 @@ def cut_short(state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[st
             result = results.get(call_id)
             if decision.get("type") not in CARRIED_OUT or call_id in recorded or result is None:
                 continue
-            if result.status == "error":
+            if result.status == "error" and not said_not_run(result):
                 text = f"`{action['name']}` was approved, and {CUT_SHORT}"
                 corrections.append(
                     ToolMessage(text, name=action["name"], tool_call_id=call_id, id=result.id, status="error")

@@ -49,8 +49,20 @@ def existing_result(messages: Sequence[BaseMessage], call_id: str | None) -> Too
 def not_run(name: str, call_id: str | None, why: str, message_id: str | None = None) -> ToolMessage:
     """The error result of a gated call that did not run, and why (`message_id` replaces a result in state)."""
     return ToolMessage(
-        content=f"`{name}` was not run: {why}", name=name, tool_call_id=call_id or "", id=message_id, status="error"
+        content=f"{_NOT_RUN.format(name=name)}{why}",
+        name=name,
+        tool_call_id=call_id or "",
+        id=message_id,
+        status="error",
     )
+
+
+_NOT_RUN = "`{name}` was not run: "
+
+
+def said_not_run(message: ToolMessage) -> bool:
+    """Whether `message` is the gate's own `not_run` result (a refusal, a cancel): the call never started."""
+    return message.text.startswith(_NOT_RUN.format(name=message.name))
 
 
 def answer_message(call: ToolCall, decision: Mapping[str, Any]) -> ToolMessage:

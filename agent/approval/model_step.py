@@ -50,12 +50,6 @@ def _false_results(state: Mapping[str, Any]) -> list[ToolMessage]:
     ]
 
 
-def _corrections(state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
-    """The results to correct before the model reads them, and the outcomes to record with them."""
-    cut, outcomes = cut_short(state)
-    return [*_false_results(state), *cut], outcomes
-
-
 def _corrected(request: ModelRequest[Any], corrections: Sequence[ToolMessage]) -> ModelRequest[Any]:
     if not corrections:
         return request
@@ -142,7 +136,7 @@ class ModelStep(RequestBuilder):
     ) -> ModelCallResult[Any]:
         result, left = self._without_model(request), []
         if result is None:
-            corrections, outcomes = _corrections(request.state)
+            corrections, outcomes = self._corrections(request.state)
             left = left_open(request.runtime.store, request.state["messages"])
             response = handler(_corrected(request, corrections))
             result = self._with_request(request, response, corrections, left, outcomes)
@@ -156,7 +150,7 @@ class ModelStep(RequestBuilder):
     ) -> ModelCallResult[Any]:
         result, left = self._without_model(request), []
         if result is None:
-            corrections, outcomes = _corrections(request.state)
+            corrections, outcomes = self._corrections(request.state)
             left = await aleft_open(request.runtime.store, request.state["messages"])
             response = await handler(_corrected(request, corrections))
             result = self._with_request(request, response, corrections, left, outcomes)
@@ -164,6 +158,11 @@ class ModelStep(RequestBuilder):
             await audit.awrite(request.runtime.store, _trail(request.state, result, left))
         self._notify(_new_request(result), request.runtime.store)
         return result
+
+    def _corrections(self, state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
+        """The results to correct before the model reads them, and the outcomes to record with them."""
+        cut, outcomes = cut_short(state, thread_of(get_config()), self.seal_key)
+        return [*_false_results(state), *cut], outcomes
 
     def _without_model(self, request: ModelRequest[Any]) -> ModelCallResult[Any] | None:
         """The model step's result when the model is not asked (`None`: ask it).
