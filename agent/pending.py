@@ -10,6 +10,7 @@ in-process `StateSnapshot`); no heavy imports, so clients can use them.
     state = await client.threads.get_state(thread_id, subgraphs=True)
     for request in pending_requests(state): ...
     delivery = addressed(state, answer)    # Command(resume=delivery.resume), delivery.config(config)
+    pinned(state, answer)                  # the answer, naming the one request it is for now
     history_of(state, request_id)          # its hitl_history entries, subagents' included
 """
 
@@ -40,12 +41,12 @@ def _states(state: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 def pending_requests(state: Mapping[str, Any]) -> list[PendingRequest]:
     """The thread's pending request and its subagents', top level first."""
-    found = []
+    found: list[PendingRequest] = []
     for where in _states(state):
         request = (where.get("values") or {}).get(PENDING_HITL)
         if isinstance(request, Mapping) and request.get("request_id"):
-            found.append(request)
-    return found  # type: ignore[return-value]
+            found.append(cast("PendingRequest", request))  # (the gate's, as the server gives it)
+    return found
 
 
 def history_of(state: Mapping[str, Any], request_id: str) -> list[Mapping[str, Any]]:
@@ -91,6 +92,16 @@ def targets(state: Mapping[str, Any], answer: Any) -> list[PendingRequest]:
     if named is not None:
         return [r for r in pending if r["request_id"] == named]
     return pending if len(pending) == 1 else []
+
+
+def pinned(state: Mapping[str, Any], answer: Any) -> Any:
+    """`answer` naming the one request it is for now, when it names none (langchain's
+    HITLResponse). Queued behind other runs (`enqueue`), it must not apply to a request made
+    meanwhile, which its sender never saw: the gate refuses an answer naming another request."""
+    if not isinstance(answer, Mapping) or "request_id" in answer or is_resume_map(answer):
+        return answer
+    found = targets(state, answer)
+    return {**answer, "request_id": found[0]["request_id"]} if len(found) == 1 else answer
 
 
 class Delivery(NamedTuple):

@@ -27,8 +27,12 @@ event loop. The server's own errors on these routes get a one-line `detail` too.
   the request closes, no call runs, the history records who dismissed it.
 - A run that answers (`command.resume`) is refused with 409 and one line saying why
   when the thread has nothing pending (instead of running nothing in silence, or,
-  on a thread that never ran, failing inside the server with a `TypeError`).
-  The thread's state is read through the same API, as the same user.
+  on a thread that never ran, failing inside the server with a `TypeError`), and when
+  the request has expired: the guard closes it as expired, as the graph would, so the
+  caller hears that its answer did not apply. An answer naming no request is given the
+  id of the one pending now (`agent.pending.pinned`): queued (`enqueue`) behind a new
+  message, it cannot apply to the request that message makes. The thread's state is
+  read through the same API, as the same user.
 - An answer from a user who may not answer the request (`agent.approvers`: roles,
   separation of duties) is refused with 403 and one line saying why.
 - With several requests pending (parallel subagents), an answer naming one by
@@ -44,14 +48,15 @@ from typing import Any
 
 import httpx
 from langgraph.constants import END
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agent import clock
 from agent.approvers import User, who_may_answer
-from agent.contract import DISMISS, EXPIRE
-from agent.pending import AmbiguousAnswer, addressed, targets
+from agent.contract import DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.pending import AmbiguousAnswer, addressed, pending_requests, pinned, targets
 from server import run_request
-from server.approvals import on_behalf, record_refusal
-from server.asgi import Refused, one_line_errors, read_body, route_path, send_json
+from server.approvals import EXPIRED, on_behalf, record_refusal
+from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
 from server.auth import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -59,6 +64,7 @@ from server.auth import (
     signed_in,
 )
 from server.http_body import json_object, off_the_loop, parse
+from server.steering import detour
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -101,11 +107,11 @@ class GuardRequests:
                 sent = await self._run(scope, thread_id, payload) if thread_id else _new_thread(payload)
                 if sent is not payload:
                     body = json.dumps(sent).encode()
-                    scope = _with_length(scope, len(body))
+                    scope = with_length(scope, len(body))
         except Refused as refused:  # (a bad body too)
             await send_json(send, refused.status, {"detail": refused.detail})
             return
-        await self.app(scope, _replay(body, receive), one_line_errors(send))
+        await self.app(scope, replay(body, receive), one_line_errors(send))
 
     async def _run(self, scope: Scope, thread_id: str, run: dict[str, Any]) -> dict[str, Any]:
         """The run to send on (`run` itself when unchanged); raises `Refused`."""
@@ -132,16 +138,21 @@ class GuardRequests:
         self, scope: Scope, thread_id: str, state: dict[str, Any], run: dict[str, Any], resume: Any
     ) -> dict[str, Any]:
         """The run, addressed to the request its answer is for; raises `Refused`."""
-        if not state.get("next"):
+        if not state.get("next") or (_gated(state) and not pending_requests(state)):
+            # (a run may be carrying out the last answer: this one would answer what comes next)
             raise Refused(409, NOTHING_PENDING.format(thread_id=thread_id))
+        sent, resume = resume, pinned(state, resume)
         try:
             delivery = addressed(state, resume)
         except AmbiguousAnswer as ambiguous:
             raise Refused(409, str(ambiguous)) from None
+        if late := _expired(state, resume):
+            await self._close_expired(scope, thread_id, state, run.get("assistant_id"), late)
+            raise Refused(409, EXPIRED.format(request_id=late["request_id"], expires_at=late["expires_at"]))
         if forbidden := _not_theirs(scope, state, resume):
             await self._record_refusal(scope, thread_id, state, resume, forbidden)
             raise Refused(403, forbidden)
-        if delivery.resume is resume and not delivery.configurable:
+        if delivery.resume is sent and not delivery.configurable:
             return run
         # to the one request it names
         return {
@@ -149,6 +160,18 @@ class GuardRequests:
             "command": {**run["command"], "resume": delivery.resume},
             "config": delivery.config(run.get("config") or {}),
         }
+
+    async def _close_expired(
+        self, scope: Scope, thread_id: str, state: dict[str, Any], graph_id: Any, request: PendingRequest
+    ) -> None:
+        """Close `request` as expired, as the caller: what the graph does with any late answer
+        (the contract), run here so that the caller hears that its own answer did not apply."""
+        delivery = addressed(state, {EXPIRE: True, "request_id": request["request_id"]})
+        close = {"assistant_id": graph_id, "command": {"resume": delivery.resume}, "config": delivery.config({})}
+        async with self._api(scope) as api:
+            response = await api.post(f"/threads/{thread_id}/runs/wait", json=close)
+        if response.status_code >= 400:
+            raise Refused(response.status_code, detail_of(response))
 
     async def _record_refusal(self, scope: Scope, thread_id: str, state: dict[str, Any], resume: Any, why: str) -> None:
         """Add the refused answer to the audit trail (the graph never sees it), as the caller."""
@@ -162,16 +185,34 @@ class GuardRequests:
         """The thread's state with its subagents', read through the API as the caller.
 
         A thread that does not exist yet has no checkpoint: with `create`, its empty state."""
-        headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://guard") as api:
-            response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"}, headers=headers)
+        async with self._api(scope) as api:
+            response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
         if response.status_code == 404 and create:
             return {"checkpoint": None, "next": []}
         if response.status_code != 200:
             return None
         state = response.json()
         return state if isinstance(state, dict) else None
+
+    def _api(self, scope: Scope) -> httpx.AsyncClient:
+        """The LangGraph API in-process, as the caller (its credentials), for as long as a run takes."""
+        headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
+        transport, timeout = httpx.ASGITransport(app=self.app), httpx.Timeout(None)
+        return httpx.AsyncClient(transport=transport, base_url="http://guard", headers=headers, timeout=timeout)
+
+
+def _gated(state: dict[str, Any]) -> bool:
+    """A thread of a graph with this gate (a fork may serve others beside it)."""
+    values = state.get("values")
+    return isinstance(values, dict) and (PENDING_HITL in values or HITL_HISTORY in values)
+
+
+def _expired(state: dict[str, Any], resume: Any) -> PendingRequest | None:
+    """The request `resume` is for, if it has expired and `resume` does not close it as such."""
+    if isinstance(resume, dict) and resume.get(EXPIRE) is True:
+        return None
+    found = targets(state, resume)
+    return found[0] if len(found) == 1 and clock.passed(found[0].get("expires_at")) else None
 
 
 def _stateless(payload: Any) -> None:
@@ -184,10 +225,11 @@ def _stateless(payload: Any) -> None:
 
 
 def _check_fields(run: dict[str, Any]) -> None:
-    """Any run: a field the server reads with the wrong type (422), LangGraph's own keys (403)."""
+    """Any run: a field the server reads with the wrong type (422), LangGraph's own keys or a
+    detour around the approval (403: `server/auth.py` refuses them too, later than the 409s here)."""
     if why := run_request.malformed(run):
         raise Refused(422, why)
-    if why := run_request.internal(run):
+    if why := run_request.internal(run) or detour(run, run.get("multitask_strategy")):
         raise Refused(403, why)
 
 
@@ -218,22 +260,3 @@ def _is_dismissal(command: dict[str, Any]) -> bool:
     goto = command.get("goto")
     only_end = goto in (END, [END])
     return only_end and command.get("resume") is None and command.get("update") is None
-
-
-def _with_length(scope: Scope, length: int) -> Scope:
-    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-    return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that gives the body already read, then defers to the real one (for disconnects)."""
-    given = False
-
-    async def replayed() -> Message:
-        nonlocal given
-        if given:
-            return await receive()
-        given = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replayed

@@ -36,7 +36,7 @@ from agent.approvers import User, who_may_answer
 from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
 from agent.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
 from agent.pending import history_of, pending_requests
-from server.asgi import Refused, read_body, route_path, send_json, shown
+from server.asgi import Refused, detail_of, read_body, route_path, send_json, shown
 from server.auth import (
     ON_BEHALF,
     ON_BEHALF_HEADER,
@@ -167,7 +167,7 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
     }
     response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
     if response.status_code >= 400:
-        raise Refused(response.status_code, _detail(response))
+        raise Refused(response.status_code, detail_of(response))
     after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
     _check_applied(after, request, resume)
     status = (await api.get(f"/threads/{thread_id}")).json().get("status")
@@ -235,10 +235,3 @@ def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[
         last = entries[-1] if entries else {}
         by, at = last.get("decided_by") or "someone", last.get("decided_at") or "an unknown time"
         raise Refused(409, SUPERSEDED.format(request_id=request_id, by=by, at=at))
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("detail") or response.text)
-    except ValueError:
-        return response.text

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any, Final
 
+import httpx
 from starlette.types import Message, Receive, Scope, Send
 
 _PROPERTY: Final = re.compile(r'\["properties"\]\["([^"]+)"\]')
@@ -106,3 +107,31 @@ def one_line_errors(send: Send) -> Send:
         await send({"type": "http.response.body", "body": body})
 
     return sending
+
+
+def with_length(scope: Scope, length: int) -> Scope:
+    """`scope` with its Content-Length header saying `length` (a body the layer rewrote)."""
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+    return {**scope, "headers": [*headers, (b"content-length", str(length).encode())]}
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, then defers to the real one (for disconnects)."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
+
+
+def detail_of(response: httpx.Response) -> str:
+    """The `detail` of an error the API answered in-process (its text if it is not JSON)."""
+    try:
+        return str(response.json().get("detail") or response.text)
+    except ValueError:
+        return response.text

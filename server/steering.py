@@ -53,17 +53,24 @@ def is_v2(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> bool:
     return marked or isinstance(cast("Mapping[str, Any]", value).get("method"), str)
 
 
+def detour(run: Mapping[str, Any], strategy: object) -> str | None:
+    """Why this run could go around the approval with its own breakpoints, or with a
+    `multitask_strategy` that cancels the run in flight; `None` if neither."""
+    for field in ("interrupt_before", "interrupt_after"):
+        if run.get(field):  # `[]` or none: the graph's own breakpoints
+            return OWN_BREAKPOINTS.format(field=field)
+    if strategy in ("interrupt", "rollback"):
+        return CANCELLING_STRATEGY.format(strategy=strategy)
+    return None
+
+
 def steering_refusal(value: Auth.types.RunsCreate, run: Mapping[str, Any]) -> str | None:
     """Why this run could go around the approval, whoever starts it; `None` if it cannot."""
     # (the API guard answers these first, with 422; here for a server without it)
     if why := malformed({**run, "after_seconds": value.get("after_seconds")}):
         return why
-    for field in ("interrupt_before", "interrupt_after"):
-        if run.get(field):  # `[]` or none: the graph's own breakpoints
-            return OWN_BREAKPOINTS.format(field=field)
-    strategy = value.get("multitask_strategy")
-    if strategy in ("interrupt", "rollback"):
-        return CANCELLING_STRATEGY.format(strategy=strategy)
+    if why := detour(run, value.get("multitask_strategy")):
+        return why
     # LangGraph's own keys (resuming, replaying): the server sets none before this handler
     # (`__pregel_node_finished` only once the run starts), so any here is the client's.
     if why := internal(run):

@@ -264,6 +264,30 @@ async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, 
         await ada.aclose()
 
 
+@pytest.mark.parametrize("route", ["/runs", "/runs/wait", "/runs/stream"])
+async def test_an_answer_to_an_expired_request_on_the_runs_routes_says_it_closed(
+    expiring: Served, graph_id: str, route: str
+) -> None:
+    """Not a 200 for a run that closes it: a 409 saying so, with the request closed as the
+    contract says (one ending, `expired`), and nothing sent."""
+    ada = expiring.client(USERS["ada"])
+    try:
+        thread_id, request = await waiting(ada, graph_id)
+        async with _http(expiring, USERS["ada"]) as http:
+            run = {"assistant_id": graph_id, "command": {"resume": {"decisions": [APPROVE]}}}
+            response = await http.post(f"/threads/{thread_id}{route}", json=run)
+        assert response.status_code == 409, response.text
+        assert _one_line(response).startswith(f"Request {request['request_id']} had expired"), response.text
+        values = cast("dict[str, Any]", (await ada.threads.get_state(thread_id))["values"])
+        assert values[PENDING_HITL] is None
+        (entry,) = values[HITL_HISTORY]
+        assert [d["type"] for d in entry["decisions"]] == [EXPIRE]
+        assert (await ada.threads.get(thread_id))["status"] == "idle"
+        assert expiring.attempts(thread_id) == []
+    finally:
+        await ada.aclose()
+
+
 STATELESS = ("/runs", "/runs/stream", "/runs/wait")
 """The runs without a thread (`server/auth.py` refuses them, but the server reads some fields first)."""
 

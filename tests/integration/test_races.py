@@ -28,6 +28,7 @@ from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from agent.cut_short import CUT_SHORT
 from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
+from harness.scripts import email, script
 from server.auth import ROLLBACK_CANCEL
 from tests.support.runs import APPROVE, waiting
 from tests.support.served import Served, serve
@@ -279,3 +280,72 @@ async def test_an_approved_call_cut_short_by_a_cancel_is_said_as_it_is(
     (result,) = [m for m in values["messages"] if m["type"] == "tool"]
     assert result["status"] == "error"
     assert result["content"] == f"`send_email` was approved, and {CUT_SHORT}"
+
+
+BARE_APPROVE: Any = {"resume": {"decisions": [APPROVE]}}
+"""langchain's HITLResponse, naming no request: what HITL UIs send."""
+
+
+def _to(served: Served, thread_id: str) -> list[str]:
+    """Who the provider sent the thread's emails to."""
+    return [str(record["to"]) for record in served.sent(thread_id)]
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+async def test_an_answer_queued_behind_a_new_message_does_not_answer_what_it_makes(
+    held_server: Served, provider: Provider, graph: str
+) -> None:
+    """A new message and then an answer naming no request, both queued (`enqueue`) while the
+    request waits: the message closes the request and makes another (to eve); the answer,
+    sent for the first, must not approve the second, which its sender never saw."""
+    provider.open.clear()
+    graph_id = HELD[graph]
+    async with held_server.client() as client:
+        busy, busy_request = await waiting(client, graph_id)
+        thread_id, _ = await waiting(client, graph_id)
+        holder = await client.runs.create(
+            busy, graph_id, command=cast("Any", {"resume": resume_for(busy_request, [APPROVE])})
+        )
+        call = await provider.next_call()  # the one worker is held: runs on other threads wait their turn
+        try:
+            other = user_message(script(email(to="eve@example.com")))
+            swap = await client.runs.create(thread_id, graph_id, input=other, multitask_strategy="enqueue")
+            bare = await client.runs.create(thread_id, graph_id, command=BARE_APPROVE, multitask_strategy="enqueue")
+        finally:
+            provider.release(call)
+        for run in (swap, bare):
+            await client.runs.join(thread_id, run["run_id"])
+        await client.runs.join(busy, holder["run_id"])
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    assert _to(held_server, thread_id) == []
+    assert values[PENDING_HITL]["action_requests"][0]["args"]["to"] == "eve@example.com"  # it waits, for its own answer
+    assert "is not the pending request" in values[PENDING_HITL]["error"]
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+async def test_an_answer_while_the_approved_call_runs_is_refused(
+    held_server: Served, provider: Provider, graph: str
+) -> None:
+    """The request was approved and its call is at the provider; a new message is queued. An
+    answer naming no request finds nothing to answer (409), instead of waiting its turn and
+    approving what that message makes."""
+    provider.open.clear()
+    graph_id = HELD[graph]
+    async with held_server.client() as client:
+        thread_id, request = await waiting(client, graph_id)
+        approved = await client.runs.create(
+            thread_id, graph_id, command=cast("Any", {"resume": resume_for(request, [APPROVE])})
+        )
+        call = await provider.next_call()  # the approved call is in the provider now
+        try:
+            other = user_message(script(email(to="eve@example.com")))
+            swap = await client.runs.create(thread_id, graph_id, input=other, multitask_strategy="enqueue")
+            status, late = await _second_answer(client, thread_id, graph_id, BARE_APPROVE, "enqueue")
+        finally:
+            provider.release(call)
+        for run in (approved, swap, *([late] if late else [])):
+            await client.runs.join(thread_id, run["run_id"])
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    assert (status, late) == (409, None)
+    assert _to(held_server, thread_id) == ["ada@example.com"]
+    assert values[PENDING_HITL]["action_requests"][0]["args"]["to"] == "eve@example.com"
