@@ -160,6 +160,6 @@ def _rules_of(rules: tuple[tuple[str, tuple[str, ...], bool], ...]) -> WhoMayAns
 def _served_rules(subagent: str | None) -> WhoMayAnswer:
     from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON  # noqa: PLC0415  # policy imports langchain
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(need_key=False)
     policy = SUBAGENT_INTERRUPT_ON.get(subagent, INTERRUPT_ON) if subagent else INTERRUPT_ON
     return WhoMayAnswer(policy, Rule(settings.approver_roles, settings.requester_may_answer))

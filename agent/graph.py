@@ -25,7 +25,7 @@ from langgraph.types import Checkpointer
 from agent.approval import GateOptions, gated_deep_agent
 from agent.contract import Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
-from agent.models import make_model
+from agent.models import make_model, served_model
 from agent.models.errors import ExplainModelErrors
 from agent.notify import Notifier
 from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
@@ -82,5 +82,12 @@ def make_graph(
     )
 
 
-graph = make_graph()
-graph_interrupt = make_graph(pause="interrupt")
+def _served(pause: Pause) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """What `langgraph.json` serves. Importing needs no model key or provider package: without
+    them, the first model call says which is missing (and `make dev` says so before serving)."""
+    settings = Settings.from_env(need_key=False)
+    return make_graph(served_model(settings), settings=settings, pause=pause)
+
+
+graph = _served("breakpoint")
+graph_interrupt = _served("interrupt")

@@ -71,6 +71,10 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+def needs_key(model: str, variable: str) -> str:
+    return f"MODEL={model!r} needs {variable} (see .env.example)."
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the graph needs to know about its environment."""
@@ -100,6 +104,8 @@ class Settings:
     """How long a request waits for an answer before it expires, unless its tools' policy says."""
     context_window: int | None = None
     """The model's context window in tokens, which sets when deepagents summarizes (at 85 %)."""
+    missing_key: str | None = None
+    """The model's key variable, when it is unset and `from_env` was told it may be (`need_key=False`)."""
 
     @property
     def seal_key(self) -> bytes:
@@ -134,8 +140,11 @@ class Settings:
         return None if self.model == OFFLINE_MODEL else self.model.partition(":")[0]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read and check the settings; raise `SettingsError` with a clear message."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, need_key: bool = True) -> Settings:
+        """Read and check the settings; raise `SettingsError` with a clear message.
+
+        `need_key=False`: the model's key may be unset (`missing_key` names it); what the
+        graph module is built with, so that importing it needs no key."""
         env = os.environ if env is None else env
         model = env.get("MODEL", "").strip() or OFFLINE_MODEL
         key = env.get("OPENAI_API_KEY", "").strip() or None
@@ -170,6 +179,7 @@ class Settings:
             )
         if not users and jwt_secret is None:
             users = {LOCAL_TOKEN: LOCAL_USER}
+        missing_key = None
         if model != OFFLINE_MODEL:
             provider, _, name = (part.strip() for part in model.partition(":"))
             if not provider or not name:
@@ -179,7 +189,9 @@ class Settings:
                 )
             variable = KEY_VARIABLES.get(provider)
             if variable is not None and not env.get(variable, "").strip():
-                raise SettingsError(f"MODEL={model!r} needs {variable} (see .env.example).")
+                if need_key:
+                    raise SettingsError(needs_key(model, variable))
+                missing_key = variable
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise SettingsError(f"OPENAI_BASE_URL={base_url!r} must start with http:// or https://.")
         return cls(
@@ -196,6 +208,7 @@ class Settings:
             approval_key=approval_key,
             approval_key_file=key_file,
             context_window=context_window,
+            missing_key=missing_key,
             notify_url=notify_url,
             notify_secret=notify_secret,
             public_url=public_url,

@@ -54,7 +54,7 @@ auth = Auth()
 
 @functools.cache
 def _settings() -> Settings:
-    return Settings.from_env()
+    return Settings.from_env(need_key=False)  # (the model's key is the graph's to say it lacks)
 
 
 def request_token(headers: Mapping[Any, Any]) -> str | None:

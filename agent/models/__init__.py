@@ -4,8 +4,8 @@
     MODEL=openai:gpt-4.1-mini     # OPENAI_API_KEY; OPENAI_BASE_URL for OpenAI-compatible servers
     MODEL=anthropic:claude-sonnet-4-5, ollama:llama3.1, ...   # the provider's package: pip install -e '.[ollama]'
 
-Provider code is imported only when its model is built, so importing the agent
-needs no key and no provider package.
+Provider code is imported only when its model is built, and the graph's module is
+built on `served_model`, so importing the agent needs no key and no provider package.
 """
 
 from __future__ import annotations
@@ -16,11 +16,22 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agent.models.offline import OfflineChatModel
-from agent.settings import OPENAI, Settings, SettingsError
+from agent.models.unavailable import UnavailableModel
+from agent.settings import OPENAI, Settings, SettingsError, needs_key
 
 
 class ModelSetupError(SettingsError):
     """The model the settings name cannot be built; the message says what to install or set."""
+
+
+def served_model(settings: Settings) -> BaseChatModel:
+    """The model the settings name, or, when it cannot be built (no key, no package), a
+    stand-in whose first call raises the reason in one line: a served graph's module
+    then imports without them."""
+    try:
+        return make_model(settings)
+    except ModelSetupError as problem:
+        return UnavailableModel(reason=str(problem))
 
 
 def make_model(settings: Settings) -> BaseChatModel:
@@ -39,6 +50,8 @@ def make_model(settings: Settings) -> BaseChatModel:
 def _built(settings: Settings) -> BaseChatModel:
     if settings.provider is None:
         return OfflineChatModel()
+    if settings.missing_key:
+        raise ModelSetupError(needs_key(settings.model, settings.missing_key))
     from langchain.chat_models import init_chat_model  # noqa: PLC0415  # only real models need it
 
     options: dict[str, Any] = {}
@@ -58,4 +71,4 @@ def _built(settings: Settings) -> BaseChatModel:
     return model
 
 
-__all__ = ["ModelSetupError", "OfflineChatModel", "make_model"]
+__all__ = ["ModelSetupError", "OfflineChatModel", "UnavailableModel", "make_model", "served_model"]

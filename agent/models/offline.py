@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -163,8 +163,9 @@ def _summarize_results(conversation: Sequence[BaseMessage]) -> AIMessage:
     last_ai = next(i for i in range(len(conversation) - 1, -1, -1) if isinstance(conversation[i], AIMessage))
     results = {m.tool_call_id: m for m in conversation[last_ai + 1 :] if isinstance(m, ToolMessage)}
     lines = []
-    for call in conversation[last_ai].tool_calls:  # type: ignore[attr-defined]
-        result = results.get(call["id"])
+    asked = cast("AIMessage", conversation[last_ai])
+    for call in asked.tool_calls:
+        result = results.get(call["id"] or "")
         if result is None:
             continue
         text = _text(result)

@@ -82,6 +82,16 @@ def test_an_unreachable_provider_is_one_clear_line_in_the_cli(tmp_path: Path) ->
         assert line.endswith(f"Cannot reach {nowhere} (OPENAI_BASE_URL): is it running, and is the address right?")
 
 
+def test_a_server_without_the_key_starts_and_says_so_in_one_line(tmp_path: Path) -> None:
+    """`langgraph dev` run by hand, without `make dev`'s preflight: the graph imports, the
+    server serves (auth included), and the first run fails with the missing key's line."""
+    with serve(tmp_path, {"MODEL": "openai:fake-gpt"}) as served:
+        started = served.cli("start", "hello")
+        assert started.returncode == 1
+        (line,) = started.stderr.strip().splitlines()
+        assert line == "error: the run failed: MODEL='openai:fake-gpt' needs OPENAI_API_KEY (see .env.example)."
+
+
 def test_langgraph_dev_serves_the_openai_model(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
     with serve(
         tmp_path,

@@ -108,3 +108,37 @@ def test_the_preflight_make_dev_runs_is_one_line(tmp_path: Path, env: dict[str, 
     assert ran.returncode == status
     (said,) = (ran.stdout + ran.stderr).strip().splitlines()
     assert said.startswith(line)
+
+
+USE_THE_GRAPH = (
+    "import agent.graph\n"
+    "print('imported')\n"
+    "agent.graph.graph.invoke({'messages': [{'role': 'user', 'content': 'hi'}]})\n"
+)
+"""A fresh process that imports the served graph's module, then runs it once."""
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"MODEL": "openai:gpt-4o-mini"}, "MODEL='openai:gpt-4o-mini' needs OPENAI_API_KEY (see .env.example)."),
+        ({"MODEL": "ollama:llama3.1"}, "MODEL='ollama:llama3.1' needs the package langchain-ollama: "),
+    ],
+)
+def test_the_graph_imports_without_the_models_key_or_package(env: dict[str, str], line: str) -> None:
+    """Importing needs neither; the first model call says which is missing, in one line."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL", "OPENAI_", "ANTHROPIC_"))}
+    root = str(Path(__file__).resolve().parents[2])
+    ran = subprocess.run(
+        [sys.executable, "-c", USE_THE_GRAPH],
+        cwd=root,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert ran.stdout.strip() == "imported", ran.stderr
+    assert ran.returncode == 1
+    said = f"agent.models.errors.ModelCallFailed: {line}"
+    assert any(shown.startswith(said) for shown in ran.stderr.splitlines()), ran.stderr
