@@ -24,7 +24,7 @@ deletes the checkpoints of a run that may be carrying out an approved call. Thes
 (the run rules and their messages in `server/steering.py`) are applied here because every
 route the server authorizes passes them; the HTTP guard
 (`server/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
-The store holds the audit trail (`agent/audit.py`): a user may read
+The store holds the audit trail (`agent/audit/`): a user may read
 their own records; nobody may write or delete any. Anything not allowed here is denied.
 """
 
