@@ -60,7 +60,7 @@ def make_graph(
     )
     tools = make_tools(provider)
     notifier = (
-        Notifier(settings.notify_url, settings.notify_secret.encode())
+        Notifier(settings.notify_url, settings.notify_secret.encode(), public_url=settings.public_url)
         if settings.notify_url and settings.notify_secret
         else None
     )

@@ -11,8 +11,9 @@ links to the inbox page; argument values only for tools whose policy says
 (Unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of
 "<id>.<timestamp>.<body>">`.
 
-Delivery is at least once and never touches the run: the gate hands the notice
-to a background thread and goes on. The thread files it in the store (namespace
+Delivery is at least once and never touches the run: the gate tells the
+`Notifier` (its observer: `agent.approval.WaitingObserver`), which hands the notice
+to a background thread, and goes on. The thread files it in the store (namespace
 `("hitl_notices",)`, so a restarted server sends what it had not), POSTs it, and
 retries with exponential backoff until a 2xx comes back or the attempts run out.
 """
@@ -36,6 +37,7 @@ import httpx
 from langgraph.store.base import BaseStore
 
 from agent.contract import SUBAGENT, TASK_CALL_ID, PendingRequest
+from agent.settings import DEFAULT_PUBLIC_URL
 
 NOTICES: Final = ("hitl_notices",)
 EVENT: Final = "hitl.request.pending"
@@ -91,11 +93,19 @@ class Notifier:
     first_delay_s: float = 0.5
     max_delay_s: float = 60.0
     timeout_s: float = 5.0
+    public_url: str = DEFAULT_PUBLIC_URL
+    """Where the inbox page is served, for each notice's link (PUBLIC_URL)."""
     _due: list[tuple[float, int, _Delivery]] = field(default_factory=list)
     _order: itertools.count[int] = field(default_factory=itertools.count)
     _wake: threading.Condition = field(default_factory=threading.Condition)
     _worker: threading.Thread | None = None
     _recovered: set[int] = field(default_factory=set)
+
+    def waiting(
+        self, request: PendingRequest, thread_id: str, show_args: frozenset[str], store: BaseStore | None
+    ) -> None:
+        """The gate's observer call (`agent.approval.WaitingObserver`): send this request's notice."""
+        self.submit(notice_for(request, thread_id, self.public_url, show_args), store)
 
     def submit(self, notice: dict[str, Any], store: BaseStore | None) -> None:
         """Queue `notice`; returns at once and never raises."""

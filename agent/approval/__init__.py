@@ -9,7 +9,7 @@ each subagent, either pause kind (`agent.approval.install`); `ApprovalGate` is t
 langchain `AgentMiddleware` it installs (`agent.approval.gate`).
 """
 
-from agent.approval.base import NO_ANSWER, NO_APPROVAL, TaskCall
+from agent.approval.base import NO_ANSWER, NO_APPROVAL, TaskCall, WaitingObserver
 from agent.approval.gate import ApprovalGate, GateOptions, compact_schema
 from agent.approval.install import gated_deep_agent, gated_subagent, wire_gate
 from agent.approval.internals import tool_node_tools
@@ -24,6 +24,7 @@ __all__ = [
     "GateOptions",
     "TaskCall",
     "ToolPolicy",
+    "WaitingObserver",
     "compact_schema",
     "describe",
     "gated_deep_agent",

@@ -10,17 +10,17 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from langchain.agents.middleware import ToolCallRequest
 from langchain_core.tools import BaseTool
 from langgraph.config import get_config
+from langgraph.store.base import BaseStore
 
 from agent import clock
 from agent.approval.policy import ToolPolicy
 from agent.approvers import WhoMayAnswer, current_user
 from agent.contract import CANCEL, SUBAGENT, TASK_CALL_ID, HistoryEntry, Outcome, Pause, PendingRequest
-from agent.notify import Notifier
 from agent.seal import SEAL, seal
 
 
@@ -36,6 +36,16 @@ class TaskCall:
 task_call_var: ContextVar[TaskCall | None] = ContextVar("task_call", default=None)
 """Set by the parent's gate around each `task` call, read by the subagent's gate (the
 subagent's graph runs inside the call, so it sees the value)."""
+
+
+class WaitingObserver(Protocol):
+    """Told of each request that starts waiting, once its step is written (`agent.notify.Notifier`
+    sends a signed notice). It must return at once and never raise: it is called in the run."""
+
+    def waiting(
+        self, request: PendingRequest, thread_id: str, show_args: frozenset[str], store: BaseStore | None
+    ) -> None:
+        """`request` waits on `thread_id`; `show_args`: the tools whose argument values it may pass on."""
 
 
 NO_APPROVAL: Final = "it needs a human's approval and none was given for this call."
@@ -65,8 +75,8 @@ class GateBase:
     """The subagent this gate serves (its requests say so), or `None` for the main agent."""
     ttl: timedelta
     """How long a request waits before it expires, for tools whose policy does not say."""
-    notifier: Notifier | None
-    public_url: str
+    observer: WaitingObserver | None
+    """Told of each new request (notices), if any."""
     who: WhoMayAnswer
     """Who may answer this gate's requests (`agent.approvers`)."""
     tools_by_name: dict[str, BaseTool]

@@ -38,14 +38,14 @@ from langchain.agents.middleware import AgentMiddleware, InterruptOnConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
+from agent.approval.base import WaitingObserver
 from agent.approval.model_step import ModelStep
 from agent.approval.node import ApprovalNode
 from agent.approval.policy import resolve_policy
 from agent.approval.tool_guard import ToolGuard
 from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer
 from agent.contract import REVIEW_TOOL_CALLS, Pause
-from agent.notify import Notifier
-from agent.settings import DEFAULT_PUBLIC_URL, Settings
+from agent.settings import Settings
 from agent.state import ApprovalState
 
 
@@ -83,8 +83,7 @@ class ApprovalGate(ModelStep, ApprovalNode, ToolGuard, AgentMiddleware[ApprovalS
         seal_key: bytes,
         subagent: str | None = None,
         ttl: timedelta = timedelta(days=1),
-        notifier: Notifier | None = None,
-        public_url: str = DEFAULT_PUBLIC_URL,
+        observer: WaitingObserver | None = None,
         default_rule: Rule = OWNER_ANSWERS,
     ) -> None:
         super().__init__()
@@ -95,8 +94,7 @@ class ApprovalGate(ModelStep, ApprovalNode, ToolGuard, AgentMiddleware[ApprovalS
         """The subagent this gate serves (its requests say so), or `None` for the main agent."""
         self.ttl = ttl
         """How long a request waits before it expires, for tools whose policy does not say."""
-        self.notifier = notifier
-        self.public_url = public_url
+        self.observer = observer
         self.who = WhoMayAnswer(self.policy, default_rule)
         """Who may answer this gate's requests (`agent.approvers`)."""
         self.tools_by_name: dict[str, BaseTool] = {}
@@ -121,18 +119,17 @@ class GateOptions:
 
     seal_key: bytes
     ttl: timedelta = timedelta(days=1)
-    notifier: Notifier | None = None
-    public_url: str = DEFAULT_PUBLIC_URL
+    observer: WaitingObserver | None = None
+    """Told of each new request (`agent.notify.Notifier` sends notices)."""
     default_rule: Rule = OWNER_ANSWERS
 
     @classmethod
-    def from_settings(cls, settings: Settings, notifier: Notifier | None = None) -> GateOptions:
-        """The deployment's seal key, request lifetime, notice address and default rule."""
+    def from_settings(cls, settings: Settings, observer: WaitingObserver | None = None) -> GateOptions:
+        """The deployment's seal key, request lifetime and default rule."""
         return cls(
             seal_key=settings.seal_key,
             ttl=timedelta(seconds=settings.approval_ttl_seconds),
-            notifier=notifier,
-            public_url=settings.public_url,
+            observer=observer,
             default_rule=Rule(settings.approver_roles, settings.requester_may_answer),
         )
 
@@ -146,7 +143,6 @@ class GateOptions:
             seal_key=self.seal_key,
             subagent=subagent,
             ttl=self.ttl,
-            notifier=self.notifier,
-            public_url=self.public_url,
+            observer=self.observer,
             default_rule=self.default_rule,
         )

@@ -28,7 +28,6 @@ from agent.binding import changed, waiting_message, why_dropped
 from agent.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
 from agent.cut_short import cut_short
 from agent.messages import answered_call_ids, existing_result, last_ai_message, not_run
-from agent.notify import notice_for
 
 
 def _false_results(state: Mapping[str, Any]) -> list[ToolMessage]:
@@ -191,8 +190,8 @@ class ModelStep(RequestBuilder):
         return None
 
     def _notify(self, made: PendingRequest | None, store: BaseStore | None) -> None:
-        """Hand the notice of a new request to the notifier, which sends it in the background."""
-        if self.notifier is None or made is None:
+        """Tell the observer (notices) of a new request; it returns at once."""
+        if self.observer is None or made is None:
             return
         show = frozenset(name for name, config in self.policy.items() if config.get("notify_args"))
-        self.notifier.submit(notice_for(made, thread_of(get_config()), self.public_url, show), store)
+        self.observer.waiting(made, thread_of(get_config()), show, store)
