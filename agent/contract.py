@@ -8,7 +8,7 @@ tests, forks) can use it without building the graph.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, NotRequired, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict, TypeVar, cast
 
 GRAPH_ID: Final = "agent"
 """The default graph: pauses at a static breakpoint (`interrupt_before`) on the approval node."""
@@ -110,6 +110,17 @@ class PendingRequest(TypedDict):
     """Only for a request made inside a `task` subagent: the subagent's name."""
     task_call_id: NotRequired[str]
     """Only for a request made inside a `task` subagent: the parent's `task` tool call id."""
+
+
+Record = TypeVar("Record", bound=Mapping[str, object])
+
+
+def with_origin(record: Record, request: PendingRequest) -> Record:
+    """`record` (a history entry, an audit record, a notice) with the `subagent` and
+    `task_call_id` of `request`, where a subagent's request comes from (the main agent's has none)."""
+    asked = cast("Mapping[str, Any]", request)
+    cast("dict[str, Any]", record).update({key: asked[key] for key in (SUBAGENT, TASK_CALL_ID) if key in asked})
+    return record
 
 
 class Outcome(TypedDict):

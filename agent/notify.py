@@ -36,7 +36,7 @@ from typing import Any, Final
 import httpx
 from langgraph.store.base import BaseStore
 
-from agent.contract import SUBAGENT, TASK_CALL_ID, PendingRequest
+from agent.contract import PendingRequest, with_origin
 from agent.settings import DEFAULT_PUBLIC_URL
 
 NOTICES: Final = ("hitl_notices",)
@@ -68,10 +68,7 @@ def notice_for(
         "actions": actions,
         "link": f"{public_url.rstrip('/')}/inbox#thread={thread_id}&request={request['request_id']}",
     }
-    for key in (SUBAGENT, TASK_CALL_ID):
-        if key in request:
-            notice[key] = request[key]
-    return notice
+    return with_origin(notice, request)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from langgraph.store.base import BaseStore
 from agent import clock
 from agent.approval.policy import ToolPolicy
 from agent.approvers import WhoMayAnswer, current_user
-from agent.contract import CANCEL, SUBAGENT, TASK_CALL_ID, HistoryEntry, Outcome, Pause, PendingRequest
+from agent.contract import CANCEL, HistoryEntry, Outcome, Pause, PendingRequest, with_origin
 from agent.seal import SEAL, seal
 
 
@@ -120,9 +120,7 @@ class GateBase:
             decided_by=current_user().identity,
             answer_id=answer_id,
         )
-        for key in (SUBAGENT, TASK_CALL_ID):
-            if key in pending:
-                entry[key] = pending[key]
+        with_origin(entry, pending)
         entry[SEAL] = seal(entry, thread_of(get_config()), self.seal_key)
         if outcomes:
             entry["outcomes"] = dict(outcomes)

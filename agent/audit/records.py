@@ -23,9 +23,9 @@ from agent.contract import (
     HITL_HISTORY,
     PENDING_HITL,
     SUBAGENT,
-    TASK_CALL_ID,
     HistoryEntry,
     PendingRequest,
+    with_origin,
 )
 
 LOCAL_OWNER: Final = "local"
@@ -110,10 +110,7 @@ def _record(
         args_digest={call_id: digest(call_args) for call_id, call_args in args.items()},
         run_id=current_run() if given is None else None,
     )
-    for key in (SUBAGENT, TASK_CALL_ID):
-        if key in request:
-            record[key] = request[key]
-    return record
+    return with_origin(record, request)
 
 
 def requested(request: PendingRequest) -> list[AuditRecord]:
