@@ -17,8 +17,8 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from agent import clock
 from agent.contract import ANSWER_ID_MAX, DECISION_TYPES, EXPIRE, ActionRequest, PendingRequest
+from agent.pending import has_expired
 
 NOT_EXPIRED = "This request has not expired: it expires at {expires_at}. Answer it instead."
 
@@ -127,7 +127,7 @@ def check_expire(answer: object, pending: PendingRequest) -> None:
     Raises:
         DecisionRefused: it has not expired.
     """
-    if isinstance(answer, Mapping) and answer.get(EXPIRE) is True and not clock.passed(pending.get("expires_at")):
+    if isinstance(answer, Mapping) and answer.get(EXPIRE) is True and not has_expired(pending):
         raise DecisionRefused(NOT_EXPIRED.format(expires_at=pending["expires_at"]))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar, cast
 
+from agent import clock
 from agent.contract import ANSWER_FOR, HITL_HISTORY, PENDING_HITL, PendingRequest
 
 AMBIGUOUS = "{count} requests are pending on this thread ({ids}): say which one this answer is for with `request_id`."
@@ -47,6 +48,11 @@ def pending_requests(state: Mapping[str, Any]) -> list[PendingRequest]:
         if isinstance(request, Mapping) and request.get("request_id"):
             found.append(cast("PendingRequest", request))  # (the gate's, as the server gives it)
     return found
+
+
+def has_expired(request: Mapping[str, Any]) -> bool:
+    """Whether `request`'s `expires_at` has passed (an answer then closes it as expired)."""
+    return clock.passed(request.get("expires_at"))
 
 
 def history_of(state: Mapping[str, Any], request_id: str) -> list[Mapping[str, Any]]:

@@ -16,8 +16,8 @@ from typing import Any, cast
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent import clock
 from agent.contract import AUDIT, EXPIRE, GRAPH_ID, resume_for
+from agent.pending import has_expired
 from client.approvals import InboxItem, inbox
 
 APPROVALS = "/approvals"
@@ -67,7 +67,7 @@ async def sweep(client: LangGraphClient) -> list[InboxItem]:
     answer): its calls never run, the history records `expired`, the model is told. What it closed."""
     closed: list[InboxItem] = []
     async for item in _visible(client):
-        if not clock.passed(item.request.get("expires_at")):
+        if not has_expired(item.request):
             continue
         resume = {EXPIRE: True, "request_id": item.request_id}
         if isinstance(item, Assigned):

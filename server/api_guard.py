@@ -50,10 +50,9 @@ import httpx
 from langgraph.constants import END
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent import clock
 from agent.approvers import User, who_may_answer
 from agent.contract import DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
-from agent.pending import AmbiguousAnswer, addressed, pending_requests, pinned, targets
+from agent.pending import AmbiguousAnswer, addressed, has_expired, pending_requests, pinned, targets
 from server import run_request
 from server.approvals import EXPIRED, on_behalf, record_refusal
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
@@ -212,7 +211,7 @@ def _expired(state: dict[str, Any], resume: Any) -> PendingRequest | None:
     if isinstance(resume, dict) and resume.get(EXPIRE) is True:
         return None
     found = targets(state, resume)
-    return found[0] if len(found) == 1 and clock.passed(found[0].get("expires_at")) else None
+    return found[0] if len(found) == 1 and has_expired(found[0]) else None
 
 
 def _stateless(payload: Any) -> None:

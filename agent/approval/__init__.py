@@ -14,8 +14,9 @@ from agent.approval.gate import ApprovalGate, GateOptions, compact_schema
 from agent.approval.install import gated_deep_agent, gated_subagent, wire_gate
 from agent.approval.internals import tool_node_tools
 from agent.approval.model_step import request_is_waiting
-from agent.approval.node import has_expired, is_dismissal
+from agent.approval.node import is_dismissal
 from agent.approval.policy import ToolPolicy, describe, resolve_policy
+from agent.pending import has_expired
 
 __all__ = [
     "NO_ANSWER",

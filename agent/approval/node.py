@@ -18,7 +18,7 @@ from langgraph.errors import GraphInterrupt
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from agent import audit, clock
+from agent import audit
 from agent.approval.base import NO_ANSWER, GateBase
 from agent.approvers import User, current_user
 from agent.binding import changed, waiting_message
@@ -26,12 +26,9 @@ from agent.contract import ANSWER_FOR, CANCEL, DISMISS, EXPIRE, HITL_HISTORY, PE
 from agent.decisions import NOT_EXPIRED, DecisionRefused, answer_id_of, check_answer
 from agent.fanout import each_in_own_task
 from agent.messages import answer_message, last_ai_message, not_run
+from agent.pending import has_expired
 from agent.planning import route
 from agent.state import ApprovalState
-
-
-def has_expired(pending: PendingRequest) -> bool:
-    return clock.passed(pending.get("expires_at"))
 
 
 def is_dismissal(answer: object, pending: PendingRequest) -> bool:
