@@ -10,6 +10,12 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolNode
 
+# Two names langchain's middleware module defines and uses but does not export, imported
+# where they are used (`agent/state.py`, `agent/planning.py`: this package imports those, so
+# a re-export here would be an import cycle); `tests/unit/test_internals.py` checks both:
+# `OmitFromInput` keeps a state key out of the graph's input schema (a client cannot send
+# `pending_hitl` or `hitl_history` as input); `JumpTo` is the type of a hook's `jump_to`.
+
 
 def tool_node_tools(graph: Any) -> list[BaseTool]:
     """The tools of an agent graph's `tools` node, for `ApprovalGate.register_tools`."""
