@@ -14,6 +14,7 @@ injected model and checkpointer (tests, benchmarks, forks).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware
@@ -22,8 +23,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Checkpointer
 
-from agent.approval import GateOptions, gated_deep_agent
-from agent.contract import Pause
+from agent.approval import GateOptions, Rule, gated_deep_agent
+from agent.approval.contract import Pause
 from agent.email import EmailProvider, LoggingEmailProvider, NullEmailProvider
 from agent.models import make_model, served_model
 from agent.models.errors import ExplainModelErrors
@@ -70,7 +71,12 @@ def make_graph(
         model,
         tools,
         interrupt_on=INTERRUPT_ON,
-        options=GateOptions.from_settings(settings, notifier),
+        options=GateOptions(
+            seal_key=settings.seal_key,
+            ttl=timedelta(seconds=settings.approval_ttl_seconds),
+            observer=notifier,
+            default_rule=Rule(settings.approver_roles, settings.requester_may_answer),
+        ),
         pause=pause,
         # Each subagent has its own gate: its gated calls wait for approval in its own state.
         subagents=SUBAGENTS,

@@ -36,7 +36,7 @@ from typing import Any, Final
 import httpx
 from langgraph.store.base import BaseStore
 
-from agent.contract import PendingRequest, with_origin
+from agent.approval.contract import PendingRequest, with_origin
 from agent.settings import DEFAULT_PUBLIC_URL
 
 NOTICES: Final = ("hitl_notices",)

@@ -12,7 +12,7 @@ runs without asking; keep read-only tools off the list.
 from __future__ import annotations
 
 from agent.approval import ToolPolicy, describe
-from agent.contract import DECISION_TYPES
+from agent.approval.contract import DECISION_TYPES
 from agent.tools import TOOL_POLICY
 
 DEEPAGENTS_POLICY: dict[str, ToolPolicy] = {

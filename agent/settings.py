@@ -10,7 +10,7 @@
     APPROVER_ROLES=approver            # who may answer requests (default: the thread's owner); per tool: agent.policy
     REQUESTER_MAY_ANSWER=false         # separation of duties: the user who asked may not answer
     AUDITOR_ROLES=auditor              # who may read every user's audit trail (default: auditor)
-    APPROVAL_KEY=...                   # seals decisions (agent.seal); the same in every process of a deployment
+    APPROVAL_KEY=...                   # seals decisions (agent.approval.seal); the same in every process
     APPROVAL_KEY_FILE=...              # without it: a random key kept here (default .langgraph_api/approval.key)
     NOTIFY_URL=https://hooks.example.com/approvals   # optional: POST a signed notice when a request waits
     NOTIFY_SECRET=...                  # its HMAC key, at least 32 characters (agent.notify)
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from agent.seal import MIN_KEY_LENGTH, KeyFileError, kept_key
+from agent.approval.seal import MIN_KEY_LENGTH, KeyFileError, kept_key
 
 OFFLINE_MODEL: Final = "offline"
 """The default model: no key, no network (see `agent.models.offline`)."""
@@ -94,7 +94,7 @@ class Settings:
     """Roles that may read every user's audit trail (others read their own threads' records)."""
     jwt_secret: str | None = None
     approval_key: str | None = None
-    """Seals answered requests (`agent.seal`); none: the random key kept in `approval_key_file`."""
+    """Seals answered requests (`agent.approval.seal`); none: the random key kept in `approval_key_file`."""
     approval_key_file: Path = KEY_FILE
     notify_url: str | None = None
     notify_secret: str | None = None

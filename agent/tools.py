@@ -20,7 +20,7 @@ from langgraph.types import Command
 from pydantic import Field
 
 from agent.approval import ToolPolicy, describe
-from agent.contract import DECISION_TYPES, OUTBOX_DIR
+from agent.approval.contract import DECISION_TYPES, OUTBOX_DIR
 from agent.email import Email, EmailNotSent, EmailProvider
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

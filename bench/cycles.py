@@ -17,7 +17,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, Command
 
-from agent.contract import GRAPH_ID, INTERRUPT_GRAPH_ID, PAUSE_BY_GRAPH, PENDING_HITL, resume_for
+from agent.approval.contract import GRAPH_ID, INTERRUPT_GRAPH_ID, PAUSE_BY_GRAPH, PENDING_HITL, resume_for
 from agent.email import NullEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings

@@ -17,7 +17,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL
 from bench.cycles import BUILTIN, GATES, TEMPLATE_GATES, Gate, Graph, approve, build, cycle, pause, read_request
 from harness.storage import bytes_by_channel
 

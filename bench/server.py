@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Command
 
-from agent.contract import PENDING_HITL
+from agent.approval.contract import PENDING_HITL
 from agent.settings import LOCAL_TOKEN
 from bench.cycles import BUILTIN, TEMPLATE_GATES, Gate, approval
 from client.approvals import connect, user_message

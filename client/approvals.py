@@ -28,7 +28,7 @@ from typing import Any, cast
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import (
+from agent.approval.contract import (
     GRAPH_ID,
     HITL_HISTORY,
     PENDING_HITL,
@@ -38,7 +38,7 @@ from agent.contract import (
     PendingRequest,
     resume_for,
 )
-from agent.pending import pending_requests
+from agent.approval.pending import pending_requests
 
 Timeouts = tuple[float, float, float, float]
 

@@ -48,7 +48,7 @@ import httpx
 from dotenv import dotenv_values
 from langgraph_sdk.errors import APIStatusError
 
-from agent.contract import GRAPH_ID, GRAPH_IDS
+from agent.approval.contract import GRAPH_ID, GRAPH_IDS
 from agent.settings import LOCAL_TOKEN
 from client.approvals import (
     ApprovalError,

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import DECISION_TYPES
+from agent.approval.contract import DECISION_TYPES
 from client import render
 from client.approvals import (
     AlreadyAnswered,

@@ -13,7 +13,7 @@ import sys
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import OUTBOX_DIR
+from agent.approval.contract import OUTBOX_DIR
 from client.approvals import (
     ApprovalError,
     create_thread,

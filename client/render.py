@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agent.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
 from client.approvals import InboxItem, Pending, Update
 
 PREVIEW = 100

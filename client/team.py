@@ -16,8 +16,8 @@ from typing import Any, cast
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import AUDIT, EXPIRE, GRAPH_ID, resume_for
-from agent.pending import has_expired
+from agent.approval.contract import AUDIT, EXPIRE, GRAPH_ID, resume_for
+from agent.approval.pending import has_expired
 from client.approvals import InboxItem, inbox
 
 APPROVALS = "/approvals"

@@ -15,7 +15,7 @@ event loop. The server's own errors on these routes get a one-line `detail` too.
 - `POST /threads` with `supersteps` writes the new thread's state without passing
   the `threads.update` handler (`server/auth.py`) that refuses every other state
   write: refused with 403. (The graph would still run no forged approval: see
-  `agent/seal.py`.)
+  `agent/approval/seal.py`.)
 - A run that names a checkpoint (in any place the server takes one) other than the
   thread's latest, or a checkpoint namespace or map, is refused with 409 and one line
   before anything runs: from an earlier checkpoint LangGraph would run the thread's
@@ -30,13 +30,13 @@ event loop. The server's own errors on these routes get a one-line `detail` too.
   on a thread that never ran, failing inside the server with a `TypeError`), and when
   the request has expired: the guard closes it as expired, as the graph would, so the
   caller hears that its answer did not apply. An answer naming no request is given the
-  id of the one pending now (`agent.pending.pinned`): queued (`enqueue`) behind a new
+  id of the one pending now (`agent.approval.pending.pinned`): queued (`enqueue`) behind a new
   message, it cannot apply to the request that message makes. The thread's state is
   read through the same API, as the same user.
-- An answer from a user who may not answer the request (`agent.approvers`: roles,
+- An answer from a user who may not answer the request (`agent.approval.approvers`: roles,
   separation of duties) is refused with 403 and one line saying why.
 - With several requests pending (parallel subagents), an answer naming one by
-  `request_id` is addressed to it (`agent.pending.addressed`: LangGraph needs the
+  `request_id` is addressed to it (`agent.approval.pending.addressed`: LangGraph needs the
   interrupt id, or at breakpoints the run's config names the request); one naming
   none is refused with 409 and the ids.
 """
@@ -50,9 +50,9 @@ import httpx
 from langgraph.constants import END
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent.approvers import User, who_may_answer
-from agent.contract import DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
-from agent.pending import AmbiguousAnswer, addressed, has_expired, pending_requests, pinned, targets
+from agent.approval.approvers import User
+from agent.approval.contract import DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.approval.pending import AmbiguousAnswer, addressed, has_expired, pending_requests, pinned, targets
 from server import run_request
 from server.approvals import EXPIRED, on_behalf, record_refusal
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
@@ -64,6 +64,7 @@ from server.auth import (
 )
 from server.http_body import json_object, off_the_loop, parse
 from server.steering import detour
+from server.who_answers import who_may_answer
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "

@@ -1,7 +1,7 @@
 """The approvals routes: approvers see and answer requests on other users' threads.
 
 LangGraph's thread API shows a thread to its owner only (`server/auth.py`). An
-approver (a user with a role some tool's policy names, `agent.approvers`) needs to
+approver (a user with a role some tool's policy names, `agent.approval.approvers`) needs to
 see the requests they may answer on other users' threads, and to answer them,
 and nothing more: not the conversation, not the files, no new input. These two
 routes do exactly that, through the LangGraph API itself, in-process, on the
@@ -31,11 +31,11 @@ import httpx
 from langgraph_sdk import Auth
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent import audit
-from agent.approvers import User, who_may_answer
-from agent.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
-from agent.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
-from agent.pending import history_of, pending_requests
+from agent.approval import audit
+from agent.approval.approvers import User
+from agent.approval.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
+from agent.approval.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
+from agent.approval.pending import history_of, pending_requests
 from server.asgi import Refused, detail_of, read_body, route_path, send_json, shown
 from server.auth import (
     ON_BEHALF,
@@ -47,6 +47,7 @@ from server.auth import (
     signed_in,
 )
 from server.http_body import off_the_loop, parse
+from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
 ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[^/]+)$")
@@ -203,7 +204,7 @@ async def _asked(
 def _check_shape(resume: dict[str, Any], request: PendingRequest) -> None:
     """Raises `Refused` (422) for an answer that does not fit `request`, before anything runs.
 
-    The graph's own check (`agent.decisions`), short of the tools' argument schemas, which
+    The graph's own check (`agent.approval.decisions`), short of the tools' argument schemas, which
     only the graph has: an edit that does not fit its tool is refused there (`_check_applied`)."""
     try:
         check_answer_id(resume)

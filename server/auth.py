@@ -4,7 +4,7 @@
 Bearer <token>` or `X-Api-Key: <token>`; no token or an unknown one gets 401. Tokens come from
 `AUTH_USERS` (`name:token[:role+role],...`) or are HS256 JWTs signed with `AUTH_JWT_SECRET`
 (the user is the `sub` claim, their roles the `roles` claim). Roles are the user's
-permissions; they say who may answer what (`agent/approvers.py`). With neither set, the one local user `demo`
+permissions; they say who may answer what (`agent/approval/approvers.py`). With neither set, the one local user `demo`
 (token `demo-token`) exists, so `make dev` works out of the box.
 
 A thread belongs to the user who created it; the server sets the owner, and no
@@ -24,7 +24,7 @@ deletes the checkpoints of a run that may be carrying out an approved call. Thes
 (the run rules and their messages in `server/steering.py`) are applied here because every
 route the server authorizes passes them; the HTTP guard
 (`server/api_guard.py`) is mounted through `langgraph.json`'s `http.app` only.
-The store holds the audit trail (`agent/audit/`): a user may read
+The store holds the audit trail (`agent/approval/audit/`): a user may read
 their own records; nobody may write or delete any. Anything not allowed here is denied.
 """
 
@@ -40,9 +40,9 @@ from typing import Any, Final, NoReturn
 import jwt
 from langgraph_sdk import Auth
 
-from agent.approvers import User
-from agent.audit import namespace
-from agent.contract import AUDIT
+from agent.approval.approvers import User
+from agent.approval.audit import namespace
+from agent.approval.contract import AUDIT
 from agent.settings import Settings
 from server.steering import V2_PROTOCOL, is_v2, run_fields, steering_refusal
 

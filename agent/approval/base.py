@@ -17,11 +17,11 @@ from langchain_core.tools import BaseTool
 from langgraph.config import get_config
 from langgraph.store.base import BaseStore
 
-from agent import clock
+from agent.approval import clock
+from agent.approval.approvers import WhoMayAnswer, current_user
+from agent.approval.contract import CANCEL, HistoryEntry, Outcome, Pause, PendingRequest, with_origin
 from agent.approval.policy import ToolPolicy
-from agent.approvers import WhoMayAnswer, current_user
-from agent.contract import CANCEL, HistoryEntry, Outcome, Pause, PendingRequest, with_origin
-from agent.seal import SEAL, seal
+from agent.approval.seal import SEAL, seal
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class GateBase:
     observer: WaitingObserver | None
     """Told of each new request (notices), if any."""
     who: WhoMayAnswer
-    """Who may answer this gate's requests (`agent.approvers`)."""
+    """Who may answer this gate's requests (`agent.approval.approvers`)."""
     tools_by_name: dict[str, BaseTool]
     args_schemas: dict[str, dict[str, Any]]
 
@@ -88,7 +88,7 @@ class GateBase:
         return config is not None and (when is None or when(request))
 
     def _one_of_several(self) -> bool:
-        """Whether this gate is a subagent's started together with others (`agent.fanout`)."""
+        """Whether this gate is a subagent's started together with others (`agent.approval.fanout`)."""
         task_call = task_call_var.get()
         return task_call is not None and task_call.parallel
 

@@ -17,10 +17,10 @@ Its three hooks are three parts: around the model call, the request step
 (`agent.approval.model_step`); after it, the approval node (`agent.approval.node`);
 around every tool call, the tool guard (`agent.approval.tool_guard`).
 
-The router (`agent.planning`) takes the place of the after-model step deep agents
+The router (`agent.approval.planning`) takes the place of the after-model step deep agents
 have anyway, planning's, whose check runs in the model's step here.
 A reply that starts several subagents goes on with each call in a tools task of
-its own (`agent.fanout`), from the router or from the approval node.
+its own (`agent.approval.fanout`), from the router or from the approval node.
 
 Each `task` subagent has a gate of its own (`agent.approval.install`): its requests live
 in the subagent's state and name the subagent and the parent's `task` call, which the
@@ -38,15 +38,14 @@ from langchain.agents.middleware import AgentMiddleware, InterruptOnConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 
+from agent.approval.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer
 from agent.approval.base import WaitingObserver
+from agent.approval.contract import REVIEW_TOOL_CALLS, Pause
 from agent.approval.model_step import ModelStep
 from agent.approval.node import ApprovalNode
 from agent.approval.policy import resolve_policy
+from agent.approval.state import ApprovalState
 from agent.approval.tool_guard import ToolGuard
-from agent.approvers import OWNER_ANSWERS, Rule, WhoMayAnswer
-from agent.contract import REVIEW_TOOL_CALLS, Pause
-from agent.settings import Settings
-from agent.state import ApprovalState
 
 
 def compact_schema(tool: BaseTool) -> dict[str, Any]:
@@ -96,7 +95,7 @@ class ApprovalGate(ModelStep, ApprovalNode, ToolGuard, AgentMiddleware[ApprovalS
         """How long a request waits before it expires, for tools whose policy does not say."""
         self.observer = observer
         self.who = WhoMayAnswer(self.policy, default_rule)
-        """Who may answer this gate's requests (`agent.approvers`)."""
+        """Who may answer this gate's requests (`agent.approval.approvers`)."""
         self.tools_by_name: dict[str, BaseTool] = {}
         self.args_schemas: dict[str, dict[str, Any]] = {}
 
@@ -122,16 +121,6 @@ class GateOptions:
     observer: WaitingObserver | None = None
     """Told of each new request (`agent.notify.Notifier` sends notices)."""
     default_rule: Rule = OWNER_ANSWERS
-
-    @classmethod
-    def from_settings(cls, settings: Settings, observer: WaitingObserver | None = None) -> GateOptions:
-        """The deployment's seal key, request lifetime and default rule."""
-        return cls(
-            seal_key=settings.seal_key,
-            ttl=timedelta(seconds=settings.approval_ttl_seconds),
-            observer=observer,
-            default_rule=Rule(settings.approver_roles, settings.requester_may_answer),
-        )
 
     def gate(
         self, interrupt_on: Mapping[str, bool | InterruptOnConfig], *, pause: Pause, subagent: str | None = None

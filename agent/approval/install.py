@@ -6,7 +6,7 @@
     )
 
 It makes a gate for the agent and one for each subagent (each with its policy),
-puts each first in its middleware with the router and planning (`agent.planning`:
+puts each first in its middleware with the router and planning (`agent.approval.planning`:
 their after-model steps then run before the approval node's), and wires what
 `create_deep_agent` leaves out (`wire_gate`): the tools the gate checks edits
 against, the subagents' state in `get_state(subgraphs=True)`, and with
@@ -29,10 +29,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 from langgraph.graph.state import CompiledStateGraph
 
+from agent.approval.contract import APPROVAL_NODE, Pause
 from agent.approval.gate import ApprovalGate, GateOptions
 from agent.approval.internals import pause_before, show_subagents, tool_node_tools
-from agent.contract import APPROVAL_NODE, Pause
-from agent.planning import Planning, router
+from agent.approval.planning import Planning, router
 
 Graph = CompiledStateGraph[Any, Any, Any, Any]
 Policy = Mapping[str, bool | InterruptOnConfig]

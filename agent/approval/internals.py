@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolNode
 
 # Two names langchain's middleware module defines and uses but does not export, imported
-# where they are used (`agent/state.py`, `agent/planning.py`: this package imports those, so
+# where they are used (`agent/approval/state.py`, `agent/approval/planning.py`: this package imports those, so
 # a re-export here would be an import cycle); `tests/unit/test_internals.py` checks both:
 # `OmitFromInput` keeps a state key out of the graph's input schema (a client cannot send
 # `pending_hitl` or `hitl_history` as input); `JumpTo` is the type of a hook's `jump_to`.
@@ -30,7 +30,7 @@ def show_subagents(agent: Any, subagent: Any) -> None:
 
     Subagents run inside `task` calls of the tools node, where LangGraph cannot see
     them; naming the graph lets `get_state(..., subgraphs=True)` show their state. All
-    subagents share one state schema (`agent.state`), so any one reads them all.
+    subagents share one state schema (`agent.approval.state`), so any one reads them all.
     (`PregelNode.subgraphs` has no public setter.)"""
     agent.nodes["tools"].subgraphs = [subagent]
 

@@ -5,7 +5,7 @@ them. While a request waits and nothing new was said, the model is not asked aga
 when a new message comes instead, a result a client made up for a waiting call is
 replaced by the truth (it did not run), and the request ends on record, cancelled. An
 approved call whose run was cancelled while carrying it out is said as it is too
-(`agent.cut_short`).
+(`agent.approval.cut_short`).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from langgraph.config import get_config
 from langgraph.store.base import BaseStore
 from langgraph.types import Command
 
-from agent import audit
-from agent.abandoned import STOPPED, aleft_open, left_open
+from agent.approval import audit
+from agent.approval.abandoned import STOPPED, aleft_open, left_open
 from agent.approval.base import thread_of
+from agent.approval.binding import changed, waiting_message, why_dropped
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.approval.cut_short import cut_short
+from agent.approval.messages import answered_call_ids, existing_result, last_ai_message, not_run
 from agent.approval.request import RequestBuilder
-from agent.binding import changed, waiting_message, why_dropped
-from agent.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
-from agent.cut_short import cut_short
-from agent.messages import answered_call_ids, existing_result, last_ai_message, not_run
 
 
 def _false_results(state: Mapping[str, Any]) -> list[ToolMessage]:
@@ -119,7 +119,7 @@ class ModelStep(RequestBuilder):
             return response  # nothing to review, and `pending_hitl` is already null
         # `null` from the first turn on; a request that a new message left unanswered
         # ends here, on record (its calls never ran), and so do the requests of the
-        # subagents it stopped (`agent.abandoned`).
+        # subagents it stopped (`agent.approval.abandoned`).
         update: dict[str, Any] = {PENDING_HITL: pending}
         dropped = state.get(PENDING_HITL)
         ended = [self._cancelled(dropped, why_dropped(state["messages"], dropped))] if dropped else []

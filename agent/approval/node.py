@@ -1,10 +1,10 @@
 """The approval node: the gate's after-model step reads the answer, checks it and applies it.
 
 Tool messages for rejected and answered calls, an entry in `hitl_history` (sealed:
-`agent.seal`), `pending_hitl` cleared; the agent loop then sends the approved calls to
+`agent.approval.seal`), `pending_hitl` cleared; the agent loop then sends the approved calls to
 the tools. A dismissal, an expiry or a request decided before closes it without a
 decision and ends the run. A refused answer changes nothing but `pending_hitl.error`.
-On `agent_interrupt` it also routes turns with nothing pending (`agent.planning.route`).
+On `agent_interrupt` it also routes turns with nothing pending (`agent.approval.planning.route`).
 """
 
 from __future__ import annotations
@@ -18,17 +18,26 @@ from langgraph.errors import GraphInterrupt
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from agent import audit
+from agent.approval import audit
+from agent.approval.approvers import User, current_user
 from agent.approval.base import NO_ANSWER, GateBase
-from agent.approvers import User, current_user
-from agent.binding import changed, waiting_message
-from agent.contract import ANSWER_FOR, CANCEL, DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, Outcome, PendingRequest
-from agent.decisions import NOT_EXPIRED, DecisionRefused, answer_id_of, check_answer
-from agent.fanout import each_in_own_task
-from agent.messages import answer_message, last_ai_message, not_run
-from agent.pending import has_expired
-from agent.planning import route
-from agent.state import ApprovalState
+from agent.approval.binding import changed, waiting_message
+from agent.approval.contract import (
+    ANSWER_FOR,
+    CANCEL,
+    DISMISS,
+    EXPIRE,
+    HITL_HISTORY,
+    PENDING_HITL,
+    Outcome,
+    PendingRequest,
+)
+from agent.approval.decisions import NOT_EXPIRED, DecisionRefused, answer_id_of, check_answer
+from agent.approval.fanout import each_in_own_task
+from agent.approval.messages import answer_message, last_ai_message, not_run
+from agent.approval.pending import has_expired
+from agent.approval.planning import route
+from agent.approval.state import ApprovalState
 
 
 def is_dismissal(answer: object, pending: PendingRequest) -> bool:
@@ -41,7 +50,7 @@ def is_dismissal(answer: object, pending: PendingRequest) -> bool:
 
 
 def _closed_already(ended: audit.AuditRecord | None) -> str | None:
-    """Why a request whose ending is on record (`agent.audit.ending`) cannot be answered again,
+    """Why a request whose ending is on record (`agent.approval.audit.ending`) cannot be answered again,
     unless that ending is this very run's (the step ran again after a crash)."""
     if ended is None or ended.get("run_id") in (None, audit.current_run()):
         return None
@@ -63,9 +72,9 @@ def _refused(pending: PendingRequest, why: str) -> dict[str, Any]:
 
 
 class ApprovalNode(GateBase):
-    """The gate's `after_model` hook: the node the graph pauses at (`agent.contract.APPROVAL_NODE`).
+    """The gate's `after_model` hook: the node the graph pauses at (`agent.approval.contract.APPROVAL_NODE`).
 
-    It returns a `Command` where langchain's hook type says a dict: a node may (see `agent.fanout`)."""
+    It returns a `Command` where langchain's hook type says a dict: a node may (see `agent.approval.fanout`)."""
 
     def _answer(self, pending: PendingRequest) -> object:
         """The answer the client resumed with: `interrupt()` returns it.

@@ -18,7 +18,7 @@ from langchain.agents.middleware import InterruptOnConfig
 from langchain_core.messages import ToolCall
 from langgraph.runtime import Runtime
 
-from agent.contract import DECISION_TYPES
+from agent.approval.contract import DECISION_TYPES
 
 
 class ToolPolicy(InterruptOnConfig, total=False):
@@ -29,7 +29,7 @@ class ToolPolicy(InterruptOnConfig, total=False):
     notify_args: bool
     """Whether the notice that a request waits (`agent.notify`) shows this tool's argument values."""
     approver_roles: list[str]
-    """Who may answer requests for this tool (`agent.approvers`; default: APPROVER_ROLES)."""
+    """Who may answer requests for this tool (`agent.approval.approvers`; default: APPROVER_ROLES)."""
     requester_may_answer: bool
     """`False`: the user who asked may not answer (default: REQUESTER_MAY_ANSWER)."""
 

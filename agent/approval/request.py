@@ -12,10 +12,10 @@ from langchain_core.messages import AIMessage, ToolCall
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from agent import clock
+from agent.approval import clock
+from agent.approval.approvers import requester
 from agent.approval.base import GateBase, task_call_var
-from agent.approvers import requester
-from agent.contract import SUBAGENT, TASK_CALL_ID, ActionRequest, PendingRequest, ReviewConfig
+from agent.approval.contract import SUBAGENT, TASK_CALL_ID, ActionRequest, PendingRequest, ReviewConfig
 
 
 class RequestBuilder(GateBase):

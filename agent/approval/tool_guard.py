@@ -16,11 +16,11 @@ from langchain_core.messages import ToolCall, ToolMessage
 from langgraph.types import Command
 
 from agent.approval.base import NO_APPROVAL, GateBase, TaskCall, task_call_var, thread_of
-from agent.binding import NOT_THE_APPROVED_CALL, same_call
-from agent.contract import HITL_HISTORY, ActionRequest, HistoryEntry, Outcome
-from agent.fanout import TASK_TOOL, left_to_own_task, starts_subagents_together
-from agent.messages import ToolResult, existing_result, not_run, result_message, short, with_edit_notice
-from agent.seal import is_sealed
+from agent.approval.binding import NOT_THE_APPROVED_CALL, same_call
+from agent.approval.contract import HITL_HISTORY, ActionRequest, HistoryEntry, Outcome
+from agent.approval.fanout import TASK_TOOL, left_to_own_task, starts_subagents_together
+from agent.approval.messages import ToolResult, existing_result, not_run, result_message, short, with_edit_notice
+from agent.approval.seal import is_sealed
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class ToolGuard(GateBase):
     def _guard(self, request: ToolCallRequest) -> ToolResult | Allowed:
         """A result in place of running the call, or how to run it."""
         if left_to_own_task(request):
-            return Command()  # it runs in a task of its own (`agent.fanout`): no result here
+            return Command()  # it runs in a task of its own (`agent.approval.fanout`): no result here
         if done := existing_result(request.state.get("messages") or [], request.tool_call["id"]):
             return done  # the same message again (same id): nothing changes, nothing runs twice
         return self._approved(request) if self._gated(request) else Allowed(request)

@@ -43,7 +43,7 @@ from langchain_core.messages.utils import MessageLikeRepresentation
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 
-from agent.messages import RESULT_MARKER
+from agent.approval.messages import RESULT_MARKER
 
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PATH = r"/?[\w.-]+(?:/[\w.-]+)*"

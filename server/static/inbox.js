@@ -109,7 +109,7 @@ async function getState(threadId) {
   return api("GET", `/threads/${threadId}/state?subgraphs=true`);
 }
 
-// The thread's state, then each subagent's state in it, recursively (agent/pending.py's walk).
+// The thread's state, then each subagent's state in it, recursively (agent/approval/pending.py's walk).
 function statesOf(state) {
   const found = [state];
   for (const task of state.tasks || []) {

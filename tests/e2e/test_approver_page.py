@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Response, Route, expect
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL
 from tests.e2e.conftest import USERS, Shot, sign_in, start_conversation
 from tests.support.served import Served, serve
 

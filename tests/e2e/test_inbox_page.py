@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, Page, Route, expect
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
-from agent.pending import pending_requests
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL
+from agent.approval.pending import pending_requests
 from harness.scripts import call, email, script
 from tests.e2e.conftest import USERS, Shot, sign_in, start_conversation
 from tests.support.served import Served

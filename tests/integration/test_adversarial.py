@@ -17,7 +17,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
-from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
+from agent.approval.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest, resume_for
 from client.approvals import user_message
 from harness.scripts import email, script
 from server.auth import OWNER

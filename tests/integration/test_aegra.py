@@ -17,7 +17,7 @@ import httpx
 import pytest
 from langgraph_sdk.schema import Durability
 
-from agent.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
+from agent.approval.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from client.approvals import get_pending, inbox
 from tests.integration.test_load import load_round
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.contract import GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
+from agent.approval.contract import GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from agent.settings import LOCAL_TOKEN
 from harness.scripts import call, email, script
 from tests.support.served import Served

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import AUDIT, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.contract import AUDIT, HITL_HISTORY, PENDING_HITL, resume_for
 from client.approvals import create_thread, get_pending, stream_run, thread_values, user_message
 from harness.scripts import email, script
 from server.auth import ON_BEHALF_HEADER, SERVICE_HEADER

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import AUDIT, resume_for
+from agent.approval.contract import AUDIT, resume_for
 from client.approvals import create_thread, get_pending, stream_run, user_message
 from harness.scripts import email, script
 from tests.support.served import Served

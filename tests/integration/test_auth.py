@@ -8,7 +8,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_ID, HITL_HISTORY
+from agent.approval.contract import GRAPH_ID, HITL_HISTORY
 from client.approvals import get_pending, inbox, user_message
 from harness.scripts import email, script
 from tests.integration.conftest import USERS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agent.contract import GRAPH_IDS
+from agent.approval.contract import GRAPH_IDS
 from harness.server import run_in_repo
 
 

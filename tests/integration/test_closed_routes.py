@@ -24,7 +24,14 @@ from langgraph_sdk.client import LangGraphClient
 from websockets.asyncio.client import connect as websocket
 from websockets.exceptions import InvalidStatus
 
-from agent.contract import APPROVAL_NODE, GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL, PendingRequest
+from agent.approval.contract import (
+    APPROVAL_NODE,
+    GRAPH_IDS,
+    HITL_HISTORY,
+    INTERRUPT_GRAPH_ID,
+    PENDING_HITL,
+    PendingRequest,
+)
 from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
 from harness.scripts import email, script

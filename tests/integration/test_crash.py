@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
+from agent.approval.contract import HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
 from client.approvals import get_pending
 from harness.server import REPO
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin

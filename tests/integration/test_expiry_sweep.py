@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.contract import EXPIRE, HITL_HISTORY, PENDING_HITL
+from agent.approval.contract import EXPIRE, HITL_HISTORY, PENDING_HITL
 from harness.scripts import email, script
 from tests.support.served import Served, serve
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.contract import GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
 from client.approvals import user_message
 from tests.integration.conftest import USERS
 from tests.support.runs import APPROVE, waiting

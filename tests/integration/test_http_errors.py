@@ -16,8 +16,8 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
-from agent.pending import pending_requests
+from agent.approval.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.pending import pending_requests
 from harness.scripts import call, email, script
 from server.asgi import MAX_BODY, TOO_LARGE, shown
 from server.run_request import INTERNAL

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from agent.contract import GRAPH_IDS
+from agent.approval.contract import GRAPH_IDS
 from harness.scripts import call, email, script
 from harness.server import REPO, server_env
 from tests.support.served import Served

@@ -15,7 +15,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.memory import InMemoryStore
 
 from agent import notify
-from agent.contract import PENDING_HITL
+from agent.approval.contract import PENDING_HITL
 from agent.graph import make_graph
 from agent.settings import Settings
 from client.approvals import user_message

@@ -11,7 +11,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.contract import PENDING_HITL, resume_for
+from agent.approval.contract import PENDING_HITL, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.models.errors import ModelCallFailed

@@ -24,8 +24,8 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
-from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
-from agent.cut_short import CUT_SHORT
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.cut_short import CUT_SHORT
 from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
 from harness.scripts import email, script

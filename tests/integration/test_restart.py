@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.contract import APPROVAL_NODE
+from agent.approval.contract import APPROVAL_NODE
 from client.approvals import get_pending, inbox
 from harness.scripts import email, script
 from tests.support.served import serve

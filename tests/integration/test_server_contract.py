@@ -14,7 +14,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Durability
 
-from agent.contract import APPROVAL_NODE, GRAPH_ID, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.approval.contract import APPROVAL_NODE, GRAPH_ID, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, PendingRequest
 from client.approvals import get_pending, inbox
 from harness.scripts import email, script
 from tests.support.runs import pause, resume_command

@@ -2,7 +2,7 @@
 
 A gated call made inside a subagent waits in the subagent's state: the parent's
 `values.pending_hitl` stays null, and a client finds the request with
-`threads.get_state(thread_id, subgraphs=True)` (`agent.pending.pending_requests`).
+`threads.get_state(thread_id, subgraphs=True)` (`agent.approval.pending.pending_requests`).
 It is answered like any other request. Subagents started in one reply wait
 together, each answered on its own by `request_id`. The last tests restart the server,
 and SIGKILL a process driving a Postgres checkpointer, while a subagent waits.
@@ -18,7 +18,7 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import (
+from agent.approval.contract import (
     AUDIT,
     GRAPH_ID,
     GRAPH_IDS,
@@ -31,7 +31,7 @@ from agent.contract import (
     PendingRequest,
     resume_for,
 )
-from agent.pending import addressed, is_resume_map, pending_requests
+from agent.approval.pending import addressed, is_resume_map, pending_requests
 from client.approvals import user_message
 from harness.scripts import call, email, script
 from tests.support.killed import finish, pause_then_kill, run_worker

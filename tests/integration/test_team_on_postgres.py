@@ -13,8 +13,8 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.store.postgres import PostgresStore
 from langgraph.types import Command
 
-from agent import audit, clock, notify
-from agent.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval import audit, clock, notify
+from agent.approval.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings

@@ -26,10 +26,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.types import Command
 
-from agent.contract import HITL_HISTORY, SUBAGENT, PendingRequest, resume_for
+from agent.approval.contract import HITL_HISTORY, SUBAGENT, PendingRequest, resume_for
+from agent.approval.pending import addressed, pending_requests, snapshot_dict
 from agent.email import Email, LoggingEmailProvider
 from agent.graph import make_graph
-from agent.pending import addressed, pending_requests, snapshot_dict
 from agent.settings import Settings
 from client.approvals import user_message
 from harness.scripts import call, email, script

@@ -10,7 +10,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Command, Durability
 
-from agent.contract import GRAPH_ID, PendingRequest, resume_for
+from agent.approval.contract import GRAPH_ID, PendingRequest, resume_for
 from client.approvals import create_thread, get_pending, user_message
 from harness.scripts import email, script
 

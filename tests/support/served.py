@@ -13,7 +13,7 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import GRAPH_ID
+from agent.approval.contract import GRAPH_ID
 from agent.email import read_log
 from agent.settings import LOCAL_TOKEN
 from client.approvals import Timeouts, connect

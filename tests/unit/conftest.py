@@ -15,7 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, StateSnapshot
 
-from agent.contract import APPROVAL_NODE, PENDING_HITL, Pause, PendingRequest, resume_for
+from agent.approval.contract import APPROVAL_NODE, PENDING_HITL, Pause, PendingRequest, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings

@@ -10,13 +10,14 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer, who_may_answer
-from agent.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, ReviewConfig, resume_for
+from agent.approval.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, ReviewConfig, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
 from agent.settings import Settings, SettingsError
 from client.approvals import user_message
 from harness.scripts import email, script
+from server.who_answers import who_may_answer
 
 APPROVE = [{"type": "approve"}]
 

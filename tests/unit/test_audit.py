@@ -12,9 +12,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.base import GetOp, Op, Result
 from langgraph.store.memory import InMemoryStore
 
-from agent import audit
-from agent.abandoned import STOPPED
-from agent.contract import CANCEL, DISMISS, HITL_HISTORY, Pause, resume_for
+from agent.approval import audit
+from agent.approval.abandoned import STOPPED
+from agent.approval.contract import CANCEL, DISMISS, HITL_HISTORY, Pause, resume_for
 from agent.graph import make_graph
 from agent.settings import Settings
 from harness.scripts import call, email, script

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from langgraph_sdk import Auth
 
-from agent.approvers import User
+from agent.approval.approvers import User
 from agent.settings import LOCAL_TOKEN, LOCAL_USER, Settings, SettingsError
 from server import auth
 

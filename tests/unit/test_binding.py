@@ -19,11 +19,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command
 
-from agent import audit
-from agent.binding import NEW_MESSAGE
-from agent.contract import CANCEL, HITL_HISTORY, PENDING_HITL, HistoryEntry, PendingRequest, resume_for
+from agent.approval import audit
+from agent.approval.binding import NEW_MESSAGE
+from agent.approval.contract import CANCEL, HITL_HISTORY, PENDING_HITL, HistoryEntry, PendingRequest, resume_for
+from agent.approval.seal import is_sealed, seal
 from agent.graph import make_graph
-from agent.seal import is_sealed, seal
 from agent.settings import Settings
 from harness.scripts import email, script
 from tests.unit.conftest import Harness

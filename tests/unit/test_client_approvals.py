@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.contract import PENDING_HITL, PendingRequest
+from agent.approval.contract import PENDING_HITL, PendingRequest
 from client import render
 from client.approvals import AlreadyAnswered, InboxItem, Pending, answer, get_pending, get_pending_all, inbox
 from client.cli import parser

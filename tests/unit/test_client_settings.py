@@ -8,7 +8,7 @@ import httpx
 import pytest
 from langgraph_sdk.errors import PermissionDeniedError
 
-from agent.contract import GRAPH_ID
+from agent.approval.contract import GRAPH_ID
 from client.cli import DEFAULT_URL, _error_line, client_settings, parser
 
 

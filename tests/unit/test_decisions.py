@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from agent.contract import HITL_HISTORY, PENDING_HITL
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL
 from agent.email import Email, EmailNotSent, LoggingEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings

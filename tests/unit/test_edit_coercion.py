@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool, tool
 
-from agent.contract import PendingRequest
-from agent.decisions import DecisionRefused, check_answer
+from agent.approval.contract import PendingRequest
+from agent.approval.decisions import DecisionRefused, check_answer
 
 
 @tool

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from agent import clock
-from agent.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
-from agent.decisions import NOT_EXPIRED
+from agent.approval import clock
+from agent.approval.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.decisions import NOT_EXPIRED
 from harness.scripts import email, script
 from tests.unit.conftest import Harness
 

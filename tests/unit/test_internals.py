@@ -8,8 +8,8 @@ from typing import get_args
 from langchain.agents.middleware.types import JumpTo
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.approval.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL
 from agent.approval.internals import pause_before, show_subagents, tool_node_tools
-from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL
 from agent.email import NullEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings

@@ -8,7 +8,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.contract import HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import NullEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings

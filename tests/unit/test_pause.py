@@ -14,10 +14,10 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, interrupt
 
 from agent.approval import ApprovalGate, tool_node_tools, wire_gate
-from agent.contract import APPROVAL_NODE, PENDING_HITL, Pause
+from agent.approval.contract import APPROVAL_NODE, PENDING_HITL, Pause
+from agent.approval.planning import ROUTE_TURNS, router
 from agent.email import NullEmailProvider
 from agent.models.offline import OfflineChatModel
-from agent.planning import ROUTE_TURNS, router
 from agent.policy import INTERRUPT_ON
 from agent.settings import Settings
 from agent.tools import EMAIL_PATTERN, make_tools

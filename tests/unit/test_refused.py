@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agent.contract import APPROVAL_NODE, HITL_HISTORY
+from agent.approval.contract import APPROVAL_NODE, HITL_HISTORY
 from harness.scripts import call, email, script
 from tests.unit.conftest import Harness
 

@@ -11,13 +11,13 @@ from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.approval import ApprovalGate, wire_gate
-from agent.contract import APPROVAL_NODE, CANCEL, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.contract import APPROVAL_NODE, CANCEL, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.planning import Planning, router
+from agent.approval.seal import SEAL
 from agent.email import LoggingEmailProvider
 from agent.graph import make_graph
 from agent.models.offline import OfflineChatModel
-from agent.planning import Planning, router
 from agent.policy import INTERRUPT_ON
-from agent.seal import SEAL
 from agent.settings import Settings
 from agent.tools import make_tools
 from harness.scripts import call, email, script

@@ -1,4 +1,4 @@
-"""The seal key: `APPROVAL_KEY`, or a random key a server makes once and keeps (`agent.seal.kept_key`).
+"""The seal key: `APPROVAL_KEY`, or a random key a server makes once and keeps (`agent.approval.seal.kept_key`).
 
 Nothing public gives it away: two servers configured alike (the same public
 `demo-token`) have different keys; a restart keeps its key; processes that start
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.seal import MIN_KEY_LENGTH
+from agent.approval.seal import MIN_KEY_LENGTH
 from agent.settings import KEY_FILE, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]

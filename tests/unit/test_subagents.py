@@ -12,9 +12,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command, Durability
 
 from agent.approval import tool_node_tools
-from agent.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, SUBAGENT, PendingRequest, resume_for
+from agent.approval.contract import APPROVAL_NODE, HITL_HISTORY, PENDING_HITL, SUBAGENT, PendingRequest, resume_for
+from agent.approval.pending import AmbiguousAnswer, addressed, pending_requests, snapshot_dict
 from agent.graph import make_graph
-from agent.pending import AmbiguousAnswer, addressed, pending_requests, snapshot_dict
 from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON
 from agent.settings import Settings
 from agent.subagents import SUBAGENTS
@@ -152,7 +152,7 @@ def test_parallel_subagents_wait_together(harness: Harness) -> None:
 
 
 def test_subagents_started_beside_a_gated_call_start_once_it_is_approved(harness: Harness) -> None:
-    """The approval node sends the reply on, each subagent in a task of its own (`agent.fanout`)."""
+    """The approval node sends the reply on, each subagent in a task of its own (`agent.approval.fanout`)."""
     turn = script(email(to="c@example.com"), delegate(email(to="a@example.com")), delegate(email(to="b@example.com")))
     thread = harness.start(turn)
     (own,) = pending_requests(state_json(harness, thread))

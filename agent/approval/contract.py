@@ -64,7 +64,7 @@ ANSWER_FOR: Final = "hitl_answer_for"
 """Run config key (`configurable`): the request a resume answers when several wait at
 static breakpoints (parallel subagents on `agent`, which have no interrupt ids to key a
 resume by). The server sets it from the answer's `request_id`; in process,
-`agent.pending.addressed` gives it."""
+`agent.approval.pending.addressed` gives it."""
 
 DecisionType = Literal["approve", "edit", "reject", "respond"]
 DECISION_TYPES: Final[tuple[DecisionType, ...]] = ("approve", "edit", "reject", "respond")
@@ -153,7 +153,7 @@ class HistoryEntry(TypedDict):
     task_call_id: NotRequired[str]
     """As in the request: the parent's `task` call that started that subagent."""
     seal: NotRequired[str]
-    """The approval node's HMAC over this entry (`agent.seal`): only a sealed approval runs a call (extra key)."""
+    """The approval node's HMAC over this entry (`agent.approval.seal`): only a sealed approval runs (extra key)."""
 
 
 ANSWER_ID_MAX = 200

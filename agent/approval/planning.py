@@ -14,7 +14,7 @@ refuses parallel `write_todos` calls. Here that check runs in the model's own st
 
 Either way the gate costs no superstep of its own (see BENCHMARKS.md). A reply that
 starts several subagents goes on with each call in a tools task of its own
-(`agent.fanout`), so each subagent can wait for its own answer.
+(`agent.approval.fanout`), so each subagent can wait for its own answer.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from agent.contract import PENDING_HITL, Pause
-from agent.fanout import each_in_own_task
-from agent.messages import answered_call_ids, last_ai_message
+from agent.approval.contract import PENDING_HITL, Pause
+from agent.approval.fanout import each_in_own_task
+from agent.approval.messages import answered_call_ids, last_ai_message
 
 PLANNING = "planning"
 ROUTE_TURNS = "route_turns"
@@ -104,7 +104,7 @@ class RouteTurns(AgentMiddleware[Any, Any, Any]):
         return ROUTE_TURNS
 
     @hook_config(can_jump_to=["tools", "model", "end"])
-    def after_model(  # type: ignore[override]  # a node may return a Command (see agent/fanout.py)
+    def after_model(  # type: ignore[override]  # a node may return a Command (see agent/approval/fanout.py)
         self, state: Any, runtime: Runtime[Any]
     ) -> dict[str, Any] | Command[Any] | None:
         return route(state)

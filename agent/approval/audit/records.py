@@ -1,8 +1,8 @@
 """The audit trail's records: what each event says, and the key it is written under.
 
-What the records are and how they are kept: `agent.audit`. Made here from the
+What the records are and how they are kept: `agent.approval.audit`. Made here from the
 request and the run (`requested`, `decided`, `cancelled`, `refused_by_api`);
-written and read by `agent.audit.trail`.
+written and read by `agent.approval.audit.trail`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any, Final, Literal, NotRequired, TypedDict
 
 from langgraph.config import get_config
 
-from agent import clock
-from agent.approvers import current_user
-from agent.binding import ran_args
-from agent.contract import (
+from agent.approval import clock
+from agent.approval.approvers import current_user
+from agent.approval.binding import ran_args
+from agent.approval.contract import (
     AUDIT,
     CANCEL,
     HITL_HISTORY,
@@ -61,7 +61,7 @@ class AuditRecord(TypedDict):
     task_call_id: NotRequired[str]
     request: NotRequired[PendingRequest]
     """A subagent's request as it was made (`requested` only): if the subagent is stopped while
-    it waits, the parent closes it from here (`agent.abandoned`)."""
+    it waits, the parent closes it from here (`agent.approval.abandoned`)."""
 
 
 def namespace(owner: str) -> tuple[str, str]:
@@ -145,7 +145,7 @@ def decided(pending: PendingRequest, update: Mapping[str, Any]) -> list[AuditRec
 
 
 def cancelled(request: PendingRequest) -> AuditRecord:
-    """The record of a request closed as cancelled outside the approval node (`agent.abandoned`)."""
+    """The record of a request closed as cancelled outside the approval node (`agent.approval.abandoned`)."""
     record = _record("cancelled", request, {})
     record["decisions"] = [CANCEL for _ in request["action_requests"]]
     return record

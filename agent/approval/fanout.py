@@ -7,7 +7,7 @@ checkpoint namespace: LangGraph numbers their checkpoints in whatever order they
 start, so a resume could reach the wrong one, and `get_state(subgraphs=True)` shows
 only the first. Each subagent needs a task of its own.
 
-The router (agent/planning.py) must jump, though: it sends turns with nothing
+The router (agent/approval/planning.py) must jump, though: it sends turns with nothing
 pending past the approval node, whose static breakpoint would otherwise pause every
 turn. So when a reply starts several subagents, the step that sends it on to the
 tools (the router, or the approval node once an answer is applied) also sends each
@@ -25,7 +25,7 @@ from langchain.agents.middleware import ToolCallRequest
 from langchain_core.messages import BaseMessage, ToolMessage
 from langgraph.types import Command, Send
 
-from agent.messages import answered_call_ids, last_ai_message
+from agent.approval.messages import answered_call_ids, last_ai_message
 
 TASK_TOOL: Final = "task"
 """deepagents' tool that runs a subagent."""

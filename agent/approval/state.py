@@ -1,6 +1,6 @@
 """The approval keys of the agent's state: `pending_hitl` and `hitl_history`.
 
-Clients read them (`agent.contract` names their shapes); only the gate writes them.
+Clients read them (`agent.approval.contract` names their shapes); only the gate writes them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from langchain.agents.middleware import AgentState
 from langchain.agents.middleware.types import OmitFromInput
 from langgraph.channels.delta import DeltaChannel
 
-from agent.contract import HistoryEntry, PendingRequest
+from agent.approval.contract import HistoryEntry, PendingRequest
 
 
 def _record(state: list[HistoryEntry] | None, writes: Sequence[list[HistoryEntry]]) -> list[HistoryEntry]:

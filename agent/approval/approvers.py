@@ -24,8 +24,7 @@ from typing import Any, Final
 
 from langgraph.config import get_config
 
-from agent.contract import PendingRequest
-from agent.settings import Settings
+from agent.approval.contract import PendingRequest
 
 AUTH_USER_KEY: Final = "langgraph_auth_user"
 AUTH_USER_ID_KEY: Final = "langgraph_auth_user_id"
@@ -133,10 +132,11 @@ class WhoMayAnswer:
         return self.refusal(user, request) is None
 
 
-def who_may_answer(request: PendingRequest) -> WhoMayAnswer:
+def carried_rules(request: PendingRequest) -> WhoMayAnswer | None:
     """The rules for `request` as the gate that made it wrote them in its review configs, so the
-    API holds an answer to the graph's rule and recomputes nothing. (The graph checks again with
-    its own policy.) A request made before review configs carried them: the served graph's policy."""
+    API holds an answer to the graph's rule and recomputes nothing (the graph checks again with
+    its own policy). None for a request not as the gate writes them (made before review configs
+    carried rules): the server falls back to the policy it serves."""
     configs = request.get("review_configs") or []
     try:
         if configs and all("approver_roles" in c and "requester_may_answer" in c for c in configs):
@@ -145,21 +145,12 @@ def who_may_answer(request: PendingRequest) -> WhoMayAnswer:
                 for c in configs
             )
             return _rules_of(tuple(rules))
-    except (TypeError, ValueError):  # not as the gate writes them: the graph's policy decides
+    except (TypeError, ValueError):
         pass
-    return _served_rules(request.get("subagent"))
+    return None
 
 
 @functools.lru_cache(maxsize=256)
 def _rules_of(rules: tuple[tuple[str, tuple[str, ...], bool], ...]) -> WhoMayAnswer:
     policy = {tool: {"approver_roles": list(roles), "requester_may_answer": may} for tool, roles, may in rules}
     return WhoMayAnswer(policy, OWNER_ANSWERS)
-
-
-@functools.cache
-def _served_rules(subagent: str | None) -> WhoMayAnswer:
-    from agent.policy import INTERRUPT_ON, SUBAGENT_INTERRUPT_ON  # noqa: PLC0415  # policy imports langchain
-
-    settings = Settings.from_env(need_key=False)
-    policy = SUBAGENT_INTERRUPT_ON.get(subagent, INTERRUPT_ON) if subagent else INTERRUPT_ON
-    return WhoMayAnswer(policy, Rule(settings.approver_roles, settings.requester_may_answer))

@@ -18,9 +18,9 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from agent.contract import HITL_HISTORY, HistoryEntry, Outcome
-from agent.messages import said_not_run
-from agent.seal import is_sealed
+from agent.approval.contract import HITL_HISTORY, HistoryEntry, Outcome
+from agent.approval.messages import said_not_run
+from agent.approval.seal import is_sealed
 
 CUT_SHORT = (
     "its run was cancelled while carrying it out, after it was approved: whether it was carried out "

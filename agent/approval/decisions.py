@@ -17,8 +17,8 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from agent.contract import ANSWER_ID_MAX, DECISION_TYPES, EXPIRE, ActionRequest, PendingRequest
-from agent.pending import has_expired
+from agent.approval.contract import ANSWER_ID_MAX, DECISION_TYPES, EXPIRE, ActionRequest, PendingRequest
+from agent.approval.pending import has_expired
 
 NOT_EXPIRED = "This request has not expired: it expires at {expires_at}. Answer it instead."
 

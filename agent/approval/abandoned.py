@@ -6,7 +6,7 @@ parent's pending `task` call, deepagents gives it an error result, and the
 subagent's state, with its request, is never read again: nothing in the subagent
 could close the request. So the parent's model step does, the first time it runs
 after that: for each of its last turn's `task` calls that ended in an error, it
-looks up that subagent's requests in the audit trail (`agent.audit`: a subagent's
+looks up that subagent's requests in the audit trail (`agent.approval.audit`: a subagent's
 `requested` record carries the request) and closes the ones with no ending, as
 cancelled, in the parent's `hitl_history` and the trail. A subagent that failed
 on its own has no request left open, so this finds nothing for it.
@@ -20,10 +20,10 @@ from typing import Final
 from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore
 
-from agent import audit
-from agent.contract import PendingRequest
-from agent.fanout import TASK_TOOL
-from agent.messages import existing_result, last_ai_message
+from agent.approval import audit
+from agent.approval.contract import PendingRequest
+from agent.approval.fanout import TASK_TOOL
+from agent.approval.messages import existing_result, last_ai_message
 
 STOPPED: Final = "its subagent was stopped: a new message came before the request was answered."
 

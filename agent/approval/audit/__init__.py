@@ -26,7 +26,7 @@ a thread leaves its trail. Through the API a user may read their own records
 
 from __future__ import annotations
 
-from agent.audit.records import (
+from agent.approval.audit.records import (
     ENDINGS,
     LOCAL_OWNER,
     MAX_REFUSALS,
@@ -41,7 +41,7 @@ from agent.audit.records import (
     refused_by_api,
     requested,
 )
-from agent.audit.trail import (
+from agent.approval.audit.trail import (
     MAX_PER_TASK,
     aending,
     awrite,

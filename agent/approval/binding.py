@@ -9,7 +9,7 @@ runs. So:
 - the model's step checks, before anything else, that the waiting message still
   holds the calls the request shows (`changed`); if not, the request is cancelled
   on record and nothing of it runs;
-- the seal over a history entry covers each call's tool and arguments (`agent.seal`);
+- the seal over a history entry covers each call's tool and arguments (`agent.approval.seal`);
 - the tool guard runs a gated call only when its tool and arguments are exactly the
   ones the sealed entry shows (`same_call`), and then with the reviewer's edit if any.
 """
@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 
-from agent.contract import ActionRequest, PendingRequest
+from agent.approval.contract import ActionRequest, PendingRequest
 
 CHANGED_CALL: Final = "the call waiting for approval was changed by new input ({what}) before it was answered."
 NEW_MESSAGE: Final = "a new message came before it was answered."

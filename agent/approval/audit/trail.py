@@ -2,7 +2,7 @@
 
 A record whose key exists is never written again (`write`); the approval node reads
 a request's ending before it decides (`ending`); refusals stop at `MAX_REFUSALS` per
-request. Records and keys: `agent.audit.records`.
+request. Records and keys: `agent.approval.audit.records`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any, Final, cast
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchOp
 
-from agent.audit.records import ENDINGS, MAX_REFUSALS, AuditRecord, context, key, namespace
-from agent.contract import PendingRequest
+from agent.approval.audit.records import ENDINGS, MAX_REFUSALS, AuditRecord, context, key, namespace
+from agent.approval.contract import PendingRequest
 
 
 def _ending_ops(request: PendingRequest) -> list[GetOp]:

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar, cast
 
-from agent import clock
-from agent.contract import ANSWER_FOR, HITL_HISTORY, PENDING_HITL, PendingRequest
+from agent.approval import clock
+from agent.approval.contract import ANSWER_FOR, HITL_HISTORY, PENDING_HITL, PendingRequest
 
 AMBIGUOUS = "{count} requests are pending on this thread ({ids}): say which one this answer is for with `request_id`."
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from agent.contract import HistoryEntry
+from agent.approval.contract import HistoryEntry
 
 SEAL: Final = "seal"
 """History entry key holding the seal (an extra the contract allows)."""
@@ -73,7 +73,7 @@ def _sealed_fields(entry: Mapping[str, Any], thread_id: str) -> bytes:
     fields = {
         "thread_id": thread_id,
         "request_id": entry["request_id"],
-        # Each call's tool and arguments too: an approval binds exactly the call shown (`agent.binding`).
+        # Each call's tool and arguments too: an approval binds exactly the call shown (`agent.approval.binding`).
         "calls": [[a["tool_call_id"], a["name"], a["args"]] for a in entry["action_requests"]],
         "decisions": entry["decisions"],
         "decided_by": entry.get("decided_by"),

@@ -1,6 +1,6 @@
 """The gate's clock: one place that says what time it is, so tests can move it.
 
-from agent import clock
+from agent.approval import clock
 clock.now()            # an aware UTC datetime
 """
 
