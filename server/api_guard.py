@@ -56,13 +56,13 @@ from agent.approval.pending import AmbiguousAnswer, addressed, has_expired, pend
 from server import run_request
 from server.approvals import EXPIRED, on_behalf, record_refusal
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
-from server.auth import (
+from server.http_body import json_object, off_the_loop, parse
+from server.identity import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
     SERVICE_HEADER,
     signed_in,
 )
-from server.http_body import json_object, off_the_loop, parse
 from server.steering import detour
 from server.who_answers import who_may_answer
 

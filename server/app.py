@@ -19,7 +19,7 @@ from langgraph_sdk import Auth
 
 from server.api_guard import GuardRequests
 from server.approvals import ApprovalRoutes
-from server.auth import signed_in_user
+from server.identity import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
 CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "contract.md"

@@ -37,16 +37,16 @@ from agent.approval.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRe
 from agent.approval.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
 from agent.approval.pending import history_of, pending_requests
 from server.asgi import Refused, detail_of, read_body, route_path, send_json, shown
-from server.auth import (
+from server.auth import OWNER
+from server.http_body import off_the_loop, parse
+from server.identity import (
     ON_BEHALF,
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
-    OWNER,
     SERVICE_HEADER,
     service_token,
     signed_in,
 )
-from server.http_body import off_the_loop, parse
 from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
@@ -95,7 +95,7 @@ class ApprovalRoutes:
 
 def on_behalf(app: ASGIApp, user: User) -> httpx.AsyncClient:
     """A client of the LangGraph API, in-process, acting for `user` with the approvals
-    routes' permission (`server.auth.ON_BEHALF`)."""
+    routes' permission (`server.identity.ON_BEHALF`)."""
     headers = {
         SERVICE_HEADER: service_token(),
         ON_BEHALF_HEADER: str(user.identity),

@@ -3,7 +3,7 @@
 `langgraph.json` points at `auth` here. Every request needs `Authorization:
 Bearer <token>` or `X-Api-Key: <token>`; no token or an unknown one gets 401. Tokens come from
 `AUTH_USERS` (`name:token[:role+role],...`) or are HS256 JWTs signed with `AUTH_JWT_SECRET`
-(the user is the `sub` claim, their roles the `roles` claim). Roles are the user's
+(the user is the `sub` claim, their roles the `roles` claim; `server/identity.py`). Roles are the user's
 permissions; they say who may answer what (`agent/approval/approvers.py`). With neither set, the one local user `demo`
 (token `demo-token`) exists, so `make dev` works out of the box.
 
@@ -30,117 +30,20 @@ their own records; nobody may write or delete any. Anything not allowed here is 
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
-import secrets
 from collections.abc import Mapping
 from typing import Any, Final, NoReturn
 
-import jwt
 from langgraph_sdk import Auth
 
-from agent.approval.approvers import User
 from agent.approval.audit import namespace
 from agent.approval.contract import AUDIT
-from agent.settings import Settings
+from server.identity import ON_BEHALF, served_settings, signed_in
 from server.steering import V2_PROTOCOL, is_v2, run_fields, steering_refusal
 
 OWNER = "owner"
 """Thread metadata key naming the user who created the thread."""
 
 auth = Auth()
-
-
-@functools.cache
-def _settings() -> Settings:
-    return Settings.from_env(need_key=False)  # (the model's key is the graph's to say it lacks)
-
-
-def request_token(headers: Mapping[Any, Any]) -> str | None:
-    """The token `headers` carry: `Authorization: Bearer <token>`, or `X-Api-Key: <token>`
-    (what the LangGraph SDKs' `api_key`, Agent Chat UI and agent-inbox send).
-
-    Keys and values may be str (aegra) or bytes (LangGraph's server).
-    """
-    found = _headers(headers)
-    if authorization := found.get("authorization"):
-        scheme, _, token = authorization.partition(" ")
-        return token.strip() or None if scheme.lower() == "bearer" else None
-    return found.get("x-api-key") or None
-
-
-ON_BEHALF: Final = "approvals:on-behalf"
-"""The permission of the approvals routes' own requests (`server/approvals.py`), made for
-a signed-in approver: they may read any thread's state and answer its pending request."""
-SERVICE_HEADER: Final = "x-approvals-service"
-ON_BEHALF_HEADER: Final = "x-on-behalf-of"
-ON_BEHALF_ROLES_HEADER: Final = "x-on-behalf-roles"
-SERVICE_NONCE_VARIABLE: Final = "HITL_APPROVALS_SERVICE_NONCE"
-
-
-@functools.cache
-def service_token() -> str:
-    """Made at start, never leaves the process: only the approvals routes, in-process, send it.
-
-    The server may load this module twice (once from `langgraph.json`'s path, once by
-    import), so the nonce lives in the process's environment, which both share. (It needs
-    no key: it is random, and reading a key's file here would block the event loop.)
-    """
-    nonce = os.environ.setdefault(SERVICE_NONCE_VARIABLE, secrets.token_hex(32))
-    return hashlib.sha256(f"approvals-service:{nonce}".encode()).hexdigest()
-
-
-def identify(token: str, settings: Settings) -> User | None:
-    """The user a token belongs to, with their roles, or `None`."""
-    if name := settings.users_by_token.get(token):
-        return User(name, settings.roles_by_user.get(name, frozenset()))
-    if settings.jwt_secret is None:
-        return None
-    try:
-        claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
-    except jwt.PyJWTError:
-        return None
-    roles = claims.get("roles")
-    return User(str(claims["sub"]), frozenset(map(str, roles)) if isinstance(roles, list) else frozenset())
-
-
-def _headers(headers: Mapping[Any, Any]) -> dict[str, str]:
-    return {
-        (key.decode() if isinstance(key, bytes) else str(key)).lower(): (
-            value.decode() if isinstance(value, bytes) else str(value)
-        ).strip()
-        for key, value in headers.items()
-    }
-
-
-def signed_in(headers: Mapping[Any, Any]) -> User:
-    """The user `headers` authenticate, with their roles.
-
-    Raises:
-        Auth.exceptions.HTTPException: 401, no token or an unknown one.
-    """
-    found = _headers(headers)
-    service = found.get(SERVICE_HEADER)
-    if service and secrets.compare_digest(service, service_token()) and found.get(ON_BEHALF_HEADER):
-        # The approvals routes signed the approver in themselves and pass who they are.
-        roles = frozenset(found.get(ON_BEHALF_ROLES_HEADER, "").split())
-        return User(found[ON_BEHALF_HEADER], roles | {ON_BEHALF})
-    token = request_token(headers)
-    user = identify(token, _settings()) if token else None
-    if user is None:
-        detail = (
-            "Missing token: send Authorization: Bearer <token> or X-Api-Key: <token>"
-            if token is None
-            else "Unknown or expired token"
-        )
-        raise Auth.exceptions.HTTPException(status_code=401, detail=detail)
-    return user
-
-
-def signed_in_user(headers: Mapping[Any, Any]) -> str:
-    """The name of the user `headers` authenticate (401 as `signed_in`)."""
-    return str(signed_in(headers).identity)
 
 
 # `headers` is the parameter both LangGraph's server (by name, bytes keys) and
@@ -286,7 +189,7 @@ def _own_trail(ctx: Auth.types.AuthContext, value: Any) -> None:
     asked = tuple(value.get("namespace") or ())
     if asked[:1] != (AUDIT,):
         _refuse(f"The store holds the audit trail only: read it under the namespace ({AUDIT!r},).")
-    if not set(ctx.permissions) & set(_settings().auditor_roles):
+    if not set(ctx.permissions) & set(served_settings().auditor_roles):
         value["namespace"] = namespace(ctx.user.identity)
 
 

@@ -14,7 +14,7 @@ from langgraph_sdk.client import LangGraphClient
 from agent.approval.contract import AUDIT, HITL_HISTORY, PENDING_HITL, resume_for
 from client.approvals import create_thread, get_pending, stream_run, thread_values, user_message
 from harness.scripts import email, script
-from server.auth import ON_BEHALF_HEADER, SERVICE_HEADER
+from server.identity import ON_BEHALF_HEADER, SERVICE_HEADER
 from tests.support.runs import assert_refused, thread_endpoints
 from tests.support.served import Served, serve
 

@@ -10,7 +10,7 @@ from langgraph_sdk import Auth
 
 from agent.approval.approvers import User
 from agent.settings import LOCAL_TOKEN, LOCAL_USER, Settings, SettingsError
-from server import auth
+from server import auth, identity
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
@@ -38,27 +38,27 @@ def _jwt(sub: str | None = "carol", expires_in: float = 60, secret: str = SECRET
     ],
 )
 def test_request_token(headers: dict[object, object], token: str | None) -> None:
-    assert auth.request_token(headers) == token
+    assert identity.request_token(headers) == token
 
 
 def test_the_local_user_exists_only_without_configured_users() -> None:
-    assert auth.identify(LOCAL_TOKEN, Settings.from_env({})) == User(LOCAL_USER)
+    assert identity.identify(LOCAL_TOKEN, Settings.from_env({})) == User(LOCAL_USER)
     configured = Settings.from_env({"AUTH_USERS": "ada:ada-token,bob:bob-token:approver+auditor"})
-    assert auth.identify("ada-token", configured) == User("ada")
-    assert auth.identify("bob-token", configured) == User("bob", frozenset({"approver", "auditor"}))
-    assert auth.identify(LOCAL_TOKEN, configured) is None
-    assert auth.identify(LOCAL_TOKEN, Settings.from_env({"AUTH_JWT_SECRET": SECRET})) is None
+    assert identity.identify("ada-token", configured) == User("ada")
+    assert identity.identify("bob-token", configured) == User("bob", frozenset({"approver", "auditor"}))
+    assert identity.identify(LOCAL_TOKEN, configured) is None
+    assert identity.identify(LOCAL_TOKEN, Settings.from_env({"AUTH_JWT_SECRET": SECRET})) is None
 
 
 def test_jwts_signed_with_the_secret() -> None:
     settings = Settings.from_env({"AUTH_JWT_SECRET": SECRET})
-    assert auth.identify(_jwt(), settings) == User("carol")
-    assert auth.identify(_jwt(roles=["approver"]), settings) == User("carol", frozenset({"approver"}))
-    assert auth.identify(_jwt(roles="approver"), settings) == User("carol")  # not a list: no roles
-    assert auth.identify(_jwt(expires_in=-10), settings) is None
-    assert auth.identify(_jwt(secret="another-secret-that-is-long-enough!!"), settings) is None
-    assert auth.identify(_jwt(sub=None), settings) is None
-    assert auth.identify("not-a-jwt", settings) is None
+    assert identity.identify(_jwt(), settings) == User("carol")
+    assert identity.identify(_jwt(roles=["approver"]), settings) == User("carol", frozenset({"approver"}))
+    assert identity.identify(_jwt(roles="approver"), settings) == User("carol")  # not a list: no roles
+    assert identity.identify(_jwt(expires_in=-10), settings) is None
+    assert identity.identify(_jwt(secret="another-secret-that-is-long-enough!!"), settings) is None
+    assert identity.identify(_jwt(sub=None), settings) is None
+    assert identity.identify("not-a-jwt", settings) is None
 
 
 @pytest.mark.parametrize("value", ["ada", "ada:", ":tok", "ada:x,bob:x", "ada:x:", "ada:x:a:b"])
@@ -68,7 +68,9 @@ def test_malformed_users_are_named(value: str) -> None:
 
 
 async def test_authenticate_refuses_with_401(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token:approver"}))
+    monkeypatch.setattr(
+        identity, "served_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token:approver"})
+    )
     assert await auth.authenticate({"authorization": "Bearer ada-token"}) == {
         "identity": "ada",
         "permissions": ["approver"],
@@ -80,10 +82,10 @@ async def test_authenticate_refuses_with_401(monkeypatch: pytest.MonkeyPatch) ->
 
 
 async def test_only_the_in_process_service_token_speaks_for_another_user(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
-    behalf = {auth.ON_BEHALF_HEADER: "bob", auth.ON_BEHALF_ROLES_HEADER: "approver"}
-    as_bob = await auth.authenticate({auth.SERVICE_HEADER: auth.service_token(), **behalf})
-    assert as_bob == {"identity": "bob", "permissions": sorted(["approver", auth.ON_BEHALF])}
+    monkeypatch.setattr(identity, "served_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
+    behalf = {identity.ON_BEHALF_HEADER: "bob", identity.ON_BEHALF_ROLES_HEADER: "approver"}
+    as_bob = await auth.authenticate({identity.SERVICE_HEADER: identity.service_token(), **behalf})
+    assert as_bob == {"identity": "bob", "permissions": sorted(["approver", identity.ON_BEHALF])}
     with pytest.raises(Auth.exceptions.HTTPException) as refused:
-        await auth.authenticate({auth.SERVICE_HEADER: "a guess", **behalf})
+        await auth.authenticate({identity.SERVICE_HEADER: "a guess", **behalf})
     assert refused.value.status_code == 401
