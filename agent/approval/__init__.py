@@ -71,10 +71,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:  # a submodule (`from agent.approval import clock`) is imported as usual
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+if not TYPE_CHECKING:  # mypy reads the imports above, so a name not in them is still an error
+
+    def __getattr__(name: str) -> Any:
+        if name not in _HOME:  # a submodule (`from agent.approval import clock`) is imported as usual
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
 
 
 def __dir__() -> list[str]:

@@ -13,7 +13,8 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.store.postgres import PostgresStore
 from langgraph.types import Command
 
-from agent.approval import audit, clock, notify
+from agent import notify
+from agent.approval import audit, clock
 from agent.approval.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
