@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# `make dev` serves on PORT, or on 2024, or, if 2024 is taken, on the next free port.
+# `make dev` serves on PORT (refused if busy), or on 2024, or, if 2024 is taken, on the next free port
+# (server/dev.py). `make serve` picks its port the same way, here.
 PORT   ?=
 FIRST_FREE_PORT = $(shell $(PYTHON) -c "import socket; print(next(p for p in range(2024, 2124) \
 	if socket.socket().connect_ex(('127.0.0.1', p)) != 0))")
@@ -49,13 +50,7 @@ $(AEGRA_STAMP): pyproject.toml
 aegra: $(AEGRA_STAMP)  ## a venv with aegra and the template, for the multi-instance tests
 
 dev: install  ## serve the agent on http://127.0.0.1:2024 (or PORT, or the next free port)
-	@$(BIN)/python -m server.preflight
-	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
-	if [ "$$port" != 2024 ]; then \
-		echo "Serving on port $$port (2024 is taken). For the client: export LANGGRAPH_URL=http://127.0.0.1:$$port"; \
-	fi; \
-	echo "The inbox: http://127.0.0.1:$$port/inbox (token: demo-token)"; \
-	$(V2_OFF) exec $(BIN)/langgraph dev --no-browser --port $$port
+	@PORT="$(PORT)" $(V2_OFF) exec $(BIN)/python -m server.dev
 
 # `make serve`: the crash-safe local server (aegra on PostgreSQL, runs queued in Redis).
 SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/agent

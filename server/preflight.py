@@ -17,10 +17,14 @@ from agent.models import make_model
 from agent.settings import Settings, SettingsError
 
 
+def env_file_values(env_file: Path = Path(".env")) -> dict[str, str]:
+    """`.env` as `langgraph dev` reads it (the environment wins over it)."""
+    return {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
+
+
 def main(env_file: Path = Path(".env")) -> int:
-    from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
     try:
-        settings = Settings.from_env({**from_file, **os.environ})
+        settings = Settings.from_env({**env_file_values(env_file), **os.environ})
         make_model(settings)
         settings.seal_key  # noqa: B018  # (made now, so that a file it cannot be kept in is one line)
     except SettingsError as error:
