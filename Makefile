@@ -6,10 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # `make dev` serves on PORT (refused if busy), or on 2024, or, if 2024 is taken, on the next free port
-# (server/dev.py). `make serve` picks its port the same way, here.
+# (server/dev.py); `make serve` the same way (server/serve.py).
 PORT   ?=
-FIRST_FREE_PORT = $(shell $(PYTHON) -c "import socket; print(next(p for p in range(2024, 2124) \
-	if socket.socket().connect_ex(('127.0.0.1', p)) != 0))")
 # The v2 event-streaming protocol's routes, off for `make dev` and `make serve`: langgraph-api 0.16.7
 # drops langgraph.json's `http.disable_event_streaming`, and aegra reads only this. server/auth.py
 # refuses every run the protocol starts anyway (docs/contract.md, "No run steers around the approval").
@@ -59,10 +57,8 @@ SERVE_REDIS_URL    ?= redis://127.0.0.1:6379/0
 serve: install aegra  ## a local server that a kill -9 loses nothing on: aegra, PostgreSQL, Redis (graph agent_interrupt)
 	@$(BIN)/python -m server.preflight
 	@$(BIN)/python -m harness.postgres "$(SERVE_DATABASE_URL)"
-	@port="$(or $(PORT),$(FIRST_FREE_PORT))"; \
-	echo "Serving on http://127.0.0.1:$$port; clients: LANGGRAPH_URL=http://127.0.0.1:$$port LANGGRAPH_GRAPH=agent_interrupt"; \
-	$(V2_OFF) DATABASE_URL="$(SERVE_DATABASE_URL)" REDIS_BROKER_ENABLED=true REDIS_URL="$(SERVE_REDIS_URL)" \
-		exec $(AEGRA_BIN) serve --host 127.0.0.1 --port $$port -c langgraph.json
+	@PORT="$(PORT)" $(V2_OFF) DATABASE_URL="$(SERVE_DATABASE_URL)" REDIS_BROKER_ENABLED=true \
+		REDIS_URL="$(SERVE_REDIS_URL)" exec $(BIN)/python -m server.serve $(AEGRA_BIN)
 
 demo: install  ## against a running `make dev`: the whole approval story
 	$(BIN)/python -m client demo

@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import socket
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
-from harness.server import REPO, free_port, server_env, stop_process, wait_until_up
-
-
-@contextlib.contextmanager
-def _make_dev(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`make dev` in this checkout, its output on a pipe and its log (stderr) in `log`; stopped after."""
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [shutil.which("make") or "make", "-s", "dev"],
-            cwd=REPO,
-            env=server_env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            stop_process(process)
-            assert process.stdout is not None
-            process.stdout.close()
+from harness.server import free_port, wait_until_up
+from tests.support.make import running_make
 
 
 def test_a_busy_port_is_refused_in_one_line_and_nothing_is_served(tmp_path: Path) -> None:
@@ -40,7 +16,7 @@ def test_a_busy_port_is_refused_in_one_line_and_nothing_is_served(tmp_path: Path
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with _make_dev({"PORT": str(port)}, tmp_path / "log") as process:
+        with running_make("dev", {"PORT": str(port)}, tmp_path / "log") as process:
             out, _ = process.communicate(timeout=120)
     err = (tmp_path / "log").read_text()
     assert process.returncode != 0
@@ -52,7 +28,7 @@ def test_a_busy_port_is_refused_in_one_line_and_nothing_is_served(tmp_path: Path
 
 def test_it_serves_where_it_says_and_names_the_sign_in_the_users_have(tmp_path: Path) -> None:
     port = free_port()
-    with _make_dev({"PORT": str(port), "AUTH_USERS": "ada:ada-token"}, tmp_path / "log") as process:
+    with running_make("dev", {"PORT": str(port), "AUTH_USERS": "ada:ada-token"}, tmp_path / "log") as process:
         assert process.stdout is not None
         said = [process.stdout.readline().decode().strip() for _ in range(3)]
         assert wait_until_up(f"http://127.0.0.1:{port}", process)
