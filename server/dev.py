@@ -5,11 +5,12 @@ it really serves and how to sign in.
 
 On `PORT` when it is set (a busy one is refused in one line: `langgraph dev` would move to a
 random port with only a warning, and the client would talk to another server), else on 2024,
-else on the next free port.
+else on the next free port; restarted when the agent's own source changes (server/reload.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from agent.settings import LOCAL_TOKEN, Settings
-from server import preflight
+from server import preflight, reload
 
 DEFAULT_PORT = 2024
 HOST = "127.0.0.1"
@@ -68,7 +69,9 @@ def main() -> int:
         return 1
     print("\n".join(banner(port, env)), flush=True)
     langgraph = str(Path(sys.executable).with_name("langgraph"))
-    os.execv(langgraph, [langgraph, "dev", "--no-browser", "--port", str(port)])  # noqa: S606  # our own venv's CLI
+    root = Path.cwd()
+    watched = reload.source_roots(root, json.loads((root / "langgraph.json").read_text()))
+    return reload.supervise([langgraph, "dev", "--no-browser", "--no-reload", "--port", str(port)], watched, root)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,15 @@ left its uvicorn running on the port.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 from types import FrameType
 from urllib.parse import urlsplit
 
+from server import process_group
 from server.dev import HOST, choose_port
-
-STOP_TIMEOUT_S = 20.0
 
 
 def redis_refusal(url: str) -> str | None:
@@ -47,33 +43,16 @@ def redis_refusal(url: str) -> str | None:
 
 def serve(aegra: str, port: int) -> int:
     """Run aegra until it exits or this process is told to stop; then stop its whole group."""
-    command = [aegra, "serve", "--host", HOST, "--port", str(port), "-c", "langgraph.json"]
-    server = subprocess.Popen(command, start_new_session=True)  # our own venv's aegra
+    server = process_group.start([aegra, "serve", "--host", HOST, "--port", str(port), "-c", "langgraph.json"])
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+        process_group.send(server, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop)
     code = server.wait()
-    _stop_group(server.pid)  # what aegra started and left behind
+    process_group.stop(server)  # what aegra started and left behind
     return code
-
-
-def _stop_group(group: int) -> None:
-    """SIGTERM to every process left in `group`, SIGKILL to those still there after the timeout."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)  # (raises once the group is empty)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
 
 
 def main(argv: list[str]) -> int:
