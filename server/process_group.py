@@ -15,6 +15,8 @@ import subprocess
 import time
 
 STOP_TIMEOUT_S = 20.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+"""What tells `make dev` and `make serve` to stop their server: a process manager, Ctrl-C, a closed terminal."""
 
 
 def start(command: list[str]) -> subprocess.Popen[bytes]:

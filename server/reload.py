@@ -52,7 +52,7 @@ def supervise(command: list[str], watched: Iterable[Path], root: Path) -> int:
     def stop(_signum: int, _frame: FrameType | None) -> None:
         stopping.set()
 
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for signum in process_group.STOP_SIGNALS:
         signal.signal(signum, stop)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # (its "N changes detected" on every save)
     server = process_group.start(command)

@@ -48,7 +48,7 @@ def serve(aegra: str, port: int) -> int:
     def stop(signum: int, _frame: FrameType | None) -> None:
         process_group.send(server, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for signum in process_group.STOP_SIGNALS:
         signal.signal(signum, stop)
     code = server.wait()
     process_group.stop(server)  # what aegra started and left behind
