@@ -52,11 +52,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.approval.approvers import User
 from agent.approval.contract import DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
-from agent.approval.pending import AmbiguousAnswer, addressed, has_expired, pending_requests, pinned, targets
+from agent.approval.decisions import NOT_AN_ANSWER
+from agent.approval.pending import AmbiguousAnswer, addressed, answered, has_expired, pending_requests, pinned, targets
 from server import run_request
-from server.approvals import EXPIRED, on_behalf, record_refusal
+from server.approvals import EXPIRED, on_behalf, record_refusal, refuse_misshapen
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
-from server.http_body import json_object, off_the_loop, parse
+from server.http_body import json_object, kind_of, off_the_loop, parse
 from server.identity import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -152,6 +153,10 @@ class GuardRequests:
         if forbidden := _not_theirs(scope, state, resume):
             await self._record_refusal(scope, thread_id, state, resume, forbidden)
             raise Refused(403, forbidden)
+        if not isinstance(resume, dict):
+            raise Refused(422, NOT_AN_ANSWER.format(got=kind_of(resume)))
+        for request, answer in answered(state, resume):
+            refuse_misshapen(answer, request)  # (an answer for no request: the graph says why)
         if delivery.resume is sent and not delivery.configurable:
             return run
         # to the one request it names

@@ -33,8 +33,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.approval import audit
 from agent.approval.approvers import User
-from agent.approval.contract import CANCEL, DISMISS, EXPIRE, GRAPH_ID, PendingRequest
-from agent.approval.decisions import DecisionRefused, check_answer, check_answer_id, check_expire
+from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
+from agent.approval.decisions import DecisionRefused, check_shape
 from agent.approval.pending import history_of, pending_requests
 from server.asgi import Refused, detail_of, read_body, route_path, send_json, shown
 from server.auth import OWNER
@@ -160,7 +160,7 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
     thread_id, metadata, request = await _asked(api, user, thread, resume)
-    _check_shape(resume, request)
+    refuse_misshapen(resume, request)
     run = {
         "assistant_id": metadata.get("graph_id") or GRAPH_ID,
         "command": {"resume": resume},
@@ -201,17 +201,13 @@ async def _asked(
     return thread_id, found.json().get("metadata") or {}, request
 
 
-def _check_shape(resume: dict[str, Any], request: PendingRequest) -> None:
+def refuse_misshapen(resume: Any, request: PendingRequest) -> None:
     """Raises `Refused` (422) for an answer that does not fit `request`, before anything runs.
 
-    The graph's own check (`agent.approval.decisions`), short of the tools' argument schemas, which
-    only the graph has: an edit that does not fit its tool is refused there (`_check_applied`)."""
+    The graph's own check (`agent.approval.decisions.check_shape`), short of the tools' argument
+    schemas, which only the graph has: an edit that does not fit its tool is refused there."""
     try:
-        check_answer_id(resume)
-        if resume.get(EXPIRE) is True:
-            check_expire(resume, request)
-        elif resume.get(DISMISS) is not True:  # (a dismissal: the graph decides who may)
-            check_answer(resume, request, {})
+        check_shape(resume, request)
     except DecisionRefused as refused:
         raise Refused(422, " ".join(str(refused).split())) from None
 

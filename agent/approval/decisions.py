@@ -17,9 +17,10 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from agent.approval.contract import ANSWER_ID_MAX, DECISION_TYPES, EXPIRE, ActionRequest, PendingRequest
+from agent.approval.contract import ANSWER_ID_MAX, DECISION_TYPES, DISMISS, EXPIRE, ActionRequest, PendingRequest
 from agent.approval.pending import has_expired
 
+NOT_AN_ANSWER = "The resume value must be an object with `decisions` (and `request_id`), got {got}."
 NOT_EXPIRED = "This request has not expired: it expires at {expires_at}. Answer it instead."
 
 
@@ -145,9 +146,7 @@ def check_answer(
         DecisionRefused: the answer is not for this request or does not fit it.
     """
     if not isinstance(answer, Mapping):
-        raise DecisionRefused(
-            f"The resume value must be an object with `decisions` (and `request_id`), got {type(answer).__name__}."
-        )
+        raise DecisionRefused(NOT_AN_ANSWER.format(got=type(answer).__name__))
     check_answer_id(answer)
     # Without `request_id` (langchain's HITLResponse, what HITL UIs send) the answer is
     # for whatever request is pending; with one, only for that request.
@@ -173,3 +172,21 @@ def check_answer(
         )
         for index, (decision, request) in enumerate(zip(decisions, requests, strict=True), start=1)
     ]
+
+
+def check_shape(answer: object, pending: PendingRequest) -> None:
+    """All of `check_answer` that needs no tool, for a server that has the request but not the
+    graph's tools: so that an answer of the wrong shape is refused before it is sent to the graph.
+    Only the graph checks an edit's arguments against its tool's schema.
+
+    Raises:
+        DecisionRefused: the answer does not fit the request.
+    """
+    if not isinstance(answer, Mapping):
+        check_answer(answer, pending, {})  # (refuses it)
+        return
+    check_answer_id(answer)
+    if answer.get(EXPIRE) is True:
+        check_expire(answer, pending)
+    elif answer.get(DISMISS) is not True:  # (a dismissal: the graph decides who may)
+        check_answer(answer, pending, {})

@@ -10,6 +10,7 @@ in-process `StateSnapshot`); no heavy imports, so clients can use them.
     state = await client.threads.get_state(thread_id, subgraphs=True)
     for request in pending_requests(state): ...
     delivery = addressed(state, answer)    # Command(resume=delivery.resume), delivery.config(config)
+    answered(state, answer)                # (request, its answer) for each request it is for
     pinned(state, answer)                  # the answer, naming the one request it is for now
     history_of(state, request_id)          # its hitl_history entries, subagents' included
 """
@@ -98,6 +99,15 @@ def targets(state: Mapping[str, Any], answer: Any) -> list[PendingRequest]:
     if named is not None:
         return [r for r in pending if r["request_id"] == named]
     return pending if len(pending) == 1 else []
+
+
+def answered(state: Mapping[str, Any], answer: Any) -> list[tuple[PendingRequest, Any]]:
+    """Each pending request `answer` is for, with its answer to it: a resume map's value for its
+    interrupt, otherwise `answer` itself (see `targets`)."""
+    if not is_resume_map(answer):
+        return [(request, answer) for request in targets(state, answer)]
+    ids = _interrupt_ids(state)
+    return [(request, answer[ids[request["request_id"]]]) for request in targets(state, answer)]
 
 
 def pinned(state: Mapping[str, Any], answer: Any) -> Any:

@@ -233,6 +233,57 @@ async def test_an_answer_the_graph_refuses_is_no_200(
     assert [r["to"] for r in users_server.sent(thread_id)] == ["ada@example.com"]
 
 
+AGENT_INBOX: dict[str, list[dict[str, Any]]] = {
+    # What agent-inbox sends as `command.resume` (its `HumanResponse[]`: `sendHumanResponse` in
+    # src/components/agent-inbox/contexts/ThreadContext.tsx), with the arguments as it shows them:
+    # it reads `action_requests[].arguments`, which langchain's request does not have.
+    "agent-inbox accept": [{"type": "accept", "args": {"action": "send_email", "args": {}}}],
+    "agent-inbox edit": [{"type": "edit", "args": {"action": "send_email", "args": {"to": "eve@example.com"}}}],
+    "agent-inbox response": [{"type": "response", "args": "Not this one."}],
+    "agent-inbox ignore": [{"type": "ignore", "args": None}],
+}
+MISSHAPEN: dict[str, Any] = {
+    **AGENT_INBOX,
+    "a string": "approve",
+    "null": None,
+    "decisions a string": {"decisions": "approve"},
+    "a decision a string": {"decisions": ["approve"]},
+    "an unknown decision type": {"decisions": [{"type": "accept"}]},
+    "two decisions for one call": {"decisions": [APPROVE, APPROVE]},
+    "an edit of another tool": {"decisions": [{"type": "edit", "edited_action": {"name": "write_file", "args": {}}}]},
+}
+"""Answers of the wrong shape: refused before anything runs, on every route that takes an answer."""
+
+
+async def test_an_answer_of_the_wrong_shape_is_a_4xx_on_every_route(
+    users_server: Served, ada: LangGraphClient, http: httpx.AsyncClient, graph_id: str
+) -> None:
+    """A client that reads only the HTTP status (agent-inbox: "Response submitted successfully")
+    must not hear success for an answer that did nothing."""
+    thread_id, request = await waiting(ada, graph_id)
+    unchanged = await Unchanged(users_server, ada, thread_id).take()
+    runs = f"/threads/{thread_id}/runs"
+    named = {"request_id": request["request_id"]}  # (what the approvals route needs)
+    for name, resume in MISSHAPEN.items():
+        run = {"assistant_id": graph_id, "command": {"resume": resume}, "stream_mode": "events"}
+        answer = {"resume": {**resume, **named} if isinstance(resume, dict) else resume}
+        for route, body in [*((r, run) for r in (runs, f"{runs}/stream", f"{runs}/wait")),
+                            (f"/approvals/{thread_id}", answer)]:  # fmt: skip
+            response = await http.post(route, json=body)
+            await unchanged.check(response, f"{route}: {name}")
+            assert response.status_code == 422, f"{route}: {name}: {response.status_code} {response.text[:200]}"
+    state = await unchanged.state()
+    for interrupt in [i for task in state["tasks"] for i in task["interrupts"]]:  # (agent_interrupt's)
+        by_id = {"assistant_id": graph_id, "command": {"resume": {interrupt["id"]: AGENT_INBOX["agent-inbox ignore"]}}}
+        response = await http.post(f"{runs}/wait", json=by_id)
+        await unchanged.check(response, "a resume map")
+        assert response.status_code == 422, f"a resume map: {response.status_code} {response.text[:200]}"
+    with pytest.raises(httpx.HTTPStatusError) as refused:  # the SDK, as a UI calls it
+        await ada.runs.create(thread_id, graph_id, command={"resume": AGENT_INBOX["agent-inbox accept"]})
+    assert _one_line(refused.value.response).startswith("The resume value must be an object with `decisions`")
+    await unchanged.check(refused.value.response, "runs.create")
+
+
 @pytest.fixture(scope="module")
 def expiring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Every request has expired by the time anyone answers it (no clock moved, no test waits)."""

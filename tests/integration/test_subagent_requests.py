@@ -204,11 +204,13 @@ async def test_a_refused_answer_keeps_the_subagent_waiting_until_a_valid_one(
     (task_call_id,) = _task_call_ids((await _state(client, thread_id))["values"])
     (first,) = await _requests(client, thread_id)
 
-    # Two decisions for one call: not an HTTP error; the run completes and says why in the request.
-    await _answer(client, thread_id, graph_id, first, APPROVE, APPROVE)
+    # An argument the tool does not take: only the graph knows its tools; the run completes and
+    # says why in the request.
+    bcc = {"type": "edit", "edited_action": {"name": "send_email", "args": {**ADA["args"], "bcc": "eve@example.com"}}}
+    await _answer(client, thread_id, graph_id, first, bcc)
     after = await _assert_waiting(served, thread_id, task_call_id)
     assert after["request_id"] == first["request_id"]
-    assert "Expected 1 decision(s)" in after["error"]
+    assert "takes no argument 'bcc'" in after["error"]
     assert (await _state(client, thread_id))["values"][HITL_HISTORY] == []
 
     await _answer(client, thread_id, graph_id, after, APPROVE)
