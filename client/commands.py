@@ -174,7 +174,8 @@ async def _assigned(client: LangGraphClient, thread_id: str, request_id: str | N
 async def _decide_as_approver(client: LangGraphClient, args: argparse.Namespace, item: Assigned) -> int:
     pending = Pending(thread_id=item.thread_id, request=item.request, error=item.request.get("error"), messages=[])
     decisions = _decisions(args, pending)
-    say(f"Answering {item.owner}'s request {item.request_id} on thread {item.thread_id}: {json.dumps(decisions)}")
+    whose = render.owner(item)
+    say(f"Answering {whose}'s request {item.request_id} on thread {item.thread_id}: {json.dumps(decisions)}")
     reply = await answer_as_approver(client, item, decisions)
     say(f"Thread {item.thread_id} is {reply.get('status')}; {len(reply.get('pending') or [])} request(s) left for you.")
     return 0
@@ -206,7 +207,7 @@ async def cmd_approvals(client: LangGraphClient, args: argparse.Namespace) -> in
     found = await open_to_me(client)
     for item in found:
         say(
-            f"{item.thread_id}  {item.owner}'s request {item.request_id}  {render.expiry(item.request)}  "
+            f"{item.thread_id}  {render.owner(item)}'s request {item.request_id}  {render.expiry(item.request)}  "
             f"{render.asker(item)}{render.calls(item.request)}"
         )
     say(f"{len(found)} request(s) on other users' threads wait for you.")

@@ -8,6 +8,7 @@ from typing import Any
 
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
 from client.approvals import InboxItem, Pending, Update
+from client.team import Assigned
 
 PREVIEW = 100
 
@@ -24,6 +25,11 @@ def _args(args: dict[str, Any]) -> str:
 def asker(item: Pending | InboxItem) -> str:
     """Who asks: "general-purpose subagent asks: " for a subagent's request, else nothing."""
     return f"{item.subagent} subagent asks: " if item.subagent else ""
+
+
+def owner(item: Assigned) -> str:
+    """Whose request it is: "ada", or "ada (no longer a user)" when the server does not know her now."""
+    return str(item.owner) if item.owner_known else f"{item.owner} (no longer a user)"
 
 
 def calls(req: PendingRequest, limit: int = 60) -> str:

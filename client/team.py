@@ -30,21 +30,23 @@ class Assigned(InboxItem):
 
     owner: str | None = None
     graph_id: str | None = None
+    owner_known: bool = True
+    """`False`: the owner is not one of the server's users any more (`GET /approvals`)."""
 
 
 async def open_to_me(client: LangGraphClient) -> list[Assigned]:
     """Every pending request the signed-in user may answer on other users' threads (roles)."""
     found = cast("list[dict[str, Any]]", await client.http.get(APPROVALS))
-    me = await _me(client)
     return [
-        Assigned(thread_id=i["thread_id"], request=i["request"], owner=i.get("owner"), graph_id=i.get("graph_id"))
+        Assigned(
+            thread_id=i["thread_id"],
+            request=i["request"],
+            owner=i.get("owner"),
+            graph_id=i.get("graph_id"),
+            owner_known=i.get("owner_known") is not False,
+        )
         for i in found
-        if i.get("owner") != me
     ]
-
-
-async def _me(client: LangGraphClient) -> str | None:
-    return cast("dict[str, Any]", await client.http.get("/inbox/api/me")).get("user")
 
 
 async def answer_as_approver(

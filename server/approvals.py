@@ -7,8 +7,8 @@ and nothing more: not the conversation, not the files, no new input. These two
 routes do exactly that, through the LangGraph API itself, in-process, on the
 approver's behalf:
 
-    GET  /approvals               the requests the caller may answer, any owner:
-                                  [{"thread_id", "owner", "graph_id", "request"}]
+    GET  /approvals               the requests the caller may answer on other users' threads:
+                                  [{"thread_id", "owner", "owner_known", "graph_id", "request"}]
     POST /approvals/{thread_id}   {"resume": <the contract's answer>} -> runs it, as the caller;
                                   {"thread_id", "status", "pending": [the requests still open to them]}
 
@@ -44,6 +44,7 @@ from server.identity import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
     SERVICE_HEADER,
+    served_settings,
     service_token,
     signed_in,
 )
@@ -126,10 +127,12 @@ async def _requests_on(api: httpx.AsyncClient, thread: dict[str, Any], user: Use
 def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
     """The requests pending in `state` (a thread's) that `user` may answer, as the routes list them."""
     metadata = thread.get("metadata") or {}
+    owner = metadata.get("owner")
     return [
         {
             "thread_id": thread["thread_id"],
-            "owner": metadata.get("owner"),
+            "owner": owner,
+            "owner_known": _is_user(owner),
             "graph_id": metadata.get("graph_id") or GRAPH_ID,
             "request": request,
         }
@@ -138,15 +141,23 @@ def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[
     ]
 
 
+def _is_user(owner: Any) -> bool:
+    """Whether `owner` is one of the server's users now: a thread carried over from a server with
+    other `AUTH_USERS` is not. With JWTs (`AUTH_JWT_SECRET`) users are not listed: all are."""
+    settings = served_settings()
+    return settings.jwt_secret is not None or owner in settings.users_by_token.values()
+
+
 async def _open_to(api: httpx.AsyncClient, user: User) -> list[dict[str, Any]]:
-    """Every pending request `user` may answer, most recently updated thread first."""
+    """Every pending request `user` may answer on other users' threads, most recently updated thread first."""
     found: list[dict[str, Any]] = []
     offset = 0
     while True:
         body = {"status": "interrupted", "limit": PAGE, "offset": offset, "sort_by": "updated_at", "sort_order": "desc"}
         page = (await api.post("/threads/search", json=body)).json()
         for thread in page if isinstance(page, list) else []:
-            found.extend(await _requests_on(api, thread, user))
+            if (thread.get("metadata") or {}).get("owner") != user.identity:  # (their own: threads.search)
+                found.extend(await _requests_on(api, thread, user))
         if not isinstance(page, list) or len(page) < PAGE:
             return found
         offset += PAGE

@@ -530,7 +530,8 @@ function showApproval(threadId, wanted = requestFromUrl(threadId)) {
 }
 
 function ownerName(item) {
-  return item.owner || "another user";
+  const name = item.owner || "another user";
+  return item.owner_known === false ? `${name} (no longer a user)` : name;
 }
 
 async function pendingOf(thread) {
@@ -563,8 +564,8 @@ async function othersRequests() {
     if (error instanceof ApiError && error.status === 401) throw error;
     return [];
   }
-  // The user's own threads are read in full above: here, only other users'.
-  return (Array.isArray(listed) ? listed : []).filter((item) => item && item.request && item.owner !== me);
+  // (only other users': the user's own threads are read in full above)
+  return (Array.isArray(listed) ? listed : []).filter((item) => item && item.request);
 }
 
 async function loadInbox() {

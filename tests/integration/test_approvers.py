@@ -71,7 +71,9 @@ async def test_the_requester_cannot_answer_and_the_approver_does(team: Served, a
 
     with http(team, "bob") as bob:
         listed = [item for item in bob.get("/approvals").json() if item["thread_id"] == thread_id]
-        assert listed == [{"thread_id": thread_id, "owner": "ada", "graph_id": "agent", "request": request}]
+        assert listed == [
+            {"thread_id": thread_id, "owner": "ada", "owner_known": True, "graph_id": "agent", "request": request}
+        ]
         assert bob.get(f"/threads/{thread_id}/state").status_code == 404  # the thread itself stays ada's
         answered = bob.post(f"/approvals/{thread_id}", json={"resume": approve})
         assert answered.status_code == 200, answered.text

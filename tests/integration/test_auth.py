@@ -77,3 +77,15 @@ def test_the_command_line_client_sends_the_token(users_server: Served) -> None:
     refused = users_server.cli("inbox", token="wrong")
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: not signed in: set LANGGRAPH_TOKEN (401)")
+
+
+async def test_the_approvals_list_holds_other_users_requests_only(users_server: Served, ada: LangGraphClient) -> None:
+    """ada may answer her own request, and finds it in her inbox (`threads.search`); `GET /approvals`,
+    the approver's list, is other users' requests, as the CLI that prints it says."""
+    thread_id = await pause(ada, script(email()))
+    assert thread_id in [t.thread_id async for t in inbox(ada)]
+    listed = await ada.http.get("/approvals")
+    assert thread_id not in [item["thread_id"] for item in listed]
+    printed = users_server.cli("approvals", token=USERS["ada"])
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.splitlines()[-1] == f"{len(listed)} request(s) on other users' threads wait for you."

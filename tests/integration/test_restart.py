@@ -24,3 +24,22 @@ async def test_request_pending_across_a_restart_is_answered_once(tmp_path: Path)
         approved = second.cli("approve", thread_id)
         assert approved.returncode == 0, approved.stderr
         assert len(second.sent(thread_id)) == 1
+
+
+async def test_an_approver_sees_which_requests_are_of_users_no_longer_configured(tmp_path: Path) -> None:
+    """Threads carry over a restart; their owners may not (AUTH_USERS changed): `GET /approvals`
+    and the CLI say so."""
+    team = {"APPROVER_ROLES": "approver", "REQUESTER_MAY_ANSWER": "false"}
+    users = {"ada": "ada:ada-token", "cleo": "cleo:cleo-token", "bob": "bob:bob-token:approver"}
+    with serve(tmp_path, {**team, "AUTH_USERS": ",".join(users.values())}) as first:
+        gone = first.cli_start(script(email()), token="ada-token")
+        staying = first.cli_start(script(email()), token="cleo-token")
+
+    with serve(tmp_path, {**team, "AUTH_USERS": f"{users['cleo']},{users['bob']}"}) as second:
+        async with second.client("bob-token") as bob:
+            listed = {item["thread_id"]: item for item in await bob.http.get("/approvals")}
+        assert (listed[gone]["owner"], listed[gone]["owner_known"]) == ("ada", False)
+        assert (listed[staying]["owner"], listed[staying]["owner_known"]) == ("cleo", True)
+        printed = second.cli("approvals", token="bob-token").stdout
+        assert f"{gone}  ada (no longer a user)'s request" in printed
+        assert f"{staying}  cleo's request" in printed
