@@ -13,8 +13,9 @@
 import { Client } from "@langchain/langgraph-sdk";
 
 const GRAPH = process.env.LANGGRAPH_GRAPH || "agent";
+const URL = process.env.LANGGRAPH_URL || "http://127.0.0.1:2024";
 const client = new Client({
-  apiUrl: process.env.LANGGRAPH_URL || "http://127.0.0.1:2024",
+  apiUrl: URL,
   apiKey: process.env.LANGGRAPH_TOKEN || "demo-token", // sent as X-Api-Key
 });
 
@@ -85,6 +86,25 @@ try {
     process.exitCode = 2;
   }
 } catch (error) {
-  console.error(`error: ${error.message}`); // one line, no stack trace
-  process.exitCode = 1;
+  const [line, status] = errorLine(error);
+  console.error(`error: ${line}`); // one line, no stack trace
+  process.exitCode = status;
+}
+
+// One line for the user and the exit status, as the Python CLI (`python -m client`) says them:
+// the server's own `detail`, not the JSON the SDK's error carries (`HTTP 404: {"detail": ...}`).
+function errorLine(error) {
+  const hints = { 401: "not signed in: set LANGGRAPH_TOKEN", 403: "not allowed", 404: "not found on the server", 409: "not taken" };
+  if (typeof error?.status === "number") {
+    let detail = error.text;
+    try {
+      detail = JSON.parse(error.text).detail ?? detail;
+    } catch {} // (not JSON: the text as it came)
+    const hint = hints[error.status] ?? "the server refused the request";
+    return [`${hint} (${error.status}): ${String(detail).replace(/\s+/g, " ").trim()}`, 1];
+  }
+  if (String(error?.message).endsWith("fetch failed")) { // (the SDK's "Unable to connect ...", after its retries)
+    return [`cannot reach the LangGraph server at ${URL}; is \`make dev\` running?`, 2];
+  }
+  return [String(error?.message ?? error).split("\n")[0], 1];
 }

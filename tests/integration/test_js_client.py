@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from agent.approval.contract import GRAPH_IDS
+from agent.settings import LOCAL_TOKEN
 from harness.scripts import call, email, script
 from harness.server import REPO, server_env
 from tests.support.served import Served
@@ -33,8 +34,8 @@ def _node() -> str:
     pytest.skip(reason)
 
 
-def _js(served: Served, graph_id: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = server_env({"LANGGRAPH_URL": served.server.url, "LANGGRAPH_GRAPH": graph_id, "LANGGRAPH_TOKEN": "demo-token"})
+def _js(served: Served, graph_id: str, *argv: str, token: str = LOCAL_TOKEN) -> subprocess.CompletedProcess[str]:
+    env = server_env({"LANGGRAPH_URL": served.server.url, "LANGGRAPH_GRAPH": graph_id, "LANGGRAPH_TOKEN": token})
     return subprocess.run(
         [_node(), "approvals.mjs", *argv], cwd=JS, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -84,3 +85,19 @@ def test_the_js_sdk_finds_and_answers_a_subagent_request(served: Served, graph_i
     assert approved.returncode == 0, approved.stderr
     assert "nothing waits for approval" in approved.stdout
     assert len(served.sent(thread_id)) == 1
+
+
+def test_the_js_client_says_what_the_server_refused_in_one_line(served: Served) -> None:
+    """The server's own `detail`, as the Python CLI prints it, not the SDK's `HTTP 404: {"detail": ...}`."""
+    missing = "00000000-0000-4000-8000-000000000000"
+    for argv, token, start in [
+        (("show", missing), LOCAL_TOKEN, "error: not found on the server (404): "),
+        (("show", missing), "not-a-token", "error: not signed in: set LANGGRAPH_TOKEN (401): "),
+    ]:
+        said = _js(served, "agent", *argv, token=token)
+        assert said.returncode == 1, said
+        line = said.stderr.strip()
+        assert line.startswith(start), line
+        assert "\n" not in line, line
+        assert "{" not in line, line
+        assert "HTTP" not in line, line
