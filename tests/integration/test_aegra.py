@@ -1,15 +1,16 @@
 """The same langgraph.json on aegra: Postgres-backed, several instances on one database.
 
-aegra runs from its own venv (`make aegra`). It only understands pauses with an
-interrupt value, so these tests run the twin graph, `agent_interrupt` (on the
-default `agent`, paused at a static breakpoint, aegra leaves the thread "idle"
-after `runs.wait` and refuses its resume with 400: see the last test). They use
-`runs.wait`, what a new user of the SDK would write.
+aegra runs from its own venv (`make aegra`). These tests run the twin graph,
+`agent_interrupt`, with `runs.wait`, what a new user of the SDK would write: on the
+default `agent`, paused at a static breakpoint by `runs.wait`, aegra leaves the thread
+"idle" and refuses its resume with 400 (the last test); paused by a streamed run, it
+takes a streamed answer (the CLI's test).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,14 @@ import httpx
 import pytest
 from langgraph_sdk.schema import Durability
 
-from agent.approval.contract import APPROVAL_NODE, GRAPH_ID, HITL_HISTORY, INTERRUPT_GRAPH_ID, PENDING_HITL
+from agent.approval.contract import (
+    APPROVAL_NODE,
+    GRAPH_ID,
+    GRAPH_IDS,
+    HITL_HISTORY,
+    INTERRUPT_GRAPH_ID,
+    PENDING_HITL,
+)
 from client.approvals import get_pending, inbox
 from tests.integration.test_load import load_round
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
@@ -66,11 +74,16 @@ async def test_runs_wait_pauses_and_resumes(aegra: Served, durability: Durabilit
         await client.aclose()
 
 
-def test_the_command_line_client_works_on_aegra(aegra: Served) -> None:
-    thread_id = aegra.cli_start("email ada@example.com about the launch")
-    assert thread_id in aegra.cli("inbox").stdout
-    assert "waits for approval" in aegra.cli("show", thread_id).stdout
-    approved = aegra.cli("approve", thread_id)
+@pytest.mark.parametrize("graph_id", GRAPH_IDS)
+def test_the_command_line_client_works_on_aegra(aegra: Served, graph_id: str) -> None:
+    """On both graphs: the CLI streams its runs (`runs.stream`), and paused by a streamed run
+    even `agent`'s thread is `interrupted` there (listed by `inbox`), and a streamed answer
+    resumes it (docs/production.md's table; paused by `runs.wait` it is not: the last test)."""
+    cli = dataclasses.replace(aegra, graph_id=graph_id)
+    thread_id = cli.cli_start("email ada@example.com about the launch")
+    assert thread_id in cli.cli("inbox").stdout
+    assert "waits for approval" in cli.cli("show", thread_id).stdout
+    approved = cli.cli("approve", thread_id)
     assert approved.returncode == 0, approved.stderr
     assert "Email sent to ada@example.com" in approved.stdout
     assert len(aegra.sent(thread_id)) == 1
