@@ -28,7 +28,7 @@ def served_settings() -> Settings:
 
 def request_token(headers: Mapping[Any, Any]) -> str | None:
     """The token `headers` carry: `Authorization: Bearer <token>`, or `X-Api-Key: <token>`
-    (what the LangGraph SDKs' `api_key`, Agent Chat UI and agent-inbox send).
+    (what the LangGraph SDKs' `api_key`, Agent Chat UI and deep-agents-ui send).
 
     Keys and values may be str (aegra) or bytes (LangGraph's server).
     """

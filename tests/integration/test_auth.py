@@ -20,7 +20,16 @@ def _status(error: BaseException) -> int | None:
     return error.response.status_code if isinstance(error, httpx.HTTPStatusError) else None
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic ada-token"}])
+STUDIO = {"x-auth-scheme": "langsmith"}
+"""What LangGraph Studio (and deep-agents-ui) send: langgraph dev let it past the server's auth
+as a user of its own, with no token at all, unless `disable_studio_auth` (langgraph.json)."""
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic ada-token"}, STUDIO],
+    ids=["none", "unknown", "not-bearer", "studio"],
+)
 def test_no_or_bad_token_gets_401(users_server: Served, headers: dict[str, str]) -> None:
     for method, path in (("POST", "/threads/search"), ("POST", "/threads"), ("GET", "/inbox/api/me")):
         response = httpx.request(method, users_server.server.url + path, headers=headers, json={})

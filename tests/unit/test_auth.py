@@ -31,7 +31,7 @@ def _jwt(sub: str | None = "carol", expires_in: float = 60, secret: str = SECRET
         ({"Authorization": "bearer  abc "}, "abc"),  # aegra: str, any case
         ({"authorization": "Basic abc"}, None),
         ({"authorization": "Bearer "}, None),
-        ({b"x-api-key": b"abc"}, "abc"),  # the LangGraph SDKs' api_key, Agent Chat UI, agent-inbox
+        ({b"x-api-key": b"abc"}, "abc"),  # the LangGraph SDKs' api_key, Agent Chat UI, deep-agents-ui
         ({"X-Api-Key": " abc "}, "abc"),
         ({"x-api-key": ""}, None),
         ({}, None),
