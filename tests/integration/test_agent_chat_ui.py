@@ -23,6 +23,7 @@ from agent.approval.contract import GRAPH_IDS, HITL_HISTORY, INTERRUPT_GRAPH_ID,
 from agent.settings import LOCAL_TOKEN
 from harness.scripts import call, email, script
 from tests.support.served import Served
+from tests.support.ui_replay import ReplayedUI, interrupts
 
 EMAIL = email(to="ada@example.com")["args"]
 
@@ -33,33 +34,8 @@ def ui(served: Served, request: pytest.FixtureRequest) -> Iterator[AgentChatUI]:
         yield AgentChatUI(http, str(request.param))
 
 
-class AgentChatUI:
+class AgentChatUI(ReplayedUI):
     """The requests the UI makes, one method each, with its bodies."""
-
-    def __init__(self, http: httpx.Client, graph_id: str) -> None:
-        self.http = http
-        self.graph_id = graph_id
-
-    def new_thread(self) -> str:
-        response = self.http.post("/threads", json={"metadata": {}})
-        response.raise_for_status()
-        return str(response.json()["thread_id"])
-
-    def _stream(self, thread_id: str, body: dict[str, Any]) -> list[tuple[str, Any]]:
-        """POST .../runs/stream and read the whole event stream: (event, data) pairs."""
-        events: list[tuple[str, Any]] = []
-        with self.http.stream("POST", f"/threads/{thread_id}/runs/stream", json=body) as response:
-            if response.status_code >= 400:
-                response.read()
-                response.raise_for_status()
-            event = "message"
-            for line in response.iter_lines():
-                if line.startswith("event:"):
-                    event = line.removeprefix("event:").strip()
-                elif line.startswith("data:"):
-                    events.append((event, json.loads(line.removeprefix("data:").strip() or "null")))
-        assert not [data for event, data in events if event == "error"], events
-        return events
 
     def send(self, thread_id: str, text: str, *before: dict[str, Any]) -> list[tuple[str, Any]]:
         """A new human message (after `before`, the messages the UI adds for open calls)."""
@@ -72,7 +48,7 @@ class AgentChatUI:
             "assistant_id": self.graph_id,
             "on_disconnect": "continue",
         }
-        return self._stream(thread_id, body)
+        return self.stream(thread_id, body)
 
     def head(self, thread_id: str) -> dict[str, Any]:
         response = self.http.post(f"/threads/{thread_id}/history", json={"limit": 10})
@@ -91,15 +67,10 @@ class AgentChatUI:
             "checkpoint": checkpoint,
             "on_disconnect": "cancel",
         }
-        return self._stream(thread_id, body)
+        return self.stream(thread_id, body)
 
     def decide(self, thread_id: str, *decisions: dict[str, Any]) -> list[tuple[str, Any]]:
         return self.resume(thread_id, {"resume": {"decisions": list(decisions)}})
-
-    def values(self, thread_id: str) -> dict[str, Any]:
-        response = self.http.get(f"/threads/{thread_id}/state")
-        response.raise_for_status()
-        return dict(response.json()["values"])
 
 
 def _paused(ui: AgentChatUI, text: str) -> tuple[str, dict[str, Any]]:
@@ -224,7 +195,7 @@ def test_a_subagent_request_shows_as_an_interrupt_and_is_approved(served: Served
     delegate = call("task", description=script(call("send_email", **EMAIL)), subagent_type="general-purpose")
     thread_id = ui.new_thread()
     events = ui.send(thread_id, script(delegate))
-    shown = [i["value"] for event, data in events if event == "values" for i in data.get("__interrupt__", [])]
+    shown = interrupts(events)
     if ui.graph_id == INTERRUPT_GRAPH_ID:  # the card the UI renders: the subagent's request
         (request,) = {json.dumps(value, sort_keys=True): value for value in shown}.values()
         assert request["subagent"] == "general-purpose"
