@@ -34,7 +34,11 @@ event loop. The server's own errors on these routes get a one-line `detail` too.
   message, it cannot apply to the request that message makes. The thread's state is
   read through the same API, as the same user.
 - An answer from a user who may not answer the request (`agent.approval.approvers`: roles,
-  separation of duties) is refused with 403 and one line saying why.
+  separation of duties) is refused with 403 and one line saying why; one for no pending
+  request (a `request_id` or interrupt id that is not one) with 409, and one of the wrong
+  shape for its request (a list, not one decision per call, a decision the tool does not
+  allow) with 422 (`server.answer_checks`). Refusals of a request's answers are on its
+  audit trail, as the graph's own are.
 - With several requests pending (parallel subagents), an answer naming one by
   `request_id` is addressed to it (`agent.approval.pending.addressed`: LangGraph needs the
   interrupt id, or at breakpoints the run's config names the request); one naming
@@ -47,17 +51,14 @@ import json
 from typing import Any
 
 import httpx
-from langgraph.constants import END
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent.approval.approvers import User
-from agent.approval.contract import DISMISS, EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
-from agent.approval.decisions import NOT_AN_ANSWER
-from agent.approval.pending import AmbiguousAnswer, addressed, answered, has_expired, pending_requests, pinned, targets
-from server import run_request
-from server.approvals import EXPIRED, on_behalf, record_refusal, refuse_misshapen
+from agent.approval.contract import DISMISS, EXPIRE, PendingRequest
+from agent.approval.pending import AmbiguousAnswer, addressed, pending_requests, pinned, targets
+from server import answer_checks, run_request
+from server.approvals import EXPIRED, on_behalf, record_refusal
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
-from server.http_body import json_object, kind_of, off_the_loop, parse
+from server.http_body import json_object, off_the_loop, parse
 from server.identity import (
     ON_BEHALF_HEADER,
     ON_BEHALF_ROLES_HEADER,
@@ -65,7 +66,6 @@ from server.identity import (
     signed_in,
 )
 from server.steering import detour
-from server.who_answers import who_may_answer
 
 STATE_ON_CREATE = (
     "Creating a thread with `supersteps` is refused: a thread's state changes only through the agent. "
@@ -119,7 +119,7 @@ class GuardRequests:
         _check_fields(run)
         named = run_request.named_checkpoints(run)
         command = run.get("command")
-        if command is not None and _is_dismissal(command):
+        if command is not None and answer_checks.is_dismissal(command):
             # Agent Chat UI's "Mark as Resolved": said in the contract's own words.
             command = {"resume": {DISMISS: True}}
             run = {**run, "command": command}
@@ -139,7 +139,7 @@ class GuardRequests:
         self, scope: Scope, thread_id: str, state: dict[str, Any], run: dict[str, Any], resume: Any
     ) -> dict[str, Any]:
         """The run, addressed to the request its answer is for; raises `Refused`."""
-        if not state.get("next") or (_gated(state) and not pending_requests(state)):
+        if not state.get("next") or (answer_checks.gated(state) and not pending_requests(state)):
             # (a run may be carrying out the last answer: this one would answer what comes next)
             raise Refused(409, NOTHING_PENDING.format(thread_id=thread_id))
         sent, resume = resume, pinned(state, resume)
@@ -147,16 +147,16 @@ class GuardRequests:
             delivery = addressed(state, resume)
         except AmbiguousAnswer as ambiguous:
             raise Refused(409, str(ambiguous)) from None
-        if late := _expired(state, resume):
+        if late := answer_checks.expired(state, resume):
             await self._close_expired(scope, thread_id, state, run.get("assistant_id"), late)
             raise Refused(409, EXPIRED.format(request_id=late["request_id"], expires_at=late["expires_at"]))
-        if forbidden := _not_theirs(scope, state, resume):
-            await self._record_refusal(scope, thread_id, state, resume, forbidden)
+        if forbidden := answer_checks.not_theirs(dict(scope["headers"]), state, resume):
+            await self._record_refusal(scope, thread_id, targets(state, resume)[0], forbidden)
             raise Refused(403, forbidden)
-        if not isinstance(resume, dict):
-            raise Refused(422, NOT_AN_ANSWER.format(got=kind_of(resume)))
-        for request, answer in answered(state, resume):
-            refuse_misshapen(answer, request)  # (an answer for no request: the graph says why)
+        if misfit := answer_checks.misfit(state, thread_id, resume):
+            if misfit.request is not None:  # (on record, as the graph's own refusals are)
+                await self._record_refusal(scope, thread_id, misfit.request, misfit.why)
+            raise Refused(misfit.status, misfit.why)
         if delivery.resume is sent and not delivery.configurable:
             return run
         # to the one request it names
@@ -178,13 +178,11 @@ class GuardRequests:
         if response.status_code >= 400:
             raise Refused(response.status_code, detail_of(response))
 
-    async def _record_refusal(self, scope: Scope, thread_id: str, state: dict[str, Any], resume: Any, why: str) -> None:
-        """Add the refused answer to the audit trail (the graph never sees it), as the caller."""
-        found = targets(state, resume)
-        if found:
-            user = signed_in(dict(scope["headers"]))
-            async with on_behalf(self.app, user) as api:
-                await record_refusal(api, thread_id, found[0], user, why)
+    async def _record_refusal(self, scope: Scope, thread_id: str, request: PendingRequest, why: str) -> None:
+        """Add the refused answer to `request`'s audit trail (the graph never sees it), as the caller."""
+        user = signed_in(dict(scope["headers"]))
+        async with on_behalf(self.app, user) as api:
+            await record_refusal(api, thread_id, request, user, why)
 
     async def _state(self, scope: Scope, thread_id: str, create: bool) -> dict[str, Any] | None:
         """The thread's state with its subagents', read through the API as the caller.
@@ -204,20 +202,6 @@ class GuardRequests:
         headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
         transport, timeout = httpx.ASGITransport(app=self.app), httpx.Timeout(None)
         return httpx.AsyncClient(transport=transport, base_url="http://guard", headers=headers, timeout=timeout)
-
-
-def _gated(state: dict[str, Any]) -> bool:
-    """A thread of a graph with this gate (a fork may serve others beside it)."""
-    values = state.get("values")
-    return isinstance(values, dict) and (PENDING_HITL in values or HITL_HISTORY in values)
-
-
-def _expired(state: dict[str, Any], resume: Any) -> PendingRequest | None:
-    """The request `resume` is for, if it has expired and `resume` does not close it as such."""
-    if isinstance(resume, dict) and resume.get(EXPIRE) is True:
-        return None
-    found = targets(state, resume)
-    return found[0] if len(found) == 1 and has_expired(found[0]) else None
 
 
 def _stateless(payload: Any) -> None:
@@ -243,25 +227,3 @@ def _new_thread(payload: dict[str, Any]) -> dict[str, Any]:
     if payload.get("supersteps"):
         raise Refused(403, STATE_ON_CREATE)
     return payload
-
-
-def _not_theirs(scope: Scope, state: dict[str, Any], resume: Any) -> str | None:
-    """Why the caller may not answer the request `resume` is for (roles, separation of duties)."""
-    if isinstance(resume, dict) and resume.get(EXPIRE) is True:
-        return None  # closing an expired request: whoever may resume the thread
-    try:
-        user = signed_in(dict(scope["headers"]))
-    except Exception:  # no or a bad token: the API answers 401 itself
-        return None
-    # Nothing definite to judge (no such request): the graph refuses a bad answer itself.
-    for request in targets(state, resume):
-        if why := who_may_answer(request).refusal(User(user.identity, user.roles), request):
-            return why
-    return None
-
-
-def _is_dismissal(command: dict[str, Any]) -> bool:
-    """`Command(goto="__end__")` and nothing else."""
-    goto = command.get("goto")
-    only_end = goto in (END, [END])
-    return only_end and command.get("resume") is None and command.get("update") is None

@@ -16,9 +16,10 @@ Errors are one line of JSON `detail`: 400 (a body that is not strict JSON, or ne
 deep: `server.http_body`), 401 (no or a bad token), 403 (this user may not answer this
 request: why), 404 (no such thread), 409 (the request is not pending; or it was
 closed instead of answered: it had expired; or another answer applied first), 422 (no
-answer; or the graph refused the answer, and the request still waits:
-`pending_hitl.error`). A 200 means this answer was applied: the route gives each answer
-an `answer_id` (unless it has one) and finds it in the request's history entry.
+answer, or one of the wrong shape for the request, both refused before anything runs; or
+the graph refused the answer, and the request still waits: `pending_hitl.error`). A 200
+means this answer was applied: the route gives each answer an `answer_id` (unless it has
+one) and finds it in the request's history entry.
 """
 
 from __future__ import annotations
@@ -171,7 +172,12 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
     thread_id, metadata, request = await _asked(api, user, thread, resume)
-    refuse_misshapen(resume, request)
+    try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
+        check_shape(resume, request)
+    except DecisionRefused as refused:
+        why = " ".join(str(refused).split())
+        await record_refusal(api, thread_id, request, user, why)  # (on record, as the graph's refusals are)
+        raise Refused(422, why) from None
     run = {
         "assistant_id": metadata.get("graph_id") or GRAPH_ID,
         "command": {"resume": resume},
@@ -210,17 +216,6 @@ async def _asked(
         await record_refusal(api, thread_id, request, user, why)
         raise Refused(403, why)
     return thread_id, found.json().get("metadata") or {}, request
-
-
-def refuse_misshapen(resume: Any, request: PendingRequest) -> None:
-    """Raises `Refused` (422) for an answer that does not fit `request`, before anything runs.
-
-    The graph's own check (`agent.approval.decisions.check_shape`), short of the tools' argument
-    schemas, which only the graph has: an edit that does not fit its tool is refused there."""
-    try:
-        check_shape(resume, request)
-    except DecisionRefused as refused:
-        raise Refused(422, " ".join(str(refused).split())) from None
 
 
 def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> None:

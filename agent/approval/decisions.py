@@ -183,8 +183,7 @@ def check_shape(answer: object, pending: PendingRequest) -> None:
         DecisionRefused: the answer does not fit the request.
     """
     if not isinstance(answer, Mapping):
-        check_answer(answer, pending, {})  # (refuses it)
-        return
+        raise DecisionRefused(NOT_AN_ANSWER.format(got=type(answer).__name__))
     check_answer_id(answer)
     if answer.get(EXPIRE) is True:
         check_expire(answer, pending)

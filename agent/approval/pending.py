@@ -67,7 +67,7 @@ def history_of(state: Mapping[str, Any], request_id: str) -> list[Mapping[str, A
     ]
 
 
-def _interrupt_ids(state: Mapping[str, Any]) -> dict[str, str]:
+def interrupt_ids(state: Mapping[str, Any]) -> dict[str, str]:
     """Interrupt id by request id, for requests that pause on an interrupt (`agent_interrupt`)."""
     ids: dict[str, str] = {}
     for where in _states(state):
@@ -93,7 +93,7 @@ def targets(state: Mapping[str, Any], answer: Any) -> list[PendingRequest]:
     or the only one pending; none when that cannot be told."""
     pending = pending_requests(state)
     if is_resume_map(answer):
-        ids = _interrupt_ids(state)
+        ids = interrupt_ids(state)
         return [r for r in pending if ids.get(r["request_id"]) in answer]
     named = answer.get("request_id") if isinstance(answer, Mapping) else None
     if named is not None:
@@ -106,7 +106,7 @@ def answered(state: Mapping[str, Any], answer: Any) -> list[tuple[PendingRequest
     interrupt, otherwise `answer` itself (see `targets`)."""
     if not is_resume_map(answer):
         return [(request, answer) for request in targets(state, answer)]
-    ids = _interrupt_ids(state)
+    ids = interrupt_ids(state)
     return [(request, answer[ids[request["request_id"]]]) for request in targets(state, answer)]
 
 
@@ -154,7 +154,7 @@ def addressed(state: Mapping[str, Any], answer: Any) -> Delivery:
     if not isinstance(request_id, str) or request_id not in {request["request_id"] for request in pending}:
         names = ", ".join(str(request["request_id"]) for request in pending)
         raise AmbiguousAnswer(AMBIGUOUS.format(count=len(pending), ids=names))
-    if interrupt_id := _interrupt_ids(state).get(request_id):
+    if interrupt_id := interrupt_ids(state).get(request_id):
         return Delivery({interrupt_id: dict(answer)}, {})
     return Delivery(answer, {ANSWER_FOR: str(request_id)})
 

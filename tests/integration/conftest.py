@@ -12,6 +12,8 @@ from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token", "eve": "eve-token"}
 """The users of `users_server`, by name: their tokens."""
+PLAIN_GRAPH = "plain"
+"""`users_server`'s graph without the gate (`tests/support/plain_graph.py`)."""
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +31,11 @@ async def client(served: Served) -> AsyncIterator[LangGraphClient]:
 
 @pytest.fixture(scope="module")
 def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A server of its own for the module, with the users in `USERS`."""
+    """A server of its own for the module, with the users in `USERS`, and a graph without the
+    gate beside the agent's two, as a fork may serve (`PLAIN_GRAPH`)."""
     env = {"AUTH_USERS": ",".join(f"{name}:{token}" for name, token in USERS.items())}
-    with serve(tmp_path_factory.mktemp("users"), env) as running:
+    graphs = {PLAIN_GRAPH: "tests/support/plain_graph.py:graph"}
+    with serve(tmp_path_factory.mktemp("users"), env, extra_graphs=graphs) as running:
         yield running
 
 

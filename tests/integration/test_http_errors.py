@@ -16,12 +16,13 @@ import httpx
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
-from agent.approval.contract import EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.contract import AUDIT, EXPIRE, GRAPH_IDS, HITL_HISTORY, PENDING_HITL, resume_for
+from agent.approval.decisions import NOT_AN_ANSWER
 from agent.approval.pending import pending_requests
 from harness.scripts import call, email, script
 from server.asgi import MAX_BODY, TOO_LARGE, shown
 from server.run_request import INTERNAL
-from tests.integration.conftest import USERS
+from tests.integration.conftest import PLAIN_GRAPH, USERS
 from tests.support.runs import APPROVE, pause, waiting
 from tests.support.served import Served, serve
 
@@ -253,6 +254,12 @@ MISSHAPEN: dict[str, Any] = {
     "an edit of another tool": {"decisions": [{"type": "edit", "edited_action": {"name": "write_file", "args": {}}}]},
 }
 """Answers of the wrong shape: refused before anything runs, on every route that takes an answer."""
+FOR_NO_REQUEST: dict[str, Any] = {
+    "a request id that is not pending": {"request_id": "stale", "decisions": [APPROVE]},
+    "a list as request id": {"request_id": ["x"], "decisions": [APPROVE]},
+    "an interrupt id that is not pending": {"0" * 32: {"decisions": [APPROVE]}},
+}
+"""Answers to no pending request: refused (409) on the runs routes as on the approvals route."""
 
 
 async def test_an_answer_of_the_wrong_shape_is_a_4xx_on_every_route(
@@ -278,6 +285,15 @@ async def test_an_answer_of_the_wrong_shape_is_a_4xx_on_every_route(
         response = await http.post(f"{runs}/wait", json=by_id)
         await unchanged.check(response, "a resume map")
         assert response.status_code == 422, f"a resume map: {response.status_code} {response.text[:200]}"
+    for name, resume in FOR_NO_REQUEST.items():
+        response = await http.post(f"{runs}/wait", json={"assistant_id": graph_id, "command": {"resume": resume}})
+        await unchanged.check(response, name)
+        assert response.status_code == 409, f"{name}: {response.status_code} {response.text[:200]}"
+    # On record, as the graph's own refusals are: one per distinct reason.
+    trail = (await ada.store.search_items((AUDIT,), limit=100))["items"]
+    on_record = {r["value"].get("error") for r in trail if r["value"]["thread_id"] == thread_id}
+    assert NOT_AN_ANSWER.format(got="a list") in on_record
+    assert "Expected 1 decision(s), one per action request, got 2." in on_record
     with pytest.raises(httpx.HTTPStatusError) as refused:  # the SDK, as a UI calls it
         await ada.runs.create(thread_id, graph_id, command={"resume": AGENT_INBOX["agent-inbox accept"]})
     assert _one_line(refused.value.response).startswith("The resume value must be an object with `decisions`")
@@ -290,6 +306,16 @@ def expiring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env = {"AUTH_USERS": f"ada:{USERS['ada']}", "APPROVAL_TTL_SECONDS": "0"}
     with serve(tmp_path_factory.mktemp("expiring"), env) as running:
         yield running
+
+
+@pytest.mark.parametrize("answer", ["yes", True, ["a", 1], {"decisions": "all of them"}])
+async def test_a_graph_without_the_gate_takes_any_answer(ada: LangGraphClient, answer: Any) -> None:
+    """A fork's own graph beside the agent: its interrupts are not approval requests."""
+    thread_id = (await ada.threads.create())["thread_id"]
+    await ada.runs.wait(thread_id, PLAIN_GRAPH, input={})
+    assert (await ada.threads.get_state(thread_id))["next"] == ["ask"]
+    await ada.runs.wait(thread_id, PLAIN_GRAPH, command={"resume": answer})
+    assert (await ada.threads.get_state(thread_id))["values"] == {"answer": answer}
 
 
 async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, graph_id: str) -> None:

@@ -70,12 +70,16 @@ async def test_refused_answers_keep_the_same_pause_until_a_valid_one(
 ) -> None:
     thread_id = await pause(client, script(email()), graph_id=graph_id)
     first = await _assert_paused(client, thread_id, graph_id)
-    # (what only the graph can judge: an answer of the wrong shape is a 422, tests/integration/test_http_errors.py)
-    args = {**first["action_requests"][0]["args"], "bcc": "eve@example.com"}
-    bcc = {"type": "edit", "edited_action": {"name": "send_email", "args": args}}
+    # (what only the graph can judge, its tools' schemas: an answer of the wrong shape, or for no
+    # pending request, is a 4xx before it runs: tests/integration/test_http_errors.py)
+    args = first["action_requests"][0]["args"]
+
+    def edit(**changed: Any) -> dict[str, Any]:
+        return {"type": "edit", "edited_action": {"name": "send_email", "args": {**args, **changed}}}
+
     refusals = [
-        ({"request_id": "stale", "decisions": [{"type": "approve"}]}, "is not the pending request"),
-        ({"request_id": first["request_id"], "decisions": [bcc]}, "takes no argument 'bcc'"),
+        ({"request_id": first["request_id"], "decisions": [edit(bcc="eve@example.com")]}, "takes no argument 'bcc'"),
+        ({"request_id": first["request_id"], "decisions": [edit(to=5)]}, "to: Input should be a valid string"),
     ]
     for bad, phrase in refusals:
         await client.runs.wait(thread_id, graph_id, command={"resume": bad})
