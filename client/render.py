@@ -29,7 +29,8 @@ def asker(item: Pending | InboxItem) -> str:
 
 def owner(item: Assigned) -> str:
     """Whose request it is: "ada", or "ada (no longer a user)" when the server does not know her now."""
-    return str(item.owner) if item.owner_known else f"{item.owner} (no longer a user)"
+    name = item.owner or "an unknown owner"
+    return name if item.owner_known else f"{name} (no longer a user)"
 
 
 def calls(req: PendingRequest, limit: int = 60) -> str:

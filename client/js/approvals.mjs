@@ -13,9 +13,9 @@
 import { Client } from "@langchain/langgraph-sdk";
 
 const GRAPH = process.env.LANGGRAPH_GRAPH || "agent";
-const URL = process.env.LANGGRAPH_URL || "http://127.0.0.1:2024";
+const API_URL = process.env.LANGGRAPH_URL || "http://127.0.0.1:2024";
 const client = new Client({
-  apiUrl: URL,
+  apiUrl: API_URL,
   apiKey: process.env.LANGGRAPH_TOKEN || "demo-token", // sent as X-Api-Key
 });
 
@@ -101,10 +101,12 @@ function errorLine(error) {
       detail = JSON.parse(error.text).detail ?? detail;
     } catch {} // (not JSON: the text as it came)
     const hint = hints[error.status] ?? "the server refused the request";
-    return [`${hint} (${error.status}): ${String(detail).replace(/\s+/g, " ").trim()}`, 1];
+    const said = typeof detail === "string" ? detail : JSON.stringify(detail);
+    return [`${hint} (${error.status}): ${said.replace(/\s+/g, " ").trim()}`, 1];
   }
-  if (String(error?.message).endsWith("fetch failed")) { // (the SDK's "Unable to connect ...", after its retries)
-    return [`cannot reach the LangGraph server at ${URL}; is \`make dev\` running?`, 2];
+  const message = String(error?.message);
+  if (message.includes("Unable to connect") || message.endsWith("fetch failed")) { // (after the SDK's retries)
+    return [`cannot reach the LangGraph server at ${API_URL}; is \`make dev\` running?`, 2];
   }
   return [String(error?.message ?? error).split("\n")[0], 1];
 }

@@ -530,8 +530,8 @@ function showApproval(threadId, wanted = requestFromUrl(threadId)) {
 }
 
 function ownerName(item) {
-  const name = item.owner || "another user";
-  return item.owner_known === false ? `${name} (no longer a user)` : name;
+  if (!item.owner) return "an unknown owner";
+  return item.owner_known === false ? `${item.owner} (no longer a user)` : item.owner;
 }
 
 async function pendingOf(thread) {
