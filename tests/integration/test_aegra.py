@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from langgraph_sdk.schema import Durability
+from langgraph_sdk.schema import Command, Durability
 
 from agent.approval.contract import (
     APPROVAL_NODE,
@@ -30,7 +30,7 @@ from client.approvals import get_pending, inbox
 from tests.integration.test_load import load_round
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
-from tests.support.runs import answer, pause
+from tests.support.runs import answer, pause, resume_command
 from tests.support.served import Served
 
 
@@ -170,6 +170,55 @@ async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> 
         await ada.aclose()
         await bob.aclose()
         served.server.stop()
+
+
+@pytest.fixture
+def team_on_aegra(tmp_path: Path, database: str) -> Iterator[Served]:
+    """aegra with a requester (ada) and an approver (bob), separation of duties on."""
+    log = tmp_path / "emails.jsonl"
+    team = {"APPROVER_ROLES": "approver", "REQUESTER_MAY_ANSWER": "false"}
+    env = {"EMAIL_LOG": str(log), "AUTH_USERS": "ada:ada-token,bob:bob-token:approver", **team}
+    server = AegraServer(workdir=tmp_path, database_url=database, name="team", env=env)
+    try:
+        yield Served(server=server.start(), email_log=log, graph_id=INTERRUPT_GRAPH_ID)
+    finally:
+        server.stop()
+
+
+async def _waiting_for_bob(team: Served) -> tuple[str, Command]:
+    """A request of ada's, and the answer that approves it."""
+    async with team.client("ada-token") as ada:
+        thread_id = await pause(ada, graph_id=INTERRUPT_GRAPH_ID)
+        pending = await get_pending(ada, thread_id)
+    assert pending is not None
+    return thread_id, resume_command(pending.request)
+
+
+async def test_the_guard_refuses_the_requesters_own_answer_on_aegra(team_on_aegra: Served) -> None:
+    """As on langgraph dev: separation of duties, refused with 403 before anything runs."""
+    thread_id, approve = await _waiting_for_bob(team_on_aegra)
+    async with team_on_aegra.client("ada-token") as ada:
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            await ada.runs.wait(thread_id, INTERRUPT_GRAPH_ID, command=approve)
+    assert refused.value.response.status_code == 403, refused.value.response.text
+    assert "Separation of duties" in refused.value.response.json()["detail"]
+    assert team_on_aegra.attempts(thread_id) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="aegra scopes every thread query to the user who made the thread (threads.py: "
+    "ThreadORM.user_id == user.identity), whatever the auth handlers allow: the approvals "
+    "routes' on-behalf reads find nothing (issue 21)",
+)
+async def test_an_approver_lists_and_answers_another_users_request_on_aegra(team_on_aegra: Served) -> None:
+    thread_id, approve = await _waiting_for_bob(team_on_aegra)
+    async with team_on_aegra.client("bob-token") as bob:
+        listed = [item["thread_id"] for item in await bob.http.get("/approvals")]
+        assert thread_id in listed
+        answered = await bob.http.post(f"/approvals/{thread_id}", json=dict(approve))
+    assert answered == {"thread_id": thread_id, "status": "idle", "pending": []}
+    assert len(team_on_aegra.sent(thread_id)) == 1
 
 
 async def test_the_breakpoint_graph_on_aegra(aegra: Served) -> None:
