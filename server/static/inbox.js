@@ -450,7 +450,6 @@ function renderChoice(threadId, requests, shownId, open = openThread) {
   }
 }
 
-let me = null; // the signed-in user
 let others = []; // GET /approvals, last read: other users' requests this user may answer
 let shown = null; // the thread on screen: progress lines and re-renders belong to it alone
 let shownAs = null; // "thread" (the user's own, read in full) or "approval" (another user's: its requests only)
@@ -802,7 +801,6 @@ async function whoAmI() {
 
 function signOut(message) {
   localStorage.removeItem(TOKEN_KEY);
-  me = null;
   others = [];
   $("app").hidden = true;
   $("who").hidden = true;
@@ -813,7 +811,6 @@ function signOut(message) {
 
 async function enter() {
   const user = await whoAmI();
-  me = user;
   $("who-name").textContent = user;
   $("who").hidden = false;
   $("sign-in").hidden = true;

@@ -17,6 +17,9 @@ from tests.support.served import Served
 ALREADY_ANSWERED = "This request was already answered"
 
 
+REFUSED = "Your last answer was refused: Decision 1 (send_email): `send_email` takes no argument 'bcc'"
+
+
 def _state(site: Served, thread_id: str, user: str = "ada", subgraphs: bool = False) -> dict[str, Any]:
     """The thread's state, straight from the API (sync: Playwright owns this thread's event loop)."""
     response = httpx.get(
@@ -46,6 +49,15 @@ def _start(site: Served, graph_id: str, text: str) -> str:
         run = {"assistant_id": graph_id, "input": {"messages": [{"role": "user", "content": text}]}}
         api.post(f"/threads/{thread_id}/runs/wait", json=run).raise_for_status()
     return thread_id
+
+
+def _refused_by_the_graph(site: Served, thread_id: str) -> None:
+    """ada answers with an edit whose argument the tool does not take: what only the graph judges,
+    so the run succeeds and the thread's request carries the error (`pending_hitl.error`), as `REFUSED`."""
+    bcc = {"type": "edit", "edited_action": {"name": "send_email", "args": {"bcc": "eve@example.com"}}}
+    run = {"assistant_id": "agent", "command": {"resume": {"decisions": [bcc]}}}
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        api.post(f"/threads/{thread_id}/runs/wait", json=run).raise_for_status()
 
 
 def _delegate(*emails: dict[str, Any]) -> str:
@@ -217,11 +229,9 @@ def test_signed_out_the_page_shows_only_sign_in(browser: Browser, site: Served, 
 def test_a_refused_answer_is_shown(browser: Browser, site: Served, shot: Shot) -> None:
     page = sign_in(browser, site, "ada")
     thread_id = start_conversation(page, "email ada@example.com about the refusal")
-    stale = {"resume": {"request_id": "stale", "decisions": [{"type": "approve"}]}}
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
-        api.post(f"/threads/{thread_id}/runs/wait", json={"assistant_id": "agent", "command": stale}).raise_for_status()
+    _refused_by_the_graph(site, thread_id)
     page.reload()
-    expect(page.locator("#request-error")).to_contain_text("Your last answer was refused: request_id 'stale'")
+    expect(page.locator("#request-error")).to_contain_text(REFUSED)
     shot(page, "refusal-shown")
 
 
@@ -335,13 +345,11 @@ def test_a_subagents_request_survives_a_reload_then_approve(browser: Browser, si
 
 def test_a_refused_answer_to_a_subagent_is_shown(browser: Browser, site: Served, shot: Shot) -> None:
     thread_id = _start(site, "agent", _delegate(email(subject="Refused")))
-    stale = {"resume": {"request_id": "stale", "decisions": [{"type": "approve"}]}}
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
-        api.post(f"/threads/{thread_id}/runs/wait", json={"assistant_id": "agent", "command": stale}).raise_for_status()
+    _refused_by_the_graph(site, thread_id)
     page = sign_in(browser, site, "ada")
     page.goto(f"{site.server.url}/inbox#thread={thread_id}")
     expect(page.locator("#request-from")).to_contain_text("general-purpose subagent asks")
-    expect(page.locator("#request-error")).to_contain_text("Your last answer was refused: request_id 'stale'")
+    expect(page.locator("#request-error")).to_contain_text(REFUSED)
     shot(page, "refusal-shown")
     assert site.sent(thread_id) == []
 
