@@ -6,7 +6,7 @@ without the guard; what needs its tools (an edit's arguments) only the graph jud
 - `misfit`: an answer to no pending request (a `request_id` or interrupt id that is not
   one: 409), or of the wrong shape for the request it is for (422: not an object, not one
   decision per call, a decision the tool does not allow: `agent.approval.decisions.check_shape`).
-- `not_theirs`: a user who may not answer the request (roles, separation of duties).
+- `not_theirs`: a user who may not answer the request (403: roles, separation of duties).
 - `expired`: a request past its `expires_at`, which an answer closes instead.
 - `is_dismissal`: Agent Chat UI's "Mark as Resolved", `Command(goto="__end__")`.
 """
@@ -22,7 +22,7 @@ from agent.approval.approvers import User
 from agent.approval.contract import EXPIRE, HITL_HISTORY, PENDING_HITL, PendingRequest
 from agent.approval.decisions import NOT_AN_ANSWER, DecisionRefused, check_shape
 from agent.approval.pending import answered, has_expired, interrupt_ids, is_resume_map, pending_requests, targets
-from server.asgi import shown
+from server.asgi import flattened, shown
 from server.http_body import kind_of
 from server.identity import signed_in
 from server.who_answers import who_may_answer
@@ -62,7 +62,8 @@ def misfit(state: Mapping[str, Any], thread_id: str, resume: Any) -> Misfit | No
         return Misfit(422, NOT_AN_ANSWER.format(got=kind_of(resume)), pending[0] if len(pending) == 1 else None)
     pairs = answered(state, resume)
     if is_resume_map(resume) and len(pairs) < len(resume):
-        key = next(k for k in resume if k not in interrupt_ids(state).values())
+        known = set(interrupt_ids(state).values())
+        key = next(k for k in resume if k not in known)
         return Misfit(409, NOT_AN_INTERRUPT.format(key=shown(key), ids=ids), None)
     if not pairs and "request_id" in resume:
         return Misfit(409, NOT_PENDING.format(named=shown(resume["request_id"]), thread_id=thread_id, ids=ids), None)
@@ -70,7 +71,7 @@ def misfit(state: Mapping[str, Any], thread_id: str, resume: Any) -> Misfit | No
         try:
             check_shape(answer, request)
         except DecisionRefused as refused:
-            return Misfit(422, " ".join(str(refused).split()), request)
+            return Misfit(422, flattened(str(refused)), request)
     return None
 
 
@@ -82,8 +83,8 @@ def expired(state: Mapping[str, Any], resume: Any) -> PendingRequest | None:
     return found[0] if len(found) == 1 and has_expired(found[0]) else None
 
 
-def not_theirs(headers: dict[bytes, bytes], state: Mapping[str, Any], resume: Any) -> str | None:
-    """Why the caller may not answer the request `resume` is for (roles, separation of duties)."""
+def not_theirs(headers: dict[bytes, bytes], state: Mapping[str, Any], resume: Any) -> Misfit | None:
+    """Why the caller may not answer the request `resume` is for (403: roles, separation of duties)."""
     if isinstance(resume, dict) and resume.get(EXPIRE) is True:
         return None  # closing an expired request: whoever may resume the thread
     try:
@@ -93,7 +94,7 @@ def not_theirs(headers: dict[bytes, bytes], state: Mapping[str, Any], resume: An
     # Nothing definite to judge (no such request): `misfit` or the graph refuses it.
     for request in targets(state, resume):
         if why := who_may_answer(request).refusal(User(user.identity, user.roles), request):
-            return why
+            return Misfit(403, why, request)
     return None
 
 

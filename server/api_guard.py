@@ -54,7 +54,7 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.approval.contract import DISMISS, EXPIRE, PendingRequest
-from agent.approval.pending import AmbiguousAnswer, addressed, pending_requests, pinned, targets
+from agent.approval.pending import AmbiguousAnswer, addressed, pending_requests, pinned
 from server import answer_checks, run_request
 from server.approvals import EXPIRED, on_behalf, record_refusal
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
@@ -150,13 +150,13 @@ class GuardRequests:
         if late := answer_checks.expired(state, resume):
             await self._close_expired(scope, thread_id, state, run.get("assistant_id"), late)
             raise Refused(409, EXPIRED.format(request_id=late["request_id"], expires_at=late["expires_at"]))
-        if forbidden := answer_checks.not_theirs(dict(scope["headers"]), state, resume):
-            await self._record_refusal(scope, thread_id, targets(state, resume)[0], forbidden)
-            raise Refused(403, forbidden)
-        if misfit := answer_checks.misfit(state, thread_id, resume):
-            if misfit.request is not None:  # (on record, as the graph's own refusals are)
-                await self._record_refusal(scope, thread_id, misfit.request, misfit.why)
-            raise Refused(misfit.status, misfit.why)
+        refusal = answer_checks.not_theirs(dict(scope["headers"]), state, resume) or answer_checks.misfit(
+            state, thread_id, resume
+        )
+        if refusal:
+            if refusal.request is not None:  # (on record, as the graph's own refusals are)
+                await self._record_refusal(scope, thread_id, refusal.request, refusal.why)
+            raise Refused(refusal.status, refusal.why)
         if delivery.resume is sent and not delivery.configurable:
             return run
         # to the one request it names

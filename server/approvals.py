@@ -37,7 +37,7 @@ from agent.approval.approvers import User
 from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
 from agent.approval.decisions import DecisionRefused, check_shape
 from agent.approval.pending import history_of, pending_requests
-from server.asgi import Refused, detail_of, read_body, route_path, send_json, shown
+from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
 from server.auth import OWNER
 from server.http_body import off_the_loop, parse
 from server.identity import (
@@ -129,11 +129,12 @@ def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[
     """The requests pending in `state` (a thread's) that `user` may answer, as the routes list them."""
     metadata = thread.get("metadata") or {}
     owner = metadata.get("owner")
+    known = _is_user(owner)  # (once per thread: it reads the settings)
     return [
         {
             "thread_id": thread["thread_id"],
             "owner": owner,
-            "owner_known": _is_user(owner),
+            "owner_known": known,
             "graph_id": metadata.get("graph_id") or GRAPH_ID,
             "request": request,
         }
@@ -175,7 +176,7 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
     try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
         check_shape(resume, request)
     except DecisionRefused as refused:
-        why = " ".join(str(refused).split())
+        why = flattened(str(refused))
         await record_refusal(api, thread_id, request, user, why)  # (on record, as the graph's refusals are)
         raise Refused(422, why) from None
     run = {
@@ -224,7 +225,7 @@ def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[
     request_id = request["request_id"]
     if waiting := next((r for r in pending_requests(state) if r["request_id"] == request_id), None):
         if error := waiting.get("error"):  # refused by the graph, which says why
-            raise Refused(422, " ".join(str(error).split()))
+            raise Refused(422, flattened(str(error)))
         raise Refused(409, NOT_APPLIED.format(request_id=request_id))
     entries = history_of(state, request_id)
     kinds = {d.get("type") for d in entries[-1].get("decisions") or [] if isinstance(d, dict)} if entries else set()
@@ -233,7 +234,7 @@ def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[
     if CANCEL in kinds:
         outcomes = entries[-1].get("outcomes") or {}
         why = next((str(o["detail"]) for o in outcomes.values() if isinstance(o, dict) and o.get("detail")), "")
-        raise Refused(409, CANCELLED.format(request_id=request_id, why=" ".join(why.split()) or "cancelled."))
+        raise Refused(409, CANCELLED.format(request_id=request_id, why=flattened(why) or "cancelled."))
     if not entries or entries[-1].get("answer_id") != resume["answer_id"]:
         last = entries[-1] if entries else {}
         by, at = last.get("decided_by") or "someone", last.get("decided_at") or "an unknown time"

@@ -69,6 +69,11 @@ def shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
+def flattened(text: str) -> str:
+    """`text` with every run of whitespace, line breaks included, as one space: a detail on one line."""
+    return " ".join(text.split())
+
+
 def one_line(detail: str) -> str:
     """An error detail on one line: its first, and where the schema path says it failed
     (the server's validation errors span several lines, with a schema dump)."""

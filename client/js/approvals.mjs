@@ -104,9 +104,9 @@ function errorLine(error) {
     const said = typeof detail === "string" ? detail : JSON.stringify(detail);
     return [`${hint} (${error.status}): ${said.replace(/\s+/g, " ").trim()}`, 1];
   }
-  const message = String(error?.message);
+  const message = String(error?.message ?? error);
   if (message.includes("Unable to connect") || message.endsWith("fetch failed")) { // (after the SDK's retries)
     return [`cannot reach the LangGraph server at ${API_URL}; is \`make dev\` running?`, 2];
   }
-  return [String(error?.message ?? error).split("\n")[0], 1];
+  return [message.split("\n")[0], 1];
 }

@@ -1,7 +1,7 @@
 """The docs' Python SDK snippets, run as printed against a real `langgraph dev`: each answers
 the agent's own request and a subagent's (issue 22, item 3). They are read from the Markdown
-itself; the only change is the server's address, `http://127.0.0.1:2024` as printed, which
-becomes the test server's."""
+itself; the only change is the server's address, printed as the default
+(`agent.settings.DEFAULT_PUBLIC_URL`), which becomes the test server's."""
 
 from __future__ import annotations
 
