@@ -128,7 +128,8 @@ class Outcome(TypedDict):
 
     status: Literal["failed", "interrupted", "rejected", "answered", "dismissed", "expired", "cancelled"]
     """`failed`: approved (or edited), run, and it failed; `interrupted`: approved, and its run was
-    cancelled while carrying it out (it may have been carried out); the others: never run."""
+    cancelled while carrying it out or its subagent stopped before reporting back (it may have
+    been carried out); the others: never run."""
     detail: NotRequired[str]
     """For `failed`: the start of the tool's error; for `interrupted` and `cancelled`: what happened."""
 

@@ -21,11 +21,11 @@ from langgraph.store.base import BaseStore
 from langgraph.types import Command
 
 from agent.approval import audit
-from agent.approval.abandoned import STOPPED, aleft_open, left_open
+from agent.approval.abandoned import STOPPED, Stopped, aleft_behind, left_behind
 from agent.approval.base import thread_of
 from agent.approval.binding import changed, waiting_message, why_dropped
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL, PendingRequest
-from agent.approval.cut_short import cut_short
+from agent.approval.cut_short import cut_short, unreported
 from agent.approval.messages import answered_call_ids, existing_result, last_ai_message, not_run
 from agent.approval.request import RequestBuilder
 
@@ -107,14 +107,14 @@ class ModelStep(RequestBuilder):
         response: ModelResponse[Any],
         corrections: Sequence[ToolMessage] = (),
         left: Sequence[PendingRequest] = (),
-        outcomes: Sequence[dict[str, Any]] = (),
+        recorded: Sequence[Mapping[str, Any]] = (),
     ) -> ModelCallResult[Any]:
         message = last_ai_message(response.result)
         if message is not None and message.id is None:
             message.id = f"run-{uuid.uuid4()}"  # the request names the message by id
         pending = self.build_request(message, request.state, request.runtime) if message else None
         state: Mapping[str, Any] = request.state
-        unchanged = not corrections and not left and not outcomes
+        unchanged = not corrections and not left and not recorded
         if pending is None and PENDING_HITL in state and state[PENDING_HITL] is None and unchanged:
             return response  # nothing to review, and `pending_hitl` is already null
         # `null` from the first turn on; a request that a new message left unanswered
@@ -124,8 +124,8 @@ class ModelStep(RequestBuilder):
         dropped = state.get(PENDING_HITL)
         ended = [self._cancelled(dropped, why_dropped(state["messages"], dropped))] if dropped else []
         ended += [self._cancelled(subagents, STOPPED) for subagents in left]
-        if ended or outcomes:
-            update[HITL_HISTORY] = [*ended, *outcomes]  # (outcomes: added to the entries they name)
+        if ended or recorded:
+            update[HITL_HISTORY] = [*recorded, *ended]  # (outcomes alone: added to the entries they name)
         if corrections:
             update["messages"] = list(corrections)  # same ids: they replace the false results in state
         return ExtendedModelResponse(model_response=response, command=Command(update=update))
@@ -133,35 +133,39 @@ class ModelStep(RequestBuilder):
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
     ) -> ModelCallResult[Any]:
-        result, left = self._without_model(request), []
+        result, stopped = self._without_model(request), Stopped()
         if result is None:
-            corrections, outcomes = self._corrections(request.state)
-            left = left_open(request.runtime.store, request.state["messages"])
+            stopped = left_behind(request.runtime.store, request.state)
+            corrections, recorded = self._corrections(request.state, stopped)
             response = handler(_corrected(request, corrections))
-            result = self._with_request(request, response, corrections, left, outcomes)
+            result = self._with_request(request, response, corrections, stopped.open, recorded)
         if request.runtime.store is not None:
-            audit.write(request.runtime.store, _trail(request.state, result, left))
+            audit.write(request.runtime.store, _trail(request.state, result, stopped.open))
         self._notify(_new_request(result), request.runtime.store)
         return result
 
     async def awrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]]
     ) -> ModelCallResult[Any]:
-        result, left = self._without_model(request), []
+        result, stopped = self._without_model(request), Stopped()
         if result is None:
-            corrections, outcomes = self._corrections(request.state)
-            left = await aleft_open(request.runtime.store, request.state["messages"])
+            stopped = await aleft_behind(request.runtime.store, request.state)
+            corrections, recorded = self._corrections(request.state, stopped)
             response = await handler(_corrected(request, corrections))
-            result = self._with_request(request, response, corrections, left, outcomes)
+            result = self._with_request(request, response, corrections, stopped.open, recorded)
         if request.runtime.store is not None:
-            await audit.awrite(request.runtime.store, _trail(request.state, result, left))
+            await audit.awrite(request.runtime.store, _trail(request.state, result, stopped.open))
         self._notify(_new_request(result), request.runtime.store)
         return result
 
-    def _corrections(self, state: Mapping[str, Any]) -> tuple[list[ToolMessage], list[dict[str, Any]]]:
-        """The results to correct before the model reads them, and the outcomes to record with them."""
+    def _corrections(
+        self, state: Mapping[str, Any], stopped: Stopped
+    ) -> tuple[list[ToolMessage], list[Mapping[str, Any]]]:
+        """The results to correct before the model reads them, and the history to record with them:
+        stopped subagents' entries, outcomes of calls cut short."""
         cut, outcomes = cut_short(state, thread_of(get_config()), self.seal_key)
-        return [*_false_results(state), *cut], outcomes
+        told, entries = unreported(state, stopped.unreported)
+        return [*_false_results(state), *cut, *told], [*entries, *outcomes]
 
     def _without_model(self, request: ModelRequest[Any]) -> ModelCallResult[Any] | None:
         """The model step's result when the model is not asked (`None`: ask it).

@@ -24,11 +24,11 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
-from agent.approval.contract import HITL_HISTORY, PENDING_HITL, resume_for
-from agent.approval.cut_short import CUT_SHORT
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, resume_for
+from agent.approval.cut_short import CUT_SHORT, SUBAGENT_CUT_SHORT
 from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
-from harness.scripts import email, script
+from harness.scripts import call, email, script
 from server.auth import ROLLBACK_CANCEL
 from tests.support.runs import APPROVE, waiting
 from tests.support.served import Served, serve
@@ -280,6 +280,48 @@ async def test_an_approved_call_cut_short_by_a_cancel_is_said_as_it_is(
     (result,) = [m for m in values["messages"] if m["type"] == "tool"]
     assert result["status"] == "error"
     assert result["content"] == f"`send_email` was approved, and {CUT_SHORT}"
+
+
+@pytest.mark.parametrize("graph", sorted(HELD))
+async def test_a_subagents_approved_call_cut_short_is_said_as_it_is(
+    held_server: Served, provider: Provider, graph: str
+) -> None:
+    """The same cancel while a `task` subagent carries out its approved call: the subagent never
+    reports back, so its history entry never reached the thread's. On the next message the
+    thread's `hitl_history` has the subagent's request as it was answered, the call
+    `interrupted`, and the `task` result tells the model not to call it again."""
+    provider.open.clear()
+    graph_id = HELD[graph]
+    turn = script(call("task", description=script(email()), subagent_type="general-purpose"))
+    async with held_server.client() as client, _http(held_server) as http:
+        thread_id, request = await waiting(client, graph_id, turn)
+        (action,) = request["action_requests"]
+        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
+        run_id = (await client.runs.create(thread_id, graph_id, command=answer))["run_id"]
+        call_made = await provider.next_call()
+        try:
+            cancel = await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt"})
+            await client.runs.join(thread_id, run_id)
+        finally:
+            provider.release(call_made)
+        assert cancel.status_code == 202, cancel.text
+        for text in ("What happened?", "And now?"):
+            await client.runs.wait(thread_id, graph_id, input=user_message(text))
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    assert [key for key in provider.keys if key.startswith(thread_id)] == [f"{thread_id}/{action['tool_call_id']}"]
+    (entry,) = values[HITL_HISTORY]
+    assert (entry["request_id"], entry[SUBAGENT], entry[TASK_CALL_ID]) == (
+        request["request_id"],
+        request[SUBAGENT],
+        request[TASK_CALL_ID],
+    )
+    assert [d["type"] for d in entry["decisions"]] == ["approve"]
+    assert entry["outcomes"] == {action["tool_call_id"]: {"status": "interrupted", "detail": SUBAGENT_CUT_SHORT}}
+    (result,) = [m for m in values["messages"] if m["type"] == "tool"]
+    assert result["tool_call_id"] == request[TASK_CALL_ID]
+    assert result["status"] == "error"
+    said = f"`task` was stopped after its subagent's `send_email` was approved: {SUBAGENT_CUT_SHORT}"
+    assert result["content"] == said
 
 
 BARE_APPROVE: Any = {"resume": {"decisions": [APPROVE]}}

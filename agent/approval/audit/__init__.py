@@ -47,9 +47,9 @@ from agent.approval.audit.trail import (
     awrite,
     ending,
     ending_ops,
+    endings,
     subagent_ops,
     subagent_requests,
-    unended,
     write,
 )
 
@@ -68,12 +68,12 @@ __all__ = [
     "digest",
     "ending",
     "ending_ops",
+    "endings",
     "key",
     "namespace",
     "refused_by_api",
     "requested",
     "subagent_ops",
     "subagent_requests",
-    "unended",
     "write",
 ]

@@ -62,6 +62,9 @@ class AuditRecord(TypedDict):
     request: NotRequired[PendingRequest]
     """A subagent's request as it was made (`requested` only): if the subagent is stopped while
     it waits, the parent closes it from here (`agent.approval.abandoned`)."""
+    entry: NotRequired[HistoryEntry]
+    """A subagent's request's history entry as its gate wrote it (its ending only): if the subagent
+    is stopped before it reports back, the parent records the entry from here."""
 
 
 def namespace(owner: str) -> tuple[str, str]:
@@ -141,6 +144,8 @@ def decided(pending: PendingRequest, update: Mapping[str, Any]) -> list[AuditRec
     }
     record = _record(event, pending, ran)
     record["decisions"] = kinds
+    if SUBAGENT in pending:
+        record["entry"] = entry
     return [record]
 
 

@@ -46,10 +46,10 @@ def ending_ops(requests: Sequence[PendingRequest]) -> list[GetOp]:
     return [op for request in requests for op in _ending_ops(request)]
 
 
-def unended(requests: Sequence[PendingRequest], found: Sequence[Any]) -> list[PendingRequest]:
-    """The requests with no ending in what `ending_ops(requests)` read."""
+def endings(requests: Sequence[PendingRequest], found: Sequence[Any]) -> list[AuditRecord | None]:
+    """Each request's ending in what `ending_ops(requests)` read (`None`: it has none)."""
     width = len(ENDINGS)
-    return [r for n, r in enumerate(requests) if _first(found[n * width : (n + 1) * width]) is None]
+    return [_first(found[n * width : (n + 1) * width]) for n in range(len(requests))]
 
 
 def _first(items: Sequence[Any]) -> AuditRecord | None:
