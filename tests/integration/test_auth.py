@@ -67,6 +67,18 @@ async def test_another_user_cannot_see_or_touch_a_thread(
         async for _ in bob.runs.stream(thread_id, GRAPH_ID, input=user_message("hello")):
             pass
     assert _status(refused.value) == 404
+    # Her thread's id for a thread of his: taken (409 saying only that), and nothing of hers is
+    # handed over, not with `if_exists="do_nothing"` (her own would get her thread back) either.
+    for if_exists in ("raise", "do_nothing"):
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            await bob.threads.create(thread_id=thread_id, if_exists=if_exists)
+        assert (_status(refused.value), refused.value.response.json()) == (
+            409,
+            {"detail": f"Thread with ID {thread_id} already exists"},
+        )
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        await bob.runs.wait(thread_id, GRAPH_ID, input=user_message("hello"), if_not_exists="create")
+    assert _status(refused.value) == 404
 
     # Nothing bob tried changed anything: ada still finds her request, answers it, and is recorded.
     assert (await get_pending(ada, thread_id)) == pending
