@@ -1,22 +1,40 @@
-"""The docs' Python SDK snippets, run as printed against a real `langgraph dev`: each answers
-the agent's own request and a subagent's (issue 22, item 3). They are read from the Markdown
-itself; the only change is the server's address, printed as the default
-(`agent.settings.DEFAULT_PUBLIC_URL`), which becomes the test server's."""
+"""The docs' blocks, run as printed against real servers (issue 22): the Python snippets, the
+CLI's commands, the team's `.env`, a notice receiver's check, the PostgreSQL and JWKS recipes.
+Each is read from the Markdown itself (`tests/support/doc_blocks.py`); the only changes are the
+ones each test names (the server's address, printed as the default
+`agent.settings.DEFAULT_PUBLIC_URL`; a `<thread id>`; a secret or a URL of the test's own).
+The SDK snippets answer the agent's own request and a subagent's (issue 22, item 3)."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+import json
+import os
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from langgraph_sdk.client import LangGraphClient
 
-from agent.settings import DEFAULT_PUBLIC_URL
+from agent.approval.approvers import User
+from agent.approval.contract import PENDING_HITL
+from agent.graph import make_graph
+from agent.settings import DEFAULT_PUBLIC_URL, LOCAL_TOKEN, Settings
+from client.approvals import user_message
 from harness.scripts import call, email, script
-from harness.server import REPO
+from harness.server import REPO, free_port, run_in_repo
+from tests.support.doc_blocks import Block, block
 from tests.support.runs import pause
-from tests.support.served import Served
+from tests.support.served import CLI_TIMEOUT_S, STARTED, Served, serve
+from tests.support.webhook import Receiver, receiving
 
 ADA = email(to="ada@example.com")
 OWN = script(ADA)
@@ -25,19 +43,17 @@ SNIPPETS = {
     "README.md": "**From your own code**",  # (with the reader's own `client`)
     "docs/clients.md": "## The Python SDK",
 }
-"""Where each snippet is: the first python block after these words in that file."""
+"""Where each SDK snippet is: the first block after these words in that file."""
 
 Snippet = Callable[[LangGraphClient, str], Awaitable[None]]
 
 
 def snippet(path: str, url: str) -> Snippet:
-    """The first python block after `SNIPPETS[path]`, as `async def snippet(client, thread_id)`."""
-    text = (REPO / path).read_text().split(SNIPPETS[path], 1)[1]
-    code = text.split("```python\n", 1)[1].split("```", 1)[0].replace(DEFAULT_PUBLIC_URL, url)
-    namespace: dict[str, Any] = {}
-    source = "async def snippet(client, thread_id):\n" + textwrap.indent(code, "    ")
-    exec(compile(source, path, "exec"), namespace)  # noqa: S102  # our own docs, as printed
-    return cast("Snippet", namespace["snippet"])
+    """The block after `SNIPPETS[path]`, as `async def snippet(client, thread_id)`."""
+    printed = block(path, SNIPPETS[path])
+    address = {DEFAULT_PUBLIC_URL: url} if DEFAULT_PUBLIC_URL in printed.text else {}  # (README's: any client)
+    found: Snippet = printed.run_as_function("client, thread_id", address)
+    return found
 
 
 @pytest.mark.parametrize("path", SNIPPETS)
@@ -50,3 +66,192 @@ async def test_the_docs_snippet_approves_as_printed(
     await snippet(path, served.server.url)(client, thread_id)
     assert [sent["to"] for sent in served.sent(thread_id)] == [ADA["args"]["to"]]
     assert (await client.threads.get(thread_id))["status"] == "idle"
+
+
+def _sh(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """One command line of a shell block, run by bash from the repo's root as a user would type it."""
+    return run_in_repo("/bin/bash", "-c", line, env=env, timeout=CLI_TIMEOUT_S)
+
+
+def _ran(line: str, done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_the_readmes_make_targets() -> None:
+    """`make dev` and `make test` as printed: both are the Makefile's targets (`make -n` plans them
+    without running; `test_make_dev.py` runs `make dev`, and CI runs `make test`)."""
+    for line in block("README.md", "# Reload-safe tool approval").commands():
+        planned = _sh(line.split("#", 1)[0] + " -n", {})
+        assert planned.returncode == 0, f"{line}: {planned.stderr}"
+        assert planned.stdout, line
+
+
+def test_the_clis_commands_as_printed(served: Served) -> None:
+    """The README's and clients.md's commands, line by line, against a real server; `<thread id>`
+    is the id `start` printed. Each succeeds, and the email is sent once, when approved."""
+    env = {"LANGGRAPH_URL": served.server.url, "LANGGRAPH_TOKEN": LOCAL_TOKEN}
+    _ran("demo", _sh(block("README.md", "**From the command line**").text.strip(), env))
+    thread_id = ""
+    for line in block("docs/clients.md", "## The command line (`python -m client`)").commands():
+        out = _ran(line, _sh(line.replace("<thread id>", thread_id), env))
+        if " start " in line:
+            match = STARTED.search(out)
+            assert match, out
+            thread_id = match[1]
+            assert served.sent(thread_id) == []
+    assert [sent["to"] for sent in served.sent(thread_id)] == ["ada@example.com"]
+
+
+TEAM_ENV = "A team's `.env`"
+
+
+def _team_env() -> dict[str, str]:
+    """configuration.md's team `.env`, as printed."""
+    return dict(line.split("=", 1) for line in block("docs/configuration.md", TEAM_ENV).commands())
+
+
+def _tokens(env: dict[str, str]) -> dict[str, str]:
+    """Each user's token, from `AUTH_USERS` (`name:token:roles`)."""
+    return {entry.split(":")[0]: entry.split(":")[1] for entry in env["AUTH_USERS"].split(",")}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve(tmp_path_factory.mktemp("team"), _team_env()) as running:
+        yield running
+
+
+async def test_the_approvals_snippet_as_printed(team: Served) -> None:
+    """clients.md's approvals snippet, run by bob (an approver) under configuration.md's team
+    `.env`, answers the request ada's thread waits on: he may, she may not (separation of duties)."""
+    tokens = _tokens(_team_env())
+    async with team.client(tokens["ada"]) as ada, team.client(tokens["bob"]) as bob:
+        thread_id = await pause(ada, OWN)
+        snippet = block("docs/clients.md", "reads their audit trail through the store API").run_as_function("client")
+        await snippet(bob)
+        assert [sent["to"] for sent in team.sent(thread_id)] == [ADA["args"]["to"]]
+        assert (await ada.threads.get(thread_id))["status"] == "idle"
+
+
+async def test_the_team_commands_as_printed(team: Served, tmp_path: Path) -> None:
+    """clients.md's team commands as bob, `<thread id>` being ada's thread; ada's own answer gets
+    the printed refusal, word for word; production.md's cron line sweeps, into its log."""
+    tokens = _tokens(_team_env())
+    async with team.client(tokens["ada"]) as ada:
+        thread_id = await pause(ada, OWN)
+    refused = team.cli("approve", thread_id, token=tokens["ada"])
+    printed = block("docs/clients.md", "A user who may not answer gets exit status 1").text.strip()
+    assert (refused.returncode, refused.stderr.strip()) == (1, printed)
+    env = {"LANGGRAPH_URL": team.server.url, "LANGGRAPH_TOKEN": tokens["bob"]}
+    for line in block("docs/clients.md", "**Teams.**").commands():
+        _ran(line, _sh(line.replace("<thread id>", thread_id), env))
+    assert [sent["to"] for sent in team.sent(thread_id)] == [ADA["args"]["to"]]
+    log = tmp_path / "agent-sweep.log"
+    (cron,) = block("docs/production.md", "its working directory, as `make dev` does):").commands(
+        {
+            "/srv/agent": str(REPO),
+            "https://agent.example.com": team.server.url,
+            "<sweeper token>": tokens["carol"],
+            "/var/log/agent-sweep.log": str(log),
+        }
+    )
+    _ran(cron, _sh(cron.split(None, 5)[5], {}))  # (the command of the entry, after its five time fields)
+    assert log.read_text().splitlines()[-1] == "0 expired request(s) closed."  # (none has expired)
+
+
+async def test_the_contracts_resume_value_as_printed(served: Served, client: LangGraphClient) -> None:
+    thread_id = await pause(client, OWN)
+    pending = (await client.threads.get_state(thread_id))["values"][PENDING_HITL]  # type: ignore[call-overload]
+    snippet = block("docs/contract.md", "## Answering: the resume value").run_as_function("client, thread_id, pending")
+    await snippet(client, thread_id, pending)
+    assert [sent["to"] for sent in served.sent(thread_id)] == [ADA["args"]["to"]]
+
+
+NOTIFY_SECRET = "n" * 40
+
+
+def test_a_receiver_verifies_a_real_notice_as_printed(tmp_path: Path) -> None:
+    """configuration.md's `verified`, with the server's secret, on a notice a real server sent:
+    true; false for another body or an old timestamp. The notice has the keys printed there."""
+    module = block("docs/configuration.md", "A receiver checks the raw body").run_as_module(
+        {'NOTIFY_SECRET = "..."': f"NOTIFY_SECRET = {NOTIFY_SECRET!r}"}
+    )
+    verified = module["verified"]
+    with receiving(Receiver(free_port())) as receiver:
+        env = {"NOTIFY_URL": receiver.url, "NOTIFY_SECRET": NOTIFY_SECRET}
+        with serve(tmp_path, env) as served:
+            served.cli_start(script(ADA))
+            (got,) = receiver.accepted(1)
+    assert verified(got.headers, got.body)
+    assert not verified(got.headers, got.body.replace(b"send_email", b"send_emaiL"))
+    old = str(int(got.headers["webhook-timestamp"]) - 3600)
+    assert not verified({**got.headers, "webhook-timestamp": old}, got.body)
+    printed = json.loads(block("docs/configuration.md", "tell someone:").text)
+    assert set(got.notice) == set(printed)
+    assert set(got.notice["actions"][0]) == set(printed["actions"][0])
+
+
+def test_the_postgres_snippet_as_printed(database_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """production.md's in-process graph on PostgreSQL, at `DATABASE_URI`: built, then a thread run
+    on it in the same block's connections waits with its request in the checkpoint."""
+    monkeypatch.setenv("DATABASE_URI", database_uri)
+    code = block("docs/production.md", "## PostgreSQL, in-process").text
+    waits = (
+        "\n    waiting = graph.invoke(user_message(turn), config) and graph.get_state(config).values[PENDING_HITL]\n"
+    )
+    names: dict[str, Any] = {
+        "os": os,
+        "make_graph": make_graph,
+        "user_message": user_message,
+        "PENDING_HITL": PENDING_HITL,
+    }
+    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    done = Block("", 0, "python", code + waits).run_as_module(turn=OWN, config=config, **names)
+    assert done["waiting"]["action_requests"][0]["args"] == ADA["args"]
+
+
+def test_the_jwks_identify_as_printed() -> None:
+    """configuration.md's `identify` for an RS256 provider, its JWKS served on loopback: a token
+    it signed is the user with the token's roles; one signed by another key, or for another
+    audience, is nobody."""
+    ours, theirs = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    jwk = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(ours.public_key())), "kid": "k1", "use": "sig"}
+    with _serving(json.dumps({"keys": [jwk]}).encode()) as url:
+        module = block("docs/configuration.md", "its JWKS, reading the roles").run_as_module(
+            {"https://YOUR-IDP/.well-known/jwks.json": url}, Settings=Settings, User=User
+        )
+        identify = module["identify"]
+        claims = {"sub": "ada", "aud": "YOUR-API", "exp": int(time.time()) + 60, "roles": ["approver"]}
+        token = jwt.encode(claims, ours, algorithm="RS256", headers={"kid": "k1"})
+        assert identify(token, Settings()) == User("ada", frozenset({"approver"}))
+        forged = jwt.encode(claims, theirs, algorithm="RS256", headers={"kid": "k1"})
+        elsewhere = jwt.encode({**claims, "aud": "another"}, ours, algorithm="RS256", headers={"kid": "k1"})
+        assert identify(forged, Settings()) is None
+        assert identify(elsewhere, Settings()) is None
+
+
+@contextmanager
+def _serving(body: bytes) -> Iterator[str]:
+    """A loopback HTTP server answering every GET with `body` (JSON); its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
