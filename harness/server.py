@@ -77,19 +77,22 @@ def run_in_repo(
     )
 
 
-def write_config(workdir: Path, extra_graphs: dict[str, str] | None = None, http_app: bool = True) -> Path:
-    """This repo's `langgraph.json` in `workdir`, `./` paths made absolute, plus `extra_graphs`.
+def write_config(
+    workdir: Path, extra_graphs: dict[str, str] | None = None, http_app: bool = True, root: Path = REPO
+) -> Path:
+    """The `langgraph.json` of the checkout at `root` (this repo's by default) in `workdir`,
+    `./` paths made absolute, plus `extra_graphs`.
 
     `http_app=False` leaves out `http.app` (the page and the API guard), as a fork might.
     """
 
     def absolute(value: object) -> object:
         if isinstance(value, str) and value.startswith("./"):
-            return str(REPO / value.removeprefix("./"))
+            return str(root / value.removeprefix("./"))
         return value
 
-    config = json.loads((REPO / "langgraph.json").read_text())
-    config["dependencies"] = [str(REPO)]
+    config = json.loads((root / "langgraph.json").read_text())
+    config["dependencies"] = [str(root)]
     config.pop("env", None)
     config["graphs"].update({key: f"./{value}" for key, value in (extra_graphs or {}).items()})
     if not http_app:
@@ -188,10 +191,12 @@ class DevServer(ServerProcess):
     """More graphs to serve beside `agent`, as `{id: "relative/path.py:attr"}`."""
     http_app: bool = True
     """Serve `langgraph.json`'s `http.app` (the page and the API guard); `False`: without them."""
+    root: Path = REPO
+    """The checkout served: this repo, or a fork's copy (its code first on `PYTHONPATH`)."""
 
     def start(self) -> DevServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = write_config(self.workdir, self.extra_graphs, self.http_app)
+        config = write_config(self.workdir, self.extra_graphs, self.http_app, self.root)
         langgraph = str(BIN / "langgraph")
         self._launch(
             lambda port: [
@@ -204,7 +209,7 @@ class DevServer(ServerProcess):
                 "--config",
                 str(config),
             ],
-            server_env(self.env),
+            server_env({"PYTHONPATH": str(self.root), **self.env} if self.root != REPO else self.env),
             "/ok",
         )
         return self

@@ -7,8 +7,10 @@ The SDK snippets answer the agent's own request and a subagent's (issue 22, item
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -28,17 +30,19 @@ from agent.approval.approvers import User
 from agent.approval.contract import PENDING_HITL
 from agent.graph import make_graph
 from agent.settings import DEFAULT_PUBLIC_URL, LOCAL_TOKEN, Settings
-from client.approvals import user_message
+from client.approvals import get_pending, user_message
 from harness.scripts import call, email, script
 from harness.server import REPO, free_port, run_in_repo
 from tests.support.doc_blocks import Block, block
+from tests.support.fork import append, fork, replace_definition
 from tests.support.runs import pause
 from tests.support.served import CLI_TIMEOUT_S, STARTED, Served, serve
 from tests.support.webhook import Receiver, receiving
 
 ADA = email(to="ada@example.com")
+GENERAL_PURPOSE = "general-purpose"
 OWN = script(ADA)
-DELEGATED = script(call("task", description=script(ADA), subagent_type="general-purpose"))
+DELEGATED = script(call("task", description=script(ADA), subagent_type=GENERAL_PURPOSE))
 SNIPPETS = {
     "README.md": "**From your own code**",  # (with the reader's own `client`)
     "docs/clients.md": "## The Python SDK",
@@ -255,3 +259,96 @@ def _serving(body: bytes) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def _fork(tmp_path: Path) -> Path:
+    return fork(tmp_path / "fork")
+
+
+def test_a_tool_only_finance_may_answer_as_printed(tmp_path: Path) -> None:
+    """configuration.md's `TOOL_POLICY`, in place of the template's in a fork's `agent/tools.py`,
+    under the team's `.env`: ada's email is open to carol (finance), not to bob (an approver)."""
+    root = _fork(tmp_path)
+    printed = block("docs/configuration.md", "and a tool whose requests only `finance` may answer")
+    replace_definition(root / "agent" / "tools.py", "TOOL_POLICY: dict[str, ToolPolicy] = {", printed.text)
+    env = _team_env()
+    tokens = _tokens(env)
+    with serve(tmp_path / "served", env, root=root) as served:
+        thread_id = served.cli_start(script(ADA), token=tokens["ada"])
+        listed = {name: served.cli("approvals", token=tokens[name]).stdout for name in ("bob", "carol")}
+        assert thread_id not in listed["bob"]
+        assert thread_id in listed["carol"]
+        refused = served.cli("approve", thread_id, token=tokens["bob"])  # (not his, nor open to him: not found)
+        assert (refused.returncode, refused.stderr) == (
+            1,
+            f"error: not found on the server (404): Thread with ID {thread_id} not found\n",
+        )
+        approved = served.cli("approve", thread_id, token=tokens["carol"])
+        assert approved.returncode == 0, approved.stderr
+        assert [sent["to"] for sent in served.sent(thread_id)] == [ADA["args"]["to"]]
+
+
+async def test_the_customize_edits_as_printed(tmp_path: Path) -> None:
+    """customize.md's two one-line edits, in a fork: a subagent's own policy (given to the template's
+    `general-purpose`, the doc's `researcher` being a fork's own) and one tool's approvers. In the
+    subagent `write_file` runs unasked while `send_email` waits; ada may not answer it, bob may."""
+    root = _fork(tmp_path)
+    subagent = block("docs/customize.md", "add one line to `agent/policy.py`")
+    append(root / "agent" / "policy.py", subagent.replaced({'"researcher"': f'"{GENERAL_PURPOSE}"'}))
+    append(root / "agent" / "tools.py", block("docs/customize.md", "deepagents' tools):").text)
+    env = {"AUTH_USERS": "ada:ada-token,bob:bob-token:approver"}
+    note = call("write_file", file_path="/notes.md", content="Launch on Monday.")
+    turn = script(call("task", description=script(note, ADA), subagent_type=GENERAL_PURPOSE))
+    with serve(tmp_path / "served", env, root=root) as served:
+        async with served.client("ada-token") as ada:
+            thread_id = await pause(ada, turn)
+            pending = await get_pending(ada, thread_id)
+            assert pending is not None
+            assert [a["name"] for a in pending.request["action_requests"]] == ["send_email"]
+        assert served.cli("approve", thread_id, token="ada-token").returncode == 1
+        approved = served.cli("approve", thread_id, token="bob-token")
+        assert approved.returncode == 0, approved.stderr
+        assert [sent["to"] for sent in served.sent(thread_id)] == [ADA["args"]["to"]]
+        async with served.client("ada-token") as ada:
+            files = (await ada.threads.get_state(thread_id))["values"]["files"]  # type: ignore[call-overload]
+        assert "/notes.md" in files
+
+
+def test_the_js_clients_commands_as_printed(served: Served) -> None:
+    """clients.md's JS commands as one shell session would run them (`cd` carried to the next
+    lines); `npm ci` from npm's cache (`make js` filled it: the test needs no network)."""
+    if shutil.which("node") is None:
+        pytest.skip("no node: install node 20+ (make test needs it)")
+    env = {"LANGGRAPH_URL": served.server.url, "LANGGRAPH_TOKEN": LOCAL_TOKEN, "npm_config_offline": "true"}
+    cwd, thread_id = ".", ""
+    for line in block("docs/clients.md", "one `show` lists.").commands():
+        command = line.replace("<thread id>", thread_id)
+        if command.startswith("cd "):
+            directory, command = command.removeprefix("cd ").split(" && ", 1)
+            cwd = f"{cwd}/{directory}"
+        out = _ran(line, _sh(f"cd {cwd} && {command}", env))
+        if " start " in line:
+            match = STARTED.search(out)
+            assert match, out
+            thread_id = match[1]
+            assert served.sent(thread_id) == []
+    assert [sent["to"] for sent in served.sent(thread_id)] == ["ada@example.com"]
+
+
+def test_the_sweep_timer_runs_what_the_cron_line_runs(team: Served, tmp_path: Path) -> None:
+    """production.md's systemd unit: the same command in the same directory as its cron line, run
+    with the unit's `Environment` and an `EnvironmentFile` holding the sweeper's token."""
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]  # (systemd's keys are case-sensitive)
+    unit.read_string(block("docs/production.md", "or a systemd timer:").text)
+    service = unit["Service"]
+    (cron,) = block("docs/production.md", "its working directory, as `make dev` does):").commands()
+    directory = service["WorkingDirectory"]
+    assert f"cd {directory} && {service['Environment']} " in cron
+    assert f" {service['ExecStart'].removeprefix(directory + '/')} " in cron
+    token_file = tmp_path / "sweeper.env"
+    token_file.write_text(f"LANGGRAPH_TOKEN={_tokens(_team_env())['carol']}\n")
+    env = dict(line.split("=", 1) for line in token_file.read_text().splitlines())
+    env[service["Environment"].split("=", 1)[0]] = team.server.url  # (the unit's URL, this server's)
+    done = _sh(service["ExecStart"].replace(directory, str(REPO)), env)
+    assert _ran(service["ExecStart"], done).splitlines()[-1] == "0 expired request(s) closed."

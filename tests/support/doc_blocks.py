@@ -81,6 +81,31 @@ class Claim(NamedTuple):
 
 CLAIMS: Final = (
     Claim(
+        "docs/clients.md",
+        "one `show` lists.",
+        "tests/integration/test_doc_snippets.py::test_the_js_clients_commands_as_printed",
+    ),
+    Claim(
+        "docs/configuration.md",
+        "and a tool whose requests only `finance` may answer",
+        "tests/integration/test_doc_snippets.py::test_a_tool_only_finance_may_answer_as_printed",
+    ),
+    Claim(
+        "docs/customize.md",
+        "add one line to `agent/policy.py`",
+        "tests/integration/test_doc_snippets.py::test_the_customize_edits_as_printed",
+    ),
+    Claim(
+        "docs/customize.md",
+        "deepagents' tools):",
+        "tests/integration/test_doc_snippets.py::test_the_customize_edits_as_printed",
+    ),
+    Claim(
+        "docs/production.md",
+        "or a systemd timer:",
+        "tests/integration/test_doc_snippets.py::test_the_sweep_timer_runs_what_the_cron_line_runs",
+    ),
+    Claim(
         "docs/production.md",
         "its working directory, as `make dev` does):",
         "tests/integration/test_doc_snippets.py::test_the_team_commands_as_printed",
@@ -163,16 +188,11 @@ NOT_RUN: Final = (
     Claim("README.md", "## The map", "the file map: prose about the layout, not a command"),
     Claim("docs/design.md", "any client finds it with `threads.get_state`", "a diagram of the two graphs"),
     Claim("docs/clients.md", "asks if a subagent does, the calls), then a count", "sample output of `inbox`"),
-    Claim("docs/clients.md", "one `show` lists.", "not yet: the JS client's commands (npm ci in a test)"),
     Claim("docs/clients.md", "**React, with `useStream`.**", "not yet: a React component (needs a DOM and a bundler)"),
-    Claim("docs/configuration.md", "and a tool whose requests only `finance` may answer", "not yet: an edit of a fork"),
-    Claim("docs/customize.md", "add one line to `agent/policy.py`", "not yet: an edit of a fork"),
-    Claim("docs/customize.md", "deepagents' tools):", "not yet: an edit of a fork"),
     Claim(
         "docs/production.md",
         "release for 3.11, which also needs `greenlet`)",
         "not yet: aegra on a database of its own",
     ),
-    Claim("docs/production.md", "or a systemd timer:", "not yet: a systemd unit"),
 )
 """The blocks no test runs yet, and why (the test's `test` field holds the reason)."""

@@ -17,7 +17,7 @@ from agent.approval.contract import GRAPH_ID
 from agent.email import read_log
 from agent.settings import LOCAL_TOKEN
 from client.approvals import Timeouts, connect
-from harness.server import DevServer, run_in_repo
+from harness.server import REPO, DevServer, run_in_repo
 from tests.support.aegra import AegraServer
 
 CLI_TIMEOUT_S = 120
@@ -74,14 +74,16 @@ def serve(
     extra_env: dict[str, str] | None = None,
     http_app: bool = True,
     extra_graphs: dict[str, str] | None = None,
+    root: Path = REPO,
 ) -> Iterator[Served]:
     """`langgraph dev` on a free port, stopped on the way out (like Ctrl-C: it saves its state).
 
     `http_app=False`: without `langgraph.json`'s `http.app` (the page and the API guard).
-    `extra_graphs`: more graphs to serve, as `DevServer.extra_graphs`."""
+    `extra_graphs`: more graphs to serve, as `DevServer.extra_graphs`. `root`: the checkout
+    served (a fork's copy: `tests.support.fork`)."""
     email_log = workdir / "emails.jsonl"
     env = {"EMAIL_LOG": str(email_log), **(extra_env or {})}
-    server = DevServer(workdir=workdir, env=env, http_app=http_app, extra_graphs=extra_graphs or {})
+    server = DevServer(workdir=workdir, env=env, http_app=http_app, extra_graphs=extra_graphs or {}, root=root)
     served = Served(server=server.start(), email_log=email_log)
     try:
         yield served
