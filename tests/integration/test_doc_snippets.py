@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from langgraph_sdk.client import LangGraphClient
@@ -32,11 +34,13 @@ from agent.graph import make_graph
 from agent.settings import DEFAULT_PUBLIC_URL, LOCAL_TOKEN, Settings
 from client.approvals import get_pending, user_message
 from harness.scripts import call, email, script
-from harness.server import REPO, free_port, run_in_repo
+from harness.server import REPO, free_port, run_in_repo, server_env, stop_process, wait_until_up
+from tests.support.aegra import aegra_bin
 from tests.support.doc_blocks import Block, block
 from tests.support.fork import append, fork, replace_definition
+from tests.support.postgres import postgres_for_tests
 from tests.support.runs import pause
-from tests.support.served import CLI_TIMEOUT_S, STARTED, Served, serve
+from tests.support.served import CLI_TIMEOUT_S, STARTED, Served, sent_in, serve
 from tests.support.webhook import Receiver, receiving
 
 ADA = email(to="ada@example.com")
@@ -352,3 +356,40 @@ def test_the_sweep_timer_runs_what_the_cron_line_runs(team: Served, tmp_path: Pa
     env[service["Environment"].split("=", 1)[0]] = team.server.url  # (the unit's URL, this server's)
     done = _sh(service["ExecStart"].replace(directory, str(REPO)), env)
     assert _ran(service["ExecStart"], done).splitlines()[-1] == "0 expired request(s) closed."
+
+
+def test_the_aegra_commands_as_printed(tmp_path: Path) -> None:
+    """production.md's three lines, as two terminals would run them: a database of its own (its
+    name made unique, dropped after), aegra serving `langgraph.json` on it (on a free port, not
+    8000, in the background), then the demo against it: each of its two threads sends its email once."""
+    aegra_bin()  # (a skip without `make aegra`, a failure where CI requires it)
+    with postgres_for_tests():  # (the same for PostgreSQL)
+        pass
+    name, port = f"agent_{uuid.uuid4().hex[:10]}", str(free_port())
+    printed = block("docs/production.md", "release for 3.11, which also needs `greenlet`)")
+    create, serve_line, demo = printed.commands(
+        {"-U postgres agent": f"-U postgres {name}", "/agent ": f"/{name} ", "8000": port}
+    )
+    emails = tmp_path / "emails.jsonl"
+    env = {"EMAIL_LOG": str(emails), "APPROVAL_KEY": "a-key-of-the-test-s-own-" * 2}  # (no key file in the repo)
+    _ran(create, _sh(create, env))
+    try:
+        with (tmp_path / "aegra.log").open("wb") as log:
+            aegra = subprocess.Popen(
+                ["/bin/bash", "-c", serve_line],
+                cwd=REPO,
+                env=server_env(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            assert wait_until_up(f"http://127.0.0.1:{port}", aegra, "/health"), (tmp_path / "aegra.log").read_text()
+            out = _ran(demo, _sh(demo, env))
+        finally:
+            stop_process(aegra)
+        threads = re.findall(r"^   thread ([0-9a-f-]{36})$", out, re.M)  # (its own request, then a subagent's)
+        assert [len(sent_in(emails, thread_id)) for thread_id in threads] == [1, 1], out
+    finally:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
