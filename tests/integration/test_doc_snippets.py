@@ -97,7 +97,8 @@ def test_the_readmes_make_targets() -> None:
 
 def test_the_clis_commands_as_printed(served: Served) -> None:
     """The README's and clients.md's commands, line by line, against a real server; `<thread id>`
-    is the id `start` printed. Each succeeds, and the email is sent once, when approved."""
+    is the id `start` printed. Each succeeds, and the email is sent once, when approved. What
+    `inbox` prints has the shape of the sample printed after it."""
     env = {"LANGGRAPH_URL": served.server.url, "LANGGRAPH_TOKEN": LOCAL_TOKEN}
     _ran("demo", _sh(block("README.md", "**From the command line**").text.strip(), env))
     thread_id = ""
@@ -108,7 +109,34 @@ def test_the_clis_commands_as_printed(served: Served) -> None:
             assert match, out
             thread_id = match[1]
             assert served.sent(thread_id) == []
+        if " inbox " in line:
+            _like_the_sample(out, thread_id)
     assert [sent["to"] for sent in served.sent(thread_id)] == ["ada@example.com"]
+
+
+SAMPLE_FIELDS = {
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b": "<thread>",
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00": "<created>",
+    r"expires in \d+ h \d+ min": "expires in <time>",
+    r"request [0-9a-f]{32}": "request <id>",
+    r"\d+": "<n>",
+}
+
+
+def _shape(line: str) -> str:
+    for pattern, placeholder in SAMPLE_FIELDS.items():
+        line = re.sub(pattern, placeholder, line)
+    return line
+
+
+def _like_the_sample(printed: str, thread_id: str) -> None:
+    """`inbox`'s line for `thread_id` (an email to ada about the launch, as in the sample) and its
+    count line are the sample's, but for ids, times and numbers."""
+    sample = block("docs/clients.md", "asks if a subagent does, the calls), then a count").text.splitlines()
+    lines = printed.splitlines()
+    (own,) = [line for line in lines if line.startswith(thread_id)]
+    assert _shape(own) == _shape(sample[1])
+    assert _shape(lines[-1]) == _shape(sample[-1])
 
 
 TEAM_ENV = "A team's `.env`"

@@ -81,6 +81,17 @@ class Claim(NamedTuple):
 
 CLAIMS: Final = (
     Claim(
+        "docs/clients.md",
+        "asks if a subagent does, the calls), then a count",
+        "tests/integration/test_doc_snippets.py::test_the_clis_commands_as_printed",
+    ),
+    Claim("README.md", "## The map", "tests/unit/test_doc_blocks.py::test_the_maps_files_are_there"),
+    Claim(
+        "docs/design.md",
+        "any client finds it with `threads.get_state`",
+        "tests/unit/test_doc_blocks.py::test_the_diagram_shows_the_graphs_nodes",
+    ),
+    Claim(
         "docs/production.md",
         "release for 3.11, which also needs `greenlet`)",
         "tests/integration/test_doc_snippets.py::test_the_aegra_commands_as_printed",
@@ -190,9 +201,6 @@ CLAIMS: Final = (
 """Which test runs or checks each block of the docs."""
 
 NOT_RUN: Final = (
-    Claim("README.md", "## The map", "the file map: prose about the layout, not a command"),
-    Claim("docs/design.md", "any client finds it with `threads.get_state`", "a diagram of the two graphs"),
-    Claim("docs/clients.md", "asks if a subagent does, the calls), then a count", "sample output of `inbox`"),
     Claim("docs/clients.md", "**React, with `useStream`.**", "not yet: a React component (needs a DOM and a bundler)"),
 )
 """The blocks no test runs yet, and why (the test's `test` field holds the reason)."""

@@ -10,7 +10,8 @@ import json
 import re
 from typing import get_type_hints
 
-from agent.approval.contract import SUBAGENT, TASK_CALL_ID, PendingRequest
+from agent.approval.contract import APPROVAL_NODE, SUBAGENT, TASK_CALL_ID, PendingRequest
+from agent.graph import make_graph
 from harness.server import REPO
 from tests.support.doc_blocks import CLAIMS, DOCS, NOT_RUN, block, blocks
 
@@ -32,3 +33,31 @@ def test_the_contracts_request_names_every_key() -> None:
     printed = block("docs/contract.md", "## While a request is pending")
     assert printed.lang == "json"
     assert set(json.loads(printed.text)) | {SUBAGENT, TASK_CALL_ID} == set(get_type_hints(PendingRequest))
+
+
+def test_the_maps_files_are_there() -> None:
+    """Every folder the README's map names is there, and every file it names in one."""
+    named: list[str] = []
+    folder = ""
+    for line in block("README.md", "## The map").text.splitlines():
+        text = line
+        if not line.startswith(" "):
+            folder, text = line.split(None, 1)
+            named.append(folder)
+        named += [folder + name for name in re.findall(r"\b([\w-]+(?:\.(?:py|mjs)|/))(?=[\s,;:)]|$)", text)]
+    missing = [path for path in named if not (REPO / path).exists()]
+    assert missing == []
+    assert len(named) > 40  # (the map is read: it names this many)
+
+
+def test_the_diagram_shows_the_graphs_nodes() -> None:
+    """design.md's diagram names each graph's own nodes (deepagents' before/after-agent steps
+    aside), and the pause it says: a static breakpoint before the approval node on `agent`."""
+    diagram = block("docs/design.md", "any client finds it with `threads.get_state`").text
+    for graph_id, pause in (("agent", "breakpoint"), ("agent_interrupt", "interrupt")):
+        line = next(line for line in diagram.splitlines() if line.startswith(f"{graph_id}:"))
+        shown = {re.sub(r"\W.*", "", step.strip()) for step in line.split(":", 1)[1].split("─▶")} - {""}
+        graph = make_graph(pause=pause)  # type: ignore[arg-type]
+        nodes = {node.split(".")[0] for node in graph.get_graph().nodes} - {"__start__", "__end__"}
+        assert shown == {n for n in nodes if not n.endswith("Middleware")}, graph_id
+        assert graph.interrupt_before_nodes == ([APPROVAL_NODE] if pause == "breakpoint" else [])
