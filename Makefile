@@ -80,13 +80,14 @@ unit: install
 integration: install aegra
 	$(BIN)/pytest tests/integration
 
-JS_DEPS := client/js/node_modules/.package-lock.json
+JS_DIRS := client/js tests/js
+JS_DEPS := $(JS_DIRS:%=%/node_modules/.package-lock.json)
 
-$(JS_DEPS): client/js/package-lock.json
-	@command -v npm >/dev/null || { echo "error: node and npm (node 20+) are needed for the JS client's test"; exit 1; }
-	npm ci --prefix client/js --no-audit --no-fund --loglevel=error
+%/node_modules/.package-lock.json: %/package-lock.json
+	@command -v npm >/dev/null || { echo "error: node and npm (node 20+) are needed for the JS tests"; exit 1; }
+	npm ci --prefix $* --no-audit --no-fund --loglevel=error
 
-js: $(JS_DEPS)  ## the JS client's dependencies, from client/js/package-lock.json
+js: $(JS_DEPS)  ## the JS client's and the React snippet's dependencies, from their package-lock.json
 
 test: lint typecheck aegra js  ## lint, type-check and run every test (offline)
 	$(BIN)/pytest
@@ -95,4 +96,4 @@ bench: install  ## benchmarks: prints a table, writes bench/results.json (see BE
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(AEGRA_VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache client/js/node_modules
+	rm -rf $(VENV) $(AEGRA_VENV) .langgraph_api .pytest_cache .mypy_cache .ruff_cache $(JS_DIRS:%=%/node_modules)

@@ -7,11 +7,11 @@ The SDK snippets answer the agent's own request and a subagent's (issue 22, item
 
 from __future__ import annotations
 
+import asyncio
 import configparser
 import json
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -38,6 +38,7 @@ from harness.server import REPO, free_port, run_in_repo, server_env, stop_proces
 from tests.support.aegra import aegra_bin
 from tests.support.doc_blocks import Block, block
 from tests.support.fork import append, fork, replace_definition
+from tests.support.node import node_for
 from tests.support.postgres import postgres_for_tests
 from tests.support.runs import pause
 from tests.support.served import CLI_TIMEOUT_S, STARTED, Served, sent_in, serve
@@ -349,8 +350,7 @@ async def test_the_customize_edits_as_printed(tmp_path: Path) -> None:
 def test_the_js_clients_commands_as_printed(served: Served) -> None:
     """clients.md's JS commands as one shell session would run them (`cd` carried to the next
     lines); `npm ci` from npm's cache (`make js` filled it: the test needs no network)."""
-    if shutil.which("node") is None:
-        pytest.skip("no node: install node 20+ (make test needs it)")
+    node_for(REPO / "client" / "js", "@langchain/langgraph-sdk")
     env = {"LANGGRAPH_URL": served.server.url, "LANGGRAPH_TOKEN": LOCAL_TOKEN, "npm_config_offline": "true"}
     cwd, thread_id = ".", ""
     for line in block("docs/clients.md", "one `show` lists.").commands():
@@ -421,3 +421,31 @@ def test_the_aegra_commands_as_printed(tmp_path: Path) -> None:
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+REACT = REPO / "tests" / "js"
+
+
+async def test_the_react_component_approves_as_printed(served: Served, client: LangGraphClient, tmp_path: Path) -> None:
+    """clients.md's `useStream` component, rendered by node (`tests/js/render_approval.mjs`: React,
+    no DOM) on a thread waiting on `agent`: it shows the request's description, and its Approve
+    sends the email once. The one change: its `apiUrl`, the test server's."""
+    node = node_for(REACT, "react-test-renderer")
+    thread_id = await pause(client, OWN)
+    printed = block("docs/clients.md", "**React, with `useStream`.**")
+    component = tmp_path / "Approval.tsx"
+    component.write_text(printed.replaced({DEFAULT_PUBLIC_URL: served.server.url}))
+    rendered = await asyncio.to_thread(
+        subprocess.run,
+        [node, "render_approval.mjs", str(component), served.server.url, thread_id, LOCAL_TOKEN],
+        cwd=REACT,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        check=False,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    shown = "Send an email to ada@example.com with the subject 'Launch'."
+    assert rendered.stdout.splitlines() == [shown, "approved"]
+    assert [sent["to"] for sent in served.sent(thread_id)] == [ADA["args"]["to"]]

@@ -7,9 +7,7 @@ Its dependencies come from `client/js/package-lock.json` (`make test` runs `npm 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -18,20 +16,14 @@ from agent.approval.contract import GRAPH_IDS
 from agent.settings import LOCAL_TOKEN
 from harness.scripts import call, email, script
 from harness.server import REPO, server_env
+from tests.support.node import node_for
 from tests.support.served import Served
 
 JS = REPO / "client" / "js"
-REQUIRE_VARIABLE = "REQUIRE_NODE"
 
 
 def _node() -> str:
-    node = shutil.which("node")
-    if node and (JS / "node_modules" / "@langchain" / "langgraph-sdk").is_dir():
-        return node
-    reason = "no node or no client/js/node_modules: install node 20+ and run `make test` (it runs npm ci)"
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    return node_for(JS, "@langchain/langgraph-sdk")
 
 
 def _js(served: Served, graph_id: str, *argv: str, token: str = LOCAL_TOKEN) -> subprocess.CompletedProcess[str]:
