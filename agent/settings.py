@@ -33,6 +33,20 @@ from pathlib import Path
 from typing import Final
 
 from agent.approval.seal import MIN_KEY_LENGTH, KeyFileError, kept_key
+from agent.env_values import SettingsError, boolean, parse_users, positive_int, whole_number
+
+__all__ = [
+    "DEFAULT_PUBLIC_URL",
+    "KEY_FILE",
+    "KEY_VARIABLES",
+    "LOCAL_TOKEN",
+    "LOCAL_USER",
+    "OFFLINE_MODEL",
+    "OPENAI",
+    "Settings",
+    "SettingsError",
+    "needs_key",
+]
 
 OFFLINE_MODEL: Final = "offline"
 """The default model: no key, no network (see `agent.models.offline`)."""
@@ -65,10 +79,6 @@ DEFAULT_PUBLIC_URL: Final = "http://127.0.0.1:2024"
 KEY_FILE: Final = Path(".langgraph_api/approval.key")
 """Where a server without APPROVAL_KEY keeps its random seal key (relative to where it runs,
 like `langgraph dev`'s own `.langgraph_api/`)."""
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 def needs_key(model: str, variable: str) -> str:
@@ -153,8 +163,8 @@ class Settings:
         jwt_secret = env.get("AUTH_JWT_SECRET", "").strip() or None
         approval_key = env.get("APPROVAL_KEY", "").strip() or None
         key_file = Path(env.get("APPROVAL_KEY_FILE", "").strip() or KEY_FILE)
-        context_window = _positive_int(env, "CONTEXT_WINDOW_TOKENS")
-        ttl = _whole_number(env, "APPROVAL_TTL_SECONDS")
+        context_window = positive_int(env, "CONTEXT_WINDOW_TOKENS")
+        ttl = whole_number(env, "APPROVAL_TTL_SECONDS")
         notify_url = env.get("NOTIFY_URL", "").strip() or None
         notify_secret = env.get("NOTIFY_SECRET", "").strip() or None
         public_url = env.get("PUBLIC_URL", "").strip() or DEFAULT_PUBLIC_URL
@@ -168,9 +178,9 @@ class Settings:
             )
         if approval_key is not None and len(approval_key) < MIN_KEY_LENGTH:
             raise SettingsError(f"APPROVAL_KEY must be at least {MIN_KEY_LENGTH} characters (a random secret).")
-        users, roles = _parse_users(env.get("AUTH_USERS", ""))
+        users, roles = parse_users(env.get("AUTH_USERS", ""))
         approver_roles = tuple(r.strip() for r in env.get("APPROVER_ROLES", "").split(",") if r.strip())
-        requester_may_answer = _boolean(env, "REQUESTER_MAY_ANSWER", default=True)
+        requester_may_answer = boolean(env, "REQUESTER_MAY_ANSWER", default=True)
         auditors = env.get("AUDITOR_ROLES", "").strip() or "auditor"
         auditor_roles = tuple(r.strip() for r in auditors.split(",") if r.strip())
         if not requester_may_answer and not approver_roles:
@@ -214,47 +224,3 @@ class Settings:
             public_url=public_url,
             **({"approval_ttl_seconds": ttl} if ttl is not None else {}),
         )
-
-
-def _positive_int(env: Mapping[str, str], name: str) -> int | None:
-    number = _whole_number(env, name)
-    if number == 0:
-        raise SettingsError(f"{name}=0 must be a positive whole number, e.g. 4000.")
-    return number
-
-
-def _whole_number(env: Mapping[str, str], name: str) -> int | None:
-    text = env.get(name, "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise SettingsError(f"{name}={text!r} must be a whole number, e.g. 4000.")
-    return int(text)
-
-
-def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:
-    text = env.get(name, "").strip().lower()
-    if not text:
-        return default
-    if text not in ("true", "false", "1", "0", "yes", "no"):
-        raise SettingsError(f"{name}={text!r} must be true or false.")
-    return text in ("true", "1", "yes")
-
-
-def _parse_users(text: str) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    """`name:token[:role+role],...` into {token: name} and {name: roles}, with a clear error when malformed."""
-    users: dict[str, str] = {}
-    roles: dict[str, frozenset[str]] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        pieces = [piece.strip() for piece in item.split(":")]
-        name, token, rest = pieces[0], (pieces[1:2] or [""])[0], pieces[2:]
-        if not name or not token or len(rest) > 1 or (rest and not rest[0]):
-            raise SettingsError(
-                f"AUTH_USERS entry {item!r} must look like name:token or name:token:role+role, "
-                "e.g. ada:ada-secret or bob:bob-secret:approver."
-            )
-        if token in users:
-            raise SettingsError(f"AUTH_USERS gives the same token to {users[token]!r} and {name!r}.")
-        users[token] = name
-        roles[name] = frozenset(r for r in (rest[0].split("+") if rest else []) if r)
-    return users, roles

@@ -30,15 +30,13 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.approval.contract import (
     GRAPH_ID,
-    HITL_HISTORY,
     PENDING_HITL,
     SUBAGENT,
     TASK_CALL_ID,
-    HistoryEntry,
     PendingRequest,
     resume_for,
 )
-from agent.approval.pending import pending_requests
+from agent.approval.pending import history_of, pending_requests
 
 Timeouts = tuple[float, float, float, float]
 
@@ -235,19 +233,6 @@ async def answer(
             yield update
     # A second answer that arrives once the first has finished changes nothing and
     # raises nothing: only the history tells whose answer was applied.
-    history = _history(await _state(client, pending.thread_id))
-    entry = next((e for e in reversed(history) if e.get("request_id") == pending.request_id), None)
-    if entry is not None and entry.get("answer_id") != answer_id:
+    entries = history_of(await _state(client, pending.thread_id), pending.request_id)
+    if entries and entries[-1].get("answer_id") != answer_id:
         raise AlreadyAnswered(f"request {pending.request_id} was answered by someone else first")
-
-
-def _history(state: Mapping[str, Any]) -> list[HistoryEntry]:
-    """The thread's answered requests, then those its subagents still hold (a subagent's
-    entries reach the thread's history when its `task` call returns)."""
-    values = state.get("values")
-    entries = list((values if isinstance(values, Mapping) else {}).get(HITL_HISTORY) or [])
-    for task in state.get("tasks") or []:
-        sub = task.get("state") if isinstance(task, Mapping) else None
-        if isinstance(sub, Mapping):
-            entries += _history(sub)
-    return entries

@@ -54,8 +54,9 @@ from client.approvals import (
     ApprovalError,
     connect,
 )
-from client.commands import UsageError, cmd_approvals, cmd_audit, cmd_decide, cmd_inbox, cmd_show, cmd_start, cmd_sweep
+from client.commands import UsageError, cmd_decide, cmd_inbox, cmd_show, cmd_start
 from client.demo import cmd_demo
+from client.team_commands import cmd_approvals, cmd_audit, cmd_sweep
 
 DEFAULT_URL = "http://127.0.0.1:2024"
 ENV_FILE = Path(".env")

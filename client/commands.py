@@ -1,4 +1,4 @@
-"""The client's commands on a thread and a team: start, inbox, show, the answers, approvals, sweep, audit.
+"""The client's commands on a thread: start, inbox, show and the answers (the team's: `client.team_commands`).
 
 Each is `async def cmd_<name>(client, args) -> exit status`; `client.cli` parses the
 command line and runs one.
@@ -7,12 +7,9 @@ command line and runs one.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import sys
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -33,7 +30,7 @@ from client.approvals import (
     thread_values,
     user_message,
 )
-from client.team import Assigned, answer_as_approver, audit_records, open_to_me, sweep
+from client.team import Assigned, answer_as_approver, open_to_me
 
 COMMAND = ".venv/bin/python -m client"
 """How the README runs this client; hints name it the same way."""
@@ -201,52 +198,3 @@ async def _readable(client: LangGraphClient, thread_id: str) -> bool:
             return False
         raise
     return True
-
-
-async def cmd_approvals(client: LangGraphClient, args: argparse.Namespace) -> int:
-    found = await open_to_me(client)
-    for item in found:
-        say(
-            f"{item.thread_id}  {render.owner(item)}'s request {item.request_id}  {render.expiry(item.request)}  "
-            f"{render.asker(item)}{render.calls(item.request)}"
-        )
-    say(f"{len(found)} request(s) on other users' threads wait for you.")
-    return 0
-
-
-async def cmd_sweep(client: LangGraphClient, args: argparse.Namespace) -> int:
-    closed = await sweep(client)
-    for item in closed:
-        expired_at = item.request["expires_at"]
-        say(f"closed expired request {item.request_id} on thread {item.thread_id} (expired {expired_at})")
-    say(f"{len(closed)} expired request(s) closed.")
-    return 0
-
-
-AUDIT_FIELDS = ("at", "event", "thread_id", "owner", "request_id", "who", "tools", "decisions", "args_digest", "error")
-
-
-def _instant(text: str | None, flag: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"{flag} {text!r}: use an ISO 8601 date or time, e.g. 2026-11-25 or 2026-11-25T09:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-async def cmd_audit(client: LangGraphClient, args: argparse.Namespace) -> int:
-    since, until = _instant(args.since, "--since"), _instant(args.until, "--until")
-    records = await audit_records(client, since=since, until=until, user=args.user)
-    if args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=AUDIT_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in record.items()})
-    else:
-        for record in records:
-            say(json.dumps(record, sort_keys=True))
-    return 0
