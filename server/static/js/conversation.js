@@ -1,0 +1,62 @@
+// The conversation and the run's progress, as text: messages, a request's one-line summary, progress lines.
+
+import { $, el, short } from "./dom.js";
+
+// Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent
+// does, or another user (`owner`, on requests an approver answers for them).
+export function summary(request, owner) {
+  const args = (a) => Object.entries(a.args).map(([key, value]) => `${key}: ${short(value, 30)}`).join(", ");
+  const calls = request.action_requests.map((a) => `${a.name}(${short(args(a), 60)})`).join("; ");
+  const subagent = request.subagent ? `${request.subagent} subagent` : null;
+  if (owner) return `${subagent ? `${owner}'s ${subagent}` : owner} asks to ${calls}`;
+  return subagent ? `${subagent} asks to ${calls}` : calls;
+}
+
+export function messageText(message) {
+  if (typeof message.content === "string") return message.content;
+  return (message.content || []).map((part) => part.text || "").join("");
+}
+
+export function renderConversation(messages) {
+  const list = $("conversation");
+  list.replaceChildren();
+  for (const message of messages) {
+    const kind = message.type;
+    const item = el("li", { className: kind });
+    const who = { human: "You", ai: "Agent", tool: `Tool ${message.name || ""}` }[kind] || kind;
+    item.append(el("span", { className: "who", textContent: `${who}:` }));
+    const text = messageText(message);
+    if (text) item.append(el("span", { textContent: text }));
+    for (const call of message.tool_calls || []) {
+      item.append(el("pre", { textContent: `${call.name} ${JSON.stringify(call.args, null, 2)}` }));
+    }
+    list.append(item);
+  }
+}
+
+export function progress(text, final = false) {
+  $("progress").append(el("li", { textContent: text, className: final ? "final" : "" }));
+}
+
+export function progressLines(update) {
+  const lines = [];
+  for (const [node, values] of Object.entries(update)) {
+    if (node === "__interrupt__" || !values) continue;
+    for (const entry of values.hitl_history || []) {
+      lines.push(`decision recorded: ${entry.decisions.map((d) => d.type).join(", ")}`);
+    }
+    for (const message of values.messages || []) {
+      if (message.type === "ai" && message.tool_calls && message.tool_calls.length) {
+        lines.push(`agent calls ${message.tool_calls.map((c) => c.name).join(", ")}`);
+      } else if (message.type === "tool") {
+        lines.push(`${message.name || "tool"}: ${short(messageText(message), 120)}`);
+      } else if (message.type === "ai") {
+        lines.push(`agent: ${short(messageText(message), 200)}`);
+      }
+    }
+    if (values.pending_hitl) {
+      lines.push(`approval requested for ${values.pending_hitl.action_requests.length} call(s)`);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,68 @@
+// The decision controls of one call, from what its tool allows; a reader of the decision made.
+
+import { $, el } from "./dom.js";
+import { editForm } from "./fields.js";
+
+const DECISION_LABELS = { approve: "Approve", edit: "Edit", reject: "Reject", respond: "Respond" };
+
+// The decision controls for one action request; returns a reader of its decision.
+export function actionControls(action, review, index) {
+  const box = el("div", { className: "action" });
+  const prefix = `action-${index}`;
+  box.append(
+    el("h4", { textContent: `${index + 1}. ${action.name}` }),
+    el("p", { textContent: action.description }),
+    el("pre", { textContent: JSON.stringify(action.args, null, 2), className: "args" }),
+  );
+  const allowed = review ? review.allowed_decisions : ["approve", "reject"];
+  const fieldset = el("fieldset");
+  fieldset.append(el("legend", { textContent: `Decision for ${action.name}` }));
+  const choices = el("div", { className: "choices" });
+  const extras = {};
+  for (const kind of allowed) {
+    const id = `${prefix}-${kind}`;
+    const radio = el("input", { type: "radio", name: `${prefix}-decision`, id, value: kind, checked: kind === allowed[0] });
+    choices.append(el("label", { htmlFor: id }, radio, DECISION_LABELS[kind] || kind));
+  }
+  fieldset.append(choices);
+  box.append(fieldset);
+
+  let readArgs = null;
+  if (allowed.includes("edit")) {
+    const editBox = el("div", { className: "edit", hidden: true });
+    readArgs = editForm(editBox, action, review && review.args_schema, prefix);
+    extras.edit = editBox;
+    box.append(editBox);
+  }
+  for (const kind of ["reject", "respond"]) {
+    if (!allowed.includes(kind)) continue;
+    const id = `${prefix}-${kind}-message`;
+    const text = kind === "reject" ? "Reason (optional, told to the agent)" : "Response (given to the agent as the tool's result)";
+    const wrap = el("div", { hidden: true });
+    wrap.append(el("label", { htmlFor: id, textContent: text }), el("textarea", { id, rows: 2 }));
+    extras[kind] = wrap;
+    box.append(wrap);
+  }
+  const chosen = () => box.querySelector(`input[name="${prefix}-decision"]:checked`).value;
+  const sync = () => {
+    for (const [kind, node] of Object.entries(extras)) node.hidden = kind !== chosen();
+  };
+  fieldset.addEventListener("change", sync);
+  sync();
+
+  const read = () => {
+    const kind = chosen();
+    if (kind === "approve") return { type: "approve" };
+    if (kind === "edit") {
+      const args = readArgs();
+      return args && { type: "edit", edited_action: { name: action.name, args } };
+    }
+    const message = $(`${prefix}-${kind}-message`).value.trim();
+    if (kind === "respond" && !message) {
+      $(`${prefix}-${kind}-message`).setAttribute("aria-invalid", "true");
+      return null;
+    }
+    return message ? { type: kind, message } : { type: kind };
+  };
+  return { box, read };
+}

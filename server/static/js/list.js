@@ -1,0 +1,72 @@
+// The inbox list: the user's own requests (every interrupted thread of theirs) and, for an approver,
+// other users' requests from GET /approvals, newest first.
+
+import { api, ApiError, getState, pendingRequests } from "./api.js";
+import { summary } from "./conversation.js";
+import { $, el } from "./dom.js";
+import { countdown } from "./time.js";
+import { openApproval, openThread } from "./urls.js";
+import { markCurrent, ownerName, view } from "./view.js";
+
+const PAGE = 50; // threads per search call; some servers refuse a limit over 100
+
+async function pendingOf(thread) {
+  const own = thread.values && thread.values.pending_hitl;
+  if (own) return [own]; // the thread's own request: no subagent runs while it waits
+  return pendingRequests(await getState(thread.thread_id)); // its subagents', or servers that list no values
+}
+
+// The user's own requests: every interrupted thread of theirs, and the requests waiting on it.
+async function ownRequests() {
+  const items = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await api("POST", "/threads/search", {
+      status: "interrupted", limit: PAGE, offset, sort_by: "updated_at", sort_order: "desc",
+    });
+    for (const thread of page) {
+      for (const request of await pendingOf(thread)) items.push({ threadId: thread.thread_id, request });
+    }
+    if (page.length < PAGE) break;
+  }
+  return items;
+}
+
+// Other users' requests this user may answer (an approver's); none on a server without /approvals.
+async function othersRequests() {
+  let listed;
+  try {
+    listed = await api("GET", "/approvals");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    return [];
+  }
+  // (only other users': the user's own threads are read in full above)
+  return (Array.isArray(listed) ? listed : []).filter((item) => item && item.request);
+}
+
+export async function loadInbox() {
+  const [own, theirs] = await Promise.all([ownRequests(), othersRequests()]);
+  view.others = theirs;
+  const items = [
+    ...own,
+    ...theirs.map((item) => ({ threadId: item.thread_id, request: item.request, owner: ownerName(item) })),
+  ];
+  items.sort((a, b) => b.request.created_at.localeCompare(a.request.created_at)); // newest first
+  const list = $("inbox");
+  list.replaceChildren();
+  for (const { threadId, request, owner } of items) {
+    const when = `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`;
+    const small = el("small", {}, request.expires_at ? `${when} · ` : when);
+    if (request.expires_at) small.append(countdown(el("span", { className: "expires" }), request.expires_at));
+    const button = el("button", { type: "button" }, summary(request, owner), small);
+    button.dataset.thread = threadId;
+    button.dataset.request = request.request_id;
+    if (owner) button.dataset.owner = owner;
+    const open = owner ? openApproval : openThread;
+    button.addEventListener("click", () => open(threadId, request.request_id));
+    list.append(el("li", {}, button));
+  }
+  $("inbox-count").textContent = `(${items.length})`;
+  $("inbox-empty").hidden = items.length > 0;
+  markCurrent();
+}
