@@ -89,6 +89,12 @@ def sign_in(browser: Browser, site: Served, user: str, **context: object) -> Pag
     return page
 
 
+def approve(page: Page) -> None:
+    """Choose to approve the request's one call (nothing is chosen for the reviewer), and send it."""
+    page.check("#action-0-approve")
+    page.click("#submit-decisions")
+
+
 def start_conversation(page: Page, text: str) -> str:
     """Send a first message from the page; return the new thread's id once it waits."""
     page.fill("#new-message", text)

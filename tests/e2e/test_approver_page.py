@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, Route, expect
 
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL
-from tests.e2e.conftest import USERS, Shot, sign_in, start_conversation
+from tests.e2e.conftest import USERS, Shot, approve, sign_in, start_conversation
 from tests.support.served import Served, serve
 
 ENV = {
@@ -59,7 +59,7 @@ def test_the_requester_is_refused_and_an_approver_answers(browser: Browser, team
     expect(entry).to_contain_text(re.compile(r"expires in 23 h 59 min$"))
     expect(ada.locator("#request-expires")).to_have_text("expires in 23 h 59 min")
 
-    ada.click("#submit-decisions")  # her own request: separation of duties
+    approve(ada)  # her own request: separation of duties
     expect(ada.locator("#request-error")).to_have_text(SEPARATION)
     expect(ada.locator("#request")).to_be_visible()
     expect(ada.locator("#submit-decisions")).to_be_enabled()
@@ -85,7 +85,7 @@ def test_the_requester_is_refused_and_an_approver_answers(browser: Browser, team
     bob.reload()  # the link names ada's request: shown again from /approvals alone
     expect(bob.locator("#thread-title")).to_have_text("ada's request")
     expect(bob.locator("#request-id")).to_have_text(ada.locator("#request-id").inner_text())
-    bob.click("#submit-decisions")  # Approve is preselected
+    approve(bob)
     expect(bob.locator("#progress .final")).to_have_text(re.compile(r"^answered: ada's conversation is \w+ now$"))
     expect(bob.locator("#thread-title")).to_have_text("ada's request")
     expect(bob.locator("#approval-note")).to_contain_text("Nothing on this conversation waits for your decision")
@@ -120,7 +120,7 @@ def test_a_refusal_to_the_approver_keeps_the_form(browser: Browser, team: Served
 
     bob.locator(f'#inbox button[data-thread="{thread_id}"]').click()
     bob.route(f"**/approvals/{thread_id}", refuse)
-    bob.click("#submit-decisions")
+    approve(bob)
     expect(bob.locator("#request-error")).to_have_text(detail)
     expect(bob.locator("#request")).to_be_visible()
     expect(bob.locator("#submit-decisions")).to_be_enabled()

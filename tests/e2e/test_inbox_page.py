@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL
 from agent.approval.pending import pending_requests
 from harness.scripts import call, email, script
-from tests.e2e.conftest import USERS, Shot, sign_in, start_conversation
+from tests.e2e.conftest import USERS, Shot, approve, sign_in, start_conversation
 from tests.support.served import Served
 
 ALREADY_ANSWERED = "This request was already answered"
@@ -84,7 +84,7 @@ def test_request_survives_a_reload_then_approve(browser: Browser, site: Served, 
     expect(page.locator("#conversation")).to_contain_text("email ada@example.com about the launch")
     shot(page, "after-reload")
 
-    page.click("#submit-decisions")  # Approve is preselected
+    approve(page)
     _final(page)
     expect(page.locator("#progress")).to_contain_text("Email sent to ada@example.com")
     expect(page.locator("#request")).to_be_hidden()
@@ -130,6 +130,27 @@ def test_reject_with_a_reason(browser: Browser, site: Served, shot: Shot) -> Non
     assert _values(site, thread_id)[PENDING_HITL] is None
 
 
+def test_nothing_is_chosen_for_the_reviewer(browser: Browser, site: Served, shot: Shot) -> None:
+    """No decision is pre-selected: Send with none chosen sends nothing and says which call needs
+    one; approving is a deliberate choice, named for what it does. The status is in words."""
+    page = sign_in(browser, site, "ada")
+    thread_id = start_conversation(page, "email ada@example.com about choosing")
+    expect(page.locator("#thread-status")).to_have_text("waiting for a decision")  # (not LangGraph's "interrupted")
+    for kind in ("approve", "edit", "reject", "respond"):
+        expect(page.locator(f"#action-0-{kind}")).not_to_be_checked()
+    page.click("#submit-decisions")
+    expect(page.locator("#request-error")).to_have_text("Choose a decision for each call: nothing was sent.")
+    expect(page.locator("#action-0-unchosen")).to_have_text("Choose what to do with send_email.")
+    shot(page, "no-choice")
+    assert site.attempts(thread_id) == []
+    assert _values(site, thread_id)[PENDING_HITL] is not None
+    page.get_by_label("Approve and send").check()
+    page.click("#submit-decisions")
+    _final(page)
+    expect(page.locator("#thread-status")).to_have_text("nothing waits")
+    assert [e["to"] for e in site.sent(thread_id)] == ["ada@example.com"]
+
+
 def test_two_tabs_answer_at_once_one_is_told(browser: Browser, site: Served, shot: Shot) -> None:
     first = sign_in(browser, site, "ada")
     thread_id = start_conversation(first, "email ada@example.com about the two tabs")
@@ -137,6 +158,8 @@ def test_two_tabs_answer_at_once_one_is_told(browser: Browser, site: Served, sho
     second.goto(f"{site.server.url}/inbox#thread={thread_id}")
     expect(second.locator("#request")).to_be_visible()
 
+    for page in (first, second):
+        page.check("#action-0-approve")
     first.click("#submit-decisions", no_wait_after=True)
     second.click("#submit-decisions", no_wait_after=True)
     for page in (first, second):
@@ -274,9 +297,10 @@ def test_controls_have_names_a_screen_reader_reads(browser: Browser, site: Serve
         ("button", "Refresh"),
         ("button", "Sign out"),
         ("group", "Decision for send_email"),
-        ("radio", "Approve"),
+        ("radio", "Approve and send"),
         ("radio", "Edit"),
         ("radio", "Reject"),
+        ("radio", "Answer instead"),
         ("button", "Send decision"),
     ]:
         expect(page.get_by_role(role, name=name, exact=True)).to_have_count(1)  # type: ignore[arg-type]
@@ -292,7 +316,7 @@ def test_opening_another_thread_while_one_runs_keeps_the_view(browser: Browser, 
     page.goto(f"{site.server.url}/inbox#thread={first}")
     expect(page.locator("#thread-id")).to_have_text(first)
     expect(page.locator("#actions")).to_contain_text("about the first")
-    page.click("#submit-decisions")  # approve the first: its run streams...
+    approve(page)  # approve the first: its run streams...
     page.evaluate(f"location.hash = 'thread={second}'")  # ...while the user opens the second
     expect(page.locator("#thread-id")).to_have_text(second)
     with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
@@ -328,7 +352,7 @@ def test_a_subagents_request_survives_a_reload_then_approve(browser: Browser, si
     expect(page.locator(f'#inbox button[data-request="{request_id}"]')).to_contain_text("general-purpose subagent")
     shot(page, "after-reload")
 
-    page.click("#submit-decisions")  # Approve is preselected
+    approve(page)
     _final(page)
     expect(page.locator("#progress")).to_contain_text("Email sent to bob@example.com")
     expect(page.locator("#request")).to_be_hidden()
@@ -388,7 +412,7 @@ def test_parallel_subagent_requests_are_answered_one_by_one(browser: Browser, si
     assert _pending(site, thread_id) == [second]
     assert site.sent(thread_id) == []
 
-    page.click("#submit-decisions")  # approve bob's
+    approve(page)  # approve bob's
     _final(page)
     expect(page.locator("#request")).to_be_hidden()
     expect(page.locator("#notice")).to_be_hidden()

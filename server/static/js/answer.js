@@ -58,7 +58,10 @@ export async function submitDecisions(event) {
   const decisions = answering.current.readers.map((read) => read());
   if (decisions.some((d) => !d)) {
     $("request-error").hidden = false;
-    $("request-error").textContent = "Please fix the highlighted fields; nothing was sent.";
+    const unchosen = $("actions").querySelector("[id$='-unchosen']:not([hidden])");
+    $("request-error").textContent = unchosen
+      ? "Choose a decision for each call: nothing was sent."
+      : "Please fix the highlighted fields; nothing was sent.";
     return;
   }
   const button = $("submit-decisions");

@@ -1,9 +1,17 @@
 // The decision controls of one call, from what its tool allows; a reader of the decision made.
+// Nothing is chosen for the reviewer: a call with side effects runs only on a deliberate choice.
 
 import { $, el } from "./dom.js";
 import { editForm } from "./fields.js";
 
-const DECISION_LABELS = { approve: "Approve", edit: "Edit", reject: "Reject", respond: "Respond" };
+const DECISION_LABELS = { approve: "Approve and run", edit: "Edit", reject: "Reject", respond: "Answer instead" };
+
+// What approving a tool's call does, in its own words (a fork adds its tools here).
+export const APPROVE_LABELS = { send_email: "Approve and send", write_file: "Approve and write", edit_file: "Approve the edit" };
+
+function label(kind, tool) {
+  return (kind === "approve" && APPROVE_LABELS[tool]) || DECISION_LABELS[kind] || kind;
+}
 
 // The decision controls for one action request; returns a reader of its decision.
 export function actionControls(action, review, index) {
@@ -21,10 +29,12 @@ export function actionControls(action, review, index) {
   const extras = {};
   for (const kind of allowed) {
     const id = `${prefix}-${kind}`;
-    const radio = el("input", { type: "radio", name: `${prefix}-decision`, id, value: kind, checked: kind === allowed[0] });
-    choices.append(el("label", { htmlFor: id }, radio, DECISION_LABELS[kind] || kind));
+    const radio = el("input", { type: "radio", name: `${prefix}-decision`, id, value: kind });
+    choices.append(el("label", { htmlFor: id }, radio, label(kind, action.name)));
   }
-  fieldset.append(choices);
+  const unchosen = el("p", { className: "field-error", id: `${prefix}-unchosen`, hidden: true });
+  fieldset.setAttribute("aria-describedby", unchosen.id);
+  fieldset.append(choices, unchosen);
   box.append(fieldset);
 
   let readArgs = null;
@@ -43,7 +53,7 @@ export function actionControls(action, review, index) {
     extras[kind] = wrap;
     box.append(wrap);
   }
-  const chosen = () => box.querySelector(`input[name="${prefix}-decision"]:checked`).value;
+  const chosen = () => (box.querySelector(`input[name="${prefix}-decision"]:checked`) || {}).value;
   const sync = () => {
     for (const [kind, node] of Object.entries(extras)) node.hidden = kind !== chosen();
   };
@@ -52,6 +62,9 @@ export function actionControls(action, review, index) {
 
   const read = () => {
     const kind = chosen();
+    unchosen.hidden = Boolean(kind);
+    unchosen.textContent = kind ? "" : `Choose what to do with ${action.name}.`;
+    if (!kind) return null;
     if (kind === "approve") return { type: "approve" };
     if (kind === "edit") {
       const args = readArgs();

@@ -15,6 +15,14 @@ export const view = {
   owner: null, // whose conversation an approval on screen is (kept once its requests are answered)
 };
 
+// A thread's status as the reviewer reads it, not LangGraph's word for it.
+const STATUS_WORDS = {
+  interrupted: "waiting for a decision",
+  busy: "working on it",
+  idle: "nothing waits",
+  error: "the last run failed",
+};
+
 // Mark the inbox entry of the request on screen.
 export function markCurrent() {
   for (const button of document.querySelectorAll(".inbox button")) {
@@ -48,7 +56,7 @@ export async function showThread(threadId, wanted = requestFromUrl(threadId)) {
   switchTo(threadId, "thread");
   const [thread, state] = await Promise.all([api("GET", `/threads/${threadId}`), getState(threadId)]);
   if (view.shown !== threadId || view.as !== "thread") return state; // another was opened meanwhile: it has the screen
-  $("thread-status").textContent = thread.status;
+  $("thread-status").textContent = STATUS_WORDS[thread.status] || thread.status;
   const values = state.values || {};
   renderConversation(values.messages || []);
   const requests = pendingRequests(state);
