@@ -151,6 +151,39 @@ def test_nothing_is_chosen_for_the_reviewer(browser: Browser, site: Served, shot
     assert [e["to"] for e in site.sent(thread_id)] == ["ada@example.com"]
 
 
+NOTES = "Monday: plan\nTuesday: build\nWednesday: test\nThursday: ship\nFriday: rest"
+
+
+def test_a_call_is_shown_as_the_thing_itself(browser: Browser, site: Served, shot: Shot) -> None:
+    """An email as an email: who to, the subject, the body with its line breaks (no JSON, and its
+    arguments once: the conversation names the call in one line). An edit of a file as its lines:
+    the changed line, removed and added, between the lines around it."""
+    page = sign_in(browser, site, "ada")
+    start_conversation(page, "email ada@example.com about the launch")
+    view = page.locator("#action-0-view")
+    expect(view.locator(".field")).to_have_count(2)
+    expect(view.locator(".body")).to_have_text("Hi Ada,\n\nA quick note about the launch.\n\nBest regards")
+    expect(view).to_contain_text("The launch")
+    expect(page.locator("#conversation")).not_to_contain_text('"body"')
+    expect(page.locator("#conversation .call")).to_contain_text("asks to send_email(to: ada@example.com")
+    shot(page, "email")
+
+    thread_id = _start(site, "agent", script(call("write_file", file_path="/notes.md", content=NOTES)))
+    approved = {"assistant_id": "agent", "command": {"resume": {"decisions": [{"type": "approve"}]}}}
+    change = call("edit_file", file_path="/notes.md", old_string="Thursday: ship", new_string="Thursday: ship it")
+    again = {"assistant_id": "agent", "input": {"messages": [{"role": "user", "content": script(change)}]}}
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        api.post(f"/threads/{thread_id}/runs/wait", json=approved).raise_for_status()
+        api.post(f"/threads/{thread_id}/runs/wait", json=again).raise_for_status()
+    page.goto(f"{site.server.url}/inbox#thread={thread_id}")
+    diff = page.locator("#action-0-view .diff")
+    expect(diff).to_have_text(
+        "  Tuesday: build\n  Wednesday: test\n- Thursday: ship\n+ Thursday: ship it\n  Friday: rest\n"
+    )
+    expect(diff.locator(".removed")).to_have_text("- Thursday: ship\n")
+    shot(page, "edit")
+
+
 def test_two_tabs_answer_at_once_one_is_told(browser: Browser, site: Served, shot: Shot) -> None:
     first = sign_in(browser, site, "ada")
     thread_id = start_conversation(first, "email ada@example.com about the two tabs")

@@ -28,7 +28,8 @@ export function renderConversation(messages) {
     const text = messageText(message);
     if (text) item.append(el("span", { textContent: text }));
     for (const call of message.tool_calls || []) {
-      item.append(el("pre", { textContent: `${call.name} ${JSON.stringify(call.args, null, 2)}` }));
+      // One line per call: its arguments in full are in the request, shown once.
+      item.append(el("p", { className: "call", textContent: `asks to ${summary({ action_requests: [call] })}` }));
     }
     list.append(item);
   }

@@ -3,6 +3,7 @@
 
 import { $, el } from "./dom.js";
 import { editForm } from "./fields.js";
+import { viewOf } from "./views.js";
 
 const DECISION_LABELS = { approve: "Approve and run", edit: "Edit", reject: "Reject", respond: "Answer instead" };
 
@@ -13,14 +14,15 @@ function label(kind, tool) {
   return (kind === "approve" && APPROVE_LABELS[tool]) || DECISION_LABELS[kind] || kind;
 }
 
-// The decision controls for one action request; returns a reader of its decision.
-export function actionControls(action, review, index) {
+// The decision controls for one action request, under the call as its reviewer reads it
+// (`files`: the thread's, for an edit's context); returns a reader of its decision.
+export function actionControls(action, review, index, files) {
   const box = el("div", { className: "action" });
   const prefix = `action-${index}`;
   box.append(
     el("h4", { textContent: `${index + 1}. ${action.name}` }),
     el("p", { textContent: action.description }),
-    el("pre", { textContent: JSON.stringify(action.args, null, 2), className: "args" }),
+    el("div", { className: "args", id: `${prefix}-view` }, viewOf(action, files)),
   );
   const allowed = review ? review.allowed_decisions : ["approve", "reject"];
   const fieldset = el("fieldset");

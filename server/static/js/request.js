@@ -16,7 +16,7 @@ export function newAnswerId() {
 
 // The request's decision form; `owner` names the user who asked when the request is
 // another user's (an approver's view), answered through /approvals.
-export function renderRequest(threadId, graphId, request, refusal, owner = null) {
+export function renderRequest(threadId, graphId, request, refusal, owner = null, files = null) {
   const form = $("request");
   form.hidden = !request;
   $("request-error").hidden = !refusal;
@@ -43,7 +43,7 @@ export function renderRequest(threadId, graphId, request, refusal, owner = null)
   const container = $("actions");
   container.replaceChildren();
   request.action_requests.forEach((action, index) => {
-    const { box, read } = actionControls(action, reviews[action.name], index);
+    const { box, read } = actionControls(action, reviews[action.name], index, files);
     container.append(box);
     readers.push(read);
   });

@@ -62,7 +62,7 @@ export async function showThread(threadId, wanted = requestFromUrl(threadId)) {
   const requests = pendingRequests(state);
   const request = requests.find((r) => r.request_id === wanted) || requests[0] || null;
   const graphId = (thread.metadata && thread.metadata.graph_id) || GRAPH_ID; // answers go to the thread's own graph
-  renderRequest(threadId, graphId, request, request && request.error);
+  renderRequest(threadId, graphId, request, request && request.error, null, values.files);
   view.request = request && request.request_id;
   renderChoice(threadId, requests, view.request);
   if (request && threadFromUrl() === threadId && requestFromUrl(threadId) !== view.request) {
