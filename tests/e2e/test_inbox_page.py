@@ -17,7 +17,7 @@ from tests.support.served import Served
 ALREADY_ANSWERED = "This request was already answered"
 
 
-REFUSED = "Your last answer was refused: Decision 1 (send_email): `send_email` takes no argument 'bcc'"
+REFUSED = "The last answer to this request was refused: Decision 1 (send_email): `send_email` takes no argument 'bcc'"
 
 
 def _state(site: Served, thread_id: str, user: str = "ada", subgraphs: bool = False) -> dict[str, Any]:
@@ -184,6 +184,30 @@ def test_a_call_is_shown_as_the_thing_itself(browser: Browser, site: Served, sho
     shot(page, "edit")
 
 
+def test_each_answer_is_on_record_in_the_conversation(browser: Browser, site: Served, shot: Shot) -> None:
+    """After a reload, each answered request says in the conversation, after the message that asked,
+    who decided, what, and what became of the call: sent, or not run with the reviewer's reason."""
+    page = sign_in(browser, site, "ada")
+    sent = start_conversation(page, "email ada@example.com about the record")
+    approve(page)
+    _final(page)
+    rejected = start_conversation(page, "email bob@example.com about the record")
+    page.check("#action-0-reject")
+    page.fill("#action-0-reject-message", "not this week")
+    page.click("#submit-decisions")
+    _final(page)
+    for thread_id, said in (
+        (sent, r"^Decided by ada, .+: send_email approved: done: Email sent to ada@example\.com"),
+        (rejected, r"^Decided by ada, .+: send_email rejected \(not this week\): not run$"),
+    ):
+        page.goto(f"{site.server.url}/inbox#thread={thread_id}")
+        page.reload()
+        record = page.locator("#conversation .record")
+        expect(record).to_have_text(re.compile(said))
+        expect(page.locator("#conversation li").nth(2)).to_have_class("record")  # (after the agent's message)
+    shot(page, "rejected-on-record")
+
+
 def test_two_tabs_answer_at_once_one_is_told(browser: Browser, site: Served, shot: Shot) -> None:
     first = sign_in(browser, site, "ada")
     thread_id = start_conversation(first, "email ada@example.com about the two tabs")
@@ -258,6 +282,10 @@ def test_usable_on_a_phone_by_keyboard_alone(browser: Browser, site: Served, sho
     expect(page.locator("#request")).to_be_visible()
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert fits, "the page scrolls sideways on a phone"
+    request, new = (page.locator(selector).bounding_box() for selector in ("#request", "#new-form"))
+    assert request is not None
+    assert new is not None
+    assert request["y"] < new["y"], "on a phone the open request comes first"
     shot(page, "phone-waiting")
 
     tab_to("action-0-approve")

@@ -1,6 +1,7 @@
 // The conversation and the run's progress, as text: messages, a request's one-line summary, progress lines.
 
 import { $, el, short } from "./dom.js";
+import { records } from "./record.js";
 
 // Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent
 // does, or another user (`owner`, on requests an approver answers for them).
@@ -17,9 +18,11 @@ export function messageText(message) {
   return (message.content || []).map((part) => part.text || "").join("");
 }
 
-export function renderConversation(messages) {
+// The messages, each answered request's record after the message that asked (`history`: hitl_history).
+export function renderConversation(messages, history = []) {
   const list = $("conversation");
   list.replaceChildren();
+  const recorded = records(messages, history, messageText);
   for (const message of messages) {
     const kind = message.type;
     const item = el("li", { className: kind });
@@ -31,8 +34,9 @@ export function renderConversation(messages) {
       // One line per call: its arguments in full are in the request, shown once.
       item.append(el("p", { className: "call", textContent: `asks to ${summary({ action_requests: [call] })}` }));
     }
-    list.append(item);
+    list.append(item, ...(recorded.get(message.id) || []));
   }
+  list.append(...(recorded.get(null) || []));
 }
 
 export function progress(text, final = false) {

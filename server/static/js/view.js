@@ -58,7 +58,7 @@ export async function showThread(threadId, wanted = requestFromUrl(threadId)) {
   if (view.shown !== threadId || view.as !== "thread") return state; // another was opened meanwhile: it has the screen
   $("thread-status").textContent = STATUS_WORDS[thread.status] || thread.status;
   const values = state.values || {};
-  renderConversation(values.messages || []);
+  renderConversation(values.messages || [], values.hitl_history || []);
   const requests = pendingRequests(state);
   const request = requests.find((r) => r.request_id === wanted) || requests[0] || null;
   const graphId = (thread.metadata && thread.metadata.graph_id) || GRAPH_ID; // answers go to the thread's own graph

@@ -1,0 +1,62 @@
+// The record of each answered request, in the conversation after the message that asked: who
+// decided, when, what, and what became of each call (done, failed, not run, may have run). Read
+// from the thread's `hitl_history` and its tool messages, so a reload shows it the same.
+
+import { el, short } from "./dom.js";
+
+const DECIDED = {
+  approve: "approved",
+  edit: "approved with edits",
+  reject: "rejected",
+  respond: "answered instead",
+  dismiss: "dismissed",
+};
+
+function when(at) {
+  return at ? new Date(at).toLocaleString() : "";
+}
+
+// What became of one call of an answered request.
+function outcome(action, decision, entry, results) {
+  const recorded = (entry.outcomes || {})[action.tool_call_id];
+  if (recorded) {
+    if (recorded.status === "failed") return `it failed: ${short(recorded.detail || "", 160)}`;
+    if (recorded.status === "interrupted") return "its run was stopped while carrying it out: it may have been carried out";
+    return "not run";
+  }
+  if (decision.type !== "approve" && decision.type !== "edit") return "not run";
+  const result = results[action.tool_call_id];
+  return result ? `done: ${short(result, 160)}` : "running";
+}
+
+function line(entry, results) {
+  const kinds = entry.decisions.map((d) => d.type);
+  const at = when(entry.decided_at);
+  const closed = kinds.every((k) => k === "expire") ? "Expired" : kinds.every((k) => k === "cancel") ? "Cancelled" : null;
+  const calls = entry.action_requests.map((action, index) => {
+    const decision = entry.decisions[index] || {};
+    if (closed) {
+      const detail = ((entry.outcomes || {})[action.tool_call_id] || {}).detail;
+      return `${action.name} not run${detail ? ` (${short(detail, 160)})` : ""}`;
+    }
+    const said = decision.message ? ` (${short(decision.message, 120)})` : "";
+    return `${action.name} ${DECIDED[decision.type] || decision.type}${said}: ${outcome(action, decision, entry, results)}`;
+  });
+  const head = closed ? `${closed}, ${at}` : `Decided by ${entry.decided_by || "you"}, ${at}`;
+  return `${head}: ${calls.join("; ")}`;
+}
+
+// The record items to show after each message, by the message's id (the rest: `null`, at the end).
+export function records(messages, history, text) {
+  const results = Object.fromEntries(messages.filter((m) => m.type === "tool").map((m) => [m.tool_call_id, text(m)]));
+  const asked = {}; // tool call id -> id of the AI message that made it
+  for (const message of messages) for (const call of message.tool_calls || []) asked[call.id] = message.id;
+  const after = new Map();
+  for (const entry of history) {
+    const call = entry.task_call_id || (entry.action_requests[0] || {}).tool_call_id;
+    const at = asked[call] ?? null;
+    if (!after.has(at)) after.set(at, []);
+    after.get(at).push(el("li", { className: "record", textContent: line(entry, results) }));
+  }
+  return after;
+}
