@@ -22,8 +22,9 @@
 import { startConversation, submitDecisions } from "./js/answer.js";
 import { api, ApiError, token, TOKEN_KEY } from "./js/api.js";
 import { $, notice } from "./js/dom.js";
-import { loadInbox } from "./js/list.js";
-import { applyExpiry } from "./js/request.js";
+import { forgetList, loadInbox } from "./js/list.js";
+import { live } from "./js/live.js";
+import { answering, applyExpiry } from "./js/request.js";
 import { countdown, TICK_MS } from "./js/time.js";
 import { showFromUrl, view } from "./js/view.js";
 
@@ -55,6 +56,7 @@ async function whoAmI() {
 function signOut(message) {
   localStorage.removeItem(TOKEN_KEY);
   view.others = [];
+  forgetList(); // (the next user's list is drawn whole)
   $("app").hidden = true;
   $("who").hidden = true;
   $("sign-in").hidden = false;
@@ -86,7 +88,9 @@ function main() {
   window.addEventListener("hashchange", () => {
     if (token()) guarded(showFromUrl);
   });
+  for (const kind of ["input", "change"]) $("request").addEventListener(kind, () => { answering.dirty = true; });
   setInterval(tick, TICK_MS); // time left, and forms of requests that expire while shown
+  live(() => Boolean(token()) && !$("app").hidden, () => signOut("Your token was not accepted. Please sign in again."));
   if (token()) guarded(enter);
   else signOut("");
 }

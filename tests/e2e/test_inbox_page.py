@@ -208,6 +208,32 @@ def test_each_answer_is_on_record_in_the_conversation(browser: Browser, site: Se
     shot(page, "rejected-on-record")
 
 
+LIVE_S = 15
+"""How long a test waits for the page to show, unasked, what changed elsewhere (it reads every 3 s)."""
+
+
+def test_the_page_shows_what_changed_elsewhere_unasked(browser: Browser, site: Served, shot: Shot) -> None:
+    """No click, no reload: a request made elsewhere (through the API, as the CLI makes one) joins
+    the list, and what the reviewer is typing stays; the request on screen answered elsewhere
+    leaves the screen, on record."""
+    page = sign_in(browser, site, "ada")
+    typing = start_conversation(page, "email ada@example.com about typing")
+    page.check("#action-0-reject")
+    page.fill("#action-0-reject-message", "still thinking")
+    made = _start(site, "agent", "email bob@example.com about elsewhere")
+    expect(page.locator(f'#inbox button[data-thread="{made}"]')).to_have_count(1, timeout=LIVE_S * 1000)
+    expect(page.locator("#action-0-reject-message")).to_have_value("still thinking")
+    expect(page.locator("#action-0-reject")).to_be_checked()
+    shot(page, "joined")
+    answer = {"assistant_id": "agent", "command": {"resume": {"decisions": [{"type": "approve"}]}}}
+    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+        api.post(f"/threads/{typing}/runs/wait", json=answer).raise_for_status()
+    expect(page.locator("#request")).to_be_hidden(timeout=LIVE_S * 1000)
+    expect(page.locator("#conversation .record")).to_have_text(re.compile(r"^Decided by ada, .+: send_email approved"))
+    expect(page.locator(f'#inbox button[data-thread="{typing}"]')).to_have_count(0)
+    shot(page, "answered-elsewhere")
+
+
 def test_two_tabs_answer_at_once_one_is_told(browser: Browser, site: Served, shot: Shot) -> None:
     first = sign_in(browser, site, "ada")
     thread_id = start_conversation(first, "email ada@example.com about the two tabs")

@@ -29,7 +29,12 @@ async function run(threadId, graphId, payload) {
     if (view.shown === threadId) progress(text, final);
   };
   if (view.shown === threadId) $("progress").replaceChildren();
-  await streamRun(threadId, graphId, payload, (update) => progressLines(update).forEach((line) => here(line)));
+  view.busy = threadId; // (js/live.js leaves the thread to this run meanwhile)
+  try {
+    await streamRun(threadId, graphId, payload, (update) => progressLines(update).forEach((line) => here(line)));
+  } finally {
+    view.busy = null;
+  }
   const state = view.shown === threadId ? await showThread(threadId) : await getState(threadId);
   const values = state.values || {};
   const messages = values.messages || [];
@@ -113,6 +118,7 @@ async function answerForOwner({ threadId, request, owner }, decisions) {
   if (view.shown === threadId) $("progress").replaceChildren();
   const resume = { request_id: request.request_id, decisions, answer_id: newAnswerId() };
   let result;
+  view.busy = threadId;
   try {
     result = await api("POST", `/approvals/${threadId}`, { resume });
   } catch (error) {
@@ -125,6 +131,8 @@ async function answerForOwner({ threadId, request, owner }, decisions) {
     await loadInbox();
     if (view.shown === threadId && view.as === "approval") showApproval(threadId);
     return;
+  } finally {
+    view.busy = null;
   }
   here(`decision recorded: ${decisions.map((d) => d.type).join(", ")}`);
   await loadInbox(); // what waits for this user now, everywhere

@@ -52,7 +52,11 @@ export async function loadInbox() {
     ...theirs.map((item) => ({ threadId: item.thread_id, request: item.request, owner: ownerName(item) })),
   ];
   items.sort((a, b) => b.request.created_at.localeCompare(a.request.created_at)); // newest first
+  const seen = JSON.stringify(items.map(({ threadId, request, owner }) => [threadId, request.request_id, owner]));
+  if (seen === listed.last) return; // the same list: nothing redrawn, no flicker, focus kept
+  listed.last = seen;
   const list = $("inbox");
+  const focused = document.activeElement && document.activeElement.closest("#inbox") && document.activeElement.dataset.request;
   list.replaceChildren();
   for (const { threadId, request, owner } of items) {
     const when = `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`;
@@ -69,4 +73,12 @@ export async function loadInbox() {
   $("inbox-count").textContent = `(${items.length})`;
   $("inbox-empty").hidden = items.length > 0;
   markCurrent();
+  if (focused) list.querySelector(`button[data-request="${focused}"]`)?.focus();
+}
+
+// What the list last drew (`loadInbox` redraws it only when that changes).
+const listed = { last: null };
+
+export function forgetList() {
+  listed.last = null;
 }

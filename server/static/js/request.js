@@ -7,7 +7,9 @@ import { $, el } from "./dom.js";
 import { countdown, isExpired } from "./time.js";
 import { openThread } from "./urls.js";
 
-export const answering = { current: null }; // { threadId, graphId, request, readers, owner } for the request on screen
+// `current`: { threadId, graphId, request, readers, owner } for the request on screen; `dirty`: the
+// reviewer changed its form since it was drawn (a live refresh then leaves it be).
+export const answering = { current: null, dirty: false };
 
 export function newAnswerId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -24,6 +26,7 @@ export function renderRequest(threadId, graphId, request, refusal, owner = null,
   $("request-expired").hidden = true;
   $("submit-decisions").disabled = false;
   answering.current = null;
+  answering.dirty = false;
   if (!request) return;
   const delegated = request.subagent
     ? `${request.subagent} subagent asks to run this, for a task the agent delegated to it (task call ${request.task_call_id}).`

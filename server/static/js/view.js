@@ -13,6 +13,8 @@ export const view = {
   as: null, // "thread" (the user's own, read in full) or "approval" (another user's: its requests only)
   request: null, // the request_id whose form is on screen, if any
   owner: null, // whose conversation an approval on screen is (kept once its requests are answered)
+  updatedAt: null, // the thread's updated_at when the page last read it (js/live.js reads it again)
+  busy: null, // the thread this page is running an answer on (it shows its own progress)
 };
 
 // A thread's status as the reviewer reads it, not LangGraph's word for it.
@@ -56,6 +58,7 @@ export async function showThread(threadId, wanted = requestFromUrl(threadId)) {
   switchTo(threadId, "thread");
   const [thread, state] = await Promise.all([api("GET", `/threads/${threadId}`), getState(threadId)]);
   if (view.shown !== threadId || view.as !== "thread") return state; // another was opened meanwhile: it has the screen
+  view.updatedAt = thread.updated_at;
   $("thread-status").textContent = STATUS_WORDS[thread.status] || thread.status;
   const values = state.values || {};
   renderConversation(values.messages || [], values.hitl_history || []);

@@ -1,0 +1,48 @@
+// Live: every few seconds the page reads what changed elsewhere (a request made from the CLI, an
+// answer from another tab or client, a run's progress) and shows it, without flicker and without
+// losing what the reviewer is typing: the list is redrawn only when it changes, and the thread on
+// screen only when the server's thread changed, its form kept while the request on it still waits.
+
+import { api, ApiError, getState, pendingRequests } from "./api.js";
+import { loadInbox } from "./list.js";
+import { answering } from "./request.js";
+import { showApproval, showThread, view } from "./view.js";
+
+export const LIVE_MS = 3_000;
+
+// The thread on screen, again, if the server's copy changed since the page last read it.
+async function thread() {
+  if (view.as === "approval") {
+    const waits = view.others.some((i) => i.thread_id === view.shown && i.request.request_id === view.request);
+    if (!waits && view.request && !view.busy) showApproval(view.shown); // answered or closed elsewhere
+    return;
+  }
+  if (view.as !== "thread" || !view.shown || view.busy === view.shown) return; // (this page's own run shows itself)
+  const threadId = view.shown;
+  const { updated_at: updatedAt } = await api("GET", `/threads/${threadId}`);
+  if (updatedAt === view.updatedAt || view.shown !== threadId || view.busy === threadId) return;
+  const typing = answering.current && answering.dirty;
+  if (typing && pendingRequests(await getState(threadId)).some((r) => r.request_id === view.request)) {
+    view.updatedAt = updatedAt; // (its request still waits: the reviewer's input stays as it is)
+    return;
+  }
+  await showThread(threadId, view.request);
+}
+
+async function refresh() {
+  await loadInbox();
+  await thread();
+}
+
+// Start reading while `signedIn()`; `onUnauthorized` when the token stops being accepted. Other
+// failures wait for the next round (a restart of the server, say) and say nothing.
+export function live(signedIn, onUnauthorized) {
+  setInterval(async () => {
+    if (document.hidden || !signedIn()) return;
+    try {
+      await refresh();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) onUnauthorized();
+    }
+  }, LIVE_MS);
+}
