@@ -24,7 +24,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import MultitaskStrategy
 
-from agent.approval.contract import HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, resume_for
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, SUBAGENT, TASK_CALL_ID, PendingRequest, resume_for
 from agent.approval.cut_short import CUT_SHORT, SUBAGENT_CUT_SHORT
 from agent.settings import LOCAL_TOKEN
 from client.approvals import user_message
@@ -248,6 +248,32 @@ async def test_a_rollback_cancel_of_the_run_carrying_out_the_call_is_refused(
     _ran_once_on_record(held_server, thread_id, values)
 
 
+async def _cut_short(
+    served: Served, provider: Provider, graph_id: str, turn: str | None = None
+) -> tuple[str, PendingRequest, dict[str, Any]]:
+    """A request on `turn` approved, its run cancelled (`action=interrupt`) with the approved call in
+    the provider, then two new messages: the thread's id, the request, and the thread's values."""
+    provider.open.clear()
+    async with served.client() as client, _http(served) as http:
+        thread_id, request = await waiting(client, graph_id, turn)
+        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
+        run_id = (await client.runs.create(thread_id, graph_id, command=answer))["run_id"]
+        call_made = await provider.next_call()  # the approved call is in the provider now
+        try:
+            cancel = await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt"})
+            await client.runs.join(thread_id, run_id)
+        finally:
+            provider.release(call_made)
+        assert cancel.status_code == 202, cancel.text
+        assert (await client.runs.get(thread_id, run_id))["status"] == "interrupted"
+        for text in ("What happened?", "And now?"):
+            await client.runs.wait(thread_id, graph_id, input=user_message(text))
+        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
+    (action,) = request["action_requests"]
+    assert [key for key in provider.keys if key.startswith(thread_id)] == [f"{thread_id}/{action['tool_call_id']}"]
+    return thread_id, request, values
+
+
 @pytest.mark.parametrize("graph", sorted(HELD))
 async def test_an_approved_call_cut_short_by_a_cancel_is_said_as_it_is(
     held_server: Served, provider: Provider, graph: str
@@ -256,25 +282,8 @@ async def test_an_approved_call_cut_short_by_a_cancel_is_said_as_it_is(
     stops the run inside the tool, with the email at the provider. On the next message the
     thread says so: not "did not complete" beside an approval that reads as "it ran", but
     `interrupted` in the history and a result telling the model not to call it again."""
-    provider.open.clear()
-    graph_id = HELD[graph]
-    async with held_server.client() as client, _http(held_server) as http:
-        thread_id, request = await waiting(client, graph_id)
-        (action,) = request["action_requests"]
-        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
-        run_id = (await client.runs.create(thread_id, graph_id, command=answer))["run_id"]
-        call = await provider.next_call()  # the approved call is in the provider now
-        try:
-            cancel = await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt"})
-            await client.runs.join(thread_id, run_id)
-        finally:
-            provider.release(call)
-        assert cancel.status_code == 202, cancel.text
-        assert (await client.runs.get(thread_id, run_id))["status"] == "interrupted"
-        for text in ("What happened?", "And now?"):
-            await client.runs.wait(thread_id, graph_id, input=user_message(text))
-        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
-    assert [key for key in provider.keys if key.startswith(thread_id)] == [f"{thread_id}/{action['tool_call_id']}"]
+    _, request, values = await _cut_short(held_server, provider, HELD[graph])
+    (action,) = request["action_requests"]
     (entry,) = values[HITL_HISTORY]
     assert entry["outcomes"] == {action["tool_call_id"]: {"status": "interrupted", "detail": CUT_SHORT}}
     (result,) = [m for m in values["messages"] if m["type"] == "tool"]
@@ -290,25 +299,9 @@ async def test_a_subagents_approved_call_cut_short_is_said_as_it_is(
     reports back, so its history entry never reached the thread's. On the next message the
     thread's `hitl_history` has the subagent's request as it was answered, the call
     `interrupted`, and the `task` result tells the model not to call it again."""
-    provider.open.clear()
-    graph_id = HELD[graph]
     turn = script(call("task", description=script(email()), subagent_type="general-purpose"))
-    async with held_server.client() as client, _http(held_server) as http:
-        thread_id, request = await waiting(client, graph_id, turn)
-        (action,) = request["action_requests"]
-        answer = cast("Any", {"resume": resume_for(request, [APPROVE])})
-        run_id = (await client.runs.create(thread_id, graph_id, command=answer))["run_id"]
-        call_made = await provider.next_call()
-        try:
-            cancel = await http.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt"})
-            await client.runs.join(thread_id, run_id)
-        finally:
-            provider.release(call_made)
-        assert cancel.status_code == 202, cancel.text
-        for text in ("What happened?", "And now?"):
-            await client.runs.wait(thread_id, graph_id, input=user_message(text))
-        values = cast("dict[str, Any]", (await client.threads.get_state(thread_id))["values"])
-    assert [key for key in provider.keys if key.startswith(thread_id)] == [f"{thread_id}/{action['tool_call_id']}"]
+    _, request, values = await _cut_short(held_server, provider, HELD[graph], turn)
+    (action,) = request["action_requests"]
     (entry,) = values[HITL_HISTORY]
     assert (entry["request_id"], entry[SUBAGENT], entry[TASK_CALL_ID]) == (
         request["request_id"],
