@@ -15,12 +15,12 @@ requests is `interrupted` in the entry the thread records, and its `task` result
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from langchain_core.messages import ToolMessage
 
-from agent.approval.contract import HITL_HISTORY, TASK_CALL_ID, HistoryEntry, Outcome
+from agent.approval.contract import HITL_HISTORY, TASK_CALL_ID, ActionRequest, HistoryEntry, Outcome
 from agent.approval.fanout import TASK_TOOL
 from agent.approval.messages import existing_result, said_not_run
 from agent.approval.seal import is_sealed
@@ -34,6 +34,14 @@ SUBAGENT_CUT_SHORT = (
     "(it may have been). Do not call it again; tell the user to check its effect."
 )
 CARRIED_OUT = frozenset({"approve", "edit"})
+
+
+def _unsettled(entry: HistoryEntry) -> Iterator[ActionRequest]:
+    """The calls `entry` approved (or edited) whose outcome is not on record yet."""
+    recorded = entry.get("outcomes") or {}
+    for action, decision in zip(entry["action_requests"], entry["decisions"], strict=False):
+        if decision.get("type") in CARRIED_OUT and action["tool_call_id"] not in recorded:
+            yield action
 
 
 def cut_short(
@@ -51,14 +59,11 @@ def cut_short(
     for entry in state.get(HITL_HISTORY) or []:
         if not is_sealed(entry, thread_id, seal_key):
             continue  # (a forged approval: nothing ran, and the tool guard said so)
-        recorded = entry.get("outcomes") or {}
         cut: dict[str, Outcome] = {}
-        for action, decision in zip(entry["action_requests"], entry["decisions"], strict=False):
+        for action in _unsettled(entry):
             call_id = action["tool_call_id"]
             result = results.get(call_id)
-            if decision.get("type") not in CARRIED_OUT or call_id in recorded or result is None:
-                continue
-            if result.status == "error" and not said_not_run(result):
+            if result is not None and result.status == "error" and not said_not_run(result):
                 text = f"`{action['name']}` was approved, and {CUT_SHORT}"
                 corrections.append(
                     ToolMessage(text, name=action["name"], tool_call_id=call_id, id=result.id, status="error")
@@ -81,10 +86,9 @@ def unreported(
     recorded: list[HistoryEntry] = []
     for entry in entries:
         outcomes = dict(entry.get("outcomes") or {})
-        for action, decision in zip(entry["action_requests"], entry["decisions"], strict=False):
-            if decision.get("type") in CARRIED_OUT and action["tool_call_id"] not in outcomes:
-                outcomes[action["tool_call_id"]] = Outcome(status="interrupted", detail=SUBAGENT_CUT_SHORT)
-                approved.setdefault(str(entry.get(TASK_CALL_ID)), []).append(action["name"])
+        for action in _unsettled(entry):
+            outcomes[action["tool_call_id"]] = Outcome(status="interrupted", detail=SUBAGENT_CUT_SHORT)
+            approved.setdefault(str(entry.get(TASK_CALL_ID)), []).append(action["name"])
         recorded.append(cast("HistoryEntry", {**entry, "outcomes": outcomes}) if outcomes else entry)
     corrections = [
         ToolMessage(
