@@ -20,6 +20,11 @@ ALREADY_ANSWERED = "This request was already answered"
 REFUSED = "The last answer to this request was refused: Decision 1 (send_email): `send_email` takes no argument 'bcc'"
 
 
+def _api(site: Served, user: str = "ada") -> httpx.Client:
+    """The API as `user`, over plain HTTP (sync: Playwright owns this thread's event loop)."""
+    return httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS[user]}, timeout=60)
+
+
 def _state(site: Served, thread_id: str, user: str = "ada", subgraphs: bool = False) -> dict[str, Any]:
     """The thread's state, straight from the API (sync: Playwright owns this thread's event loop)."""
     response = httpx.get(
@@ -44,7 +49,7 @@ def _pending(site: Served, thread_id: str) -> list[str]:
 
 def _start(site: Served, graph_id: str, text: str) -> str:
     """A new thread of ada's, run on `graph_id` through the API until it waits; its id."""
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+    with _api(site) as api:
         thread_id = str(api.post("/threads", json={"metadata": {}}).json()["thread_id"])
         run = {"assistant_id": graph_id, "input": {"messages": [{"role": "user", "content": text}]}}
         api.post(f"/threads/{thread_id}/runs/wait", json=run).raise_for_status()
@@ -56,7 +61,7 @@ def _refused_by_the_graph(site: Served, thread_id: str) -> None:
     so the run succeeds and the thread's request carries the error (`pending_hitl.error`), as `REFUSED`."""
     bcc = {"type": "edit", "edited_action": {"name": "send_email", "args": {"bcc": "eve@example.com"}}}
     run = {"assistant_id": "agent", "command": {"resume": {"decisions": [bcc]}}}
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+    with _api(site) as api:
         api.post(f"/threads/{thread_id}/runs/wait", json=run).raise_for_status()
 
 
@@ -172,7 +177,7 @@ def test_a_call_is_shown_as_the_thing_itself(browser: Browser, site: Served, sho
     approved = {"assistant_id": "agent", "command": {"resume": {"decisions": [{"type": "approve"}]}}}
     change = call("edit_file", file_path="/notes.md", old_string="Thursday: ship", new_string="Thursday: ship it")
     again = {"assistant_id": "agent", "input": {"messages": [{"role": "user", "content": script(change)}]}}
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+    with _api(site) as api:
         api.post(f"/threads/{thread_id}/runs/wait", json=approved).raise_for_status()
         api.post(f"/threads/{thread_id}/runs/wait", json=again).raise_for_status()
     page.goto(f"{site.server.url}/inbox#thread={thread_id}")
@@ -226,7 +231,7 @@ def test_the_page_shows_what_changed_elsewhere_unasked(browser: Browser, site: S
     expect(page.locator("#action-0-reject")).to_be_checked()
     shot(page, "joined")
     answer = {"assistant_id": "agent", "command": {"resume": {"decisions": [{"type": "approve"}]}}}
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+    with _api(site) as api:
         api.post(f"/threads/{typing}/runs/wait", json=answer).raise_for_status()
     expect(page.locator("#request")).to_be_hidden(timeout=LIVE_S * 1000)
     expect(page.locator("#conversation .record")).to_have_text(re.compile(r"^Decided by ada, .+: send_email approved"))
@@ -406,7 +411,7 @@ def test_opening_another_thread_while_one_runs_keeps_the_view(browser: Browser, 
     approve(page)  # approve the first: its run streams...
     page.evaluate(f"location.hash = 'thread={second}'")  # ...while the user opens the second
     expect(page.locator("#thread-id")).to_have_text(second)
-    with httpx.Client(base_url=site.server.url, headers={"x-api-key": USERS["ada"]}, timeout=60) as api:
+    with _api(site) as api:
         api.get(f"/threads/{first}/runs/{api.get(f'/threads/{first}/runs').json()[0]['run_id']}/join")
     expect(page.locator(f'#inbox button[data-thread="{first}"]')).to_have_count(0)  # its run is over
     expect(page.locator("#thread-id")).to_have_text(second)  # the view stayed where the user went
