@@ -156,6 +156,18 @@ def test_nothing_is_chosen_for_the_reviewer(browser: Browser, site: Served, shot
     assert [e["to"] for e in site.sent(thread_id)] == ["ada@example.com"]
 
 
+def _edit_waiting(site: Served, content: str, **edit: Any) -> str:
+    """A thread whose /notes.md holds `content`, waiting on an approval of `edit_file(**edit)`."""
+    thread_id = _start(site, "agent", script(call("write_file", file_path="/notes.md", content=content)))
+    approved = {"assistant_id": "agent", "command": {"resume": {"decisions": [{"type": "approve"}]}}}
+    change = call("edit_file", file_path="/notes.md", **edit)
+    again = {"assistant_id": "agent", "input": {"messages": [{"role": "user", "content": script(change)}]}}
+    with _api(site) as api:
+        api.post(f"/threads/{thread_id}/runs/wait", json=approved).raise_for_status()
+        api.post(f"/threads/{thread_id}/runs/wait", json=again).raise_for_status()
+    return thread_id
+
+
 NOTES = "Monday: plan\nTuesday: build\nWednesday: test\nThursday: ship\nFriday: rest"
 
 
@@ -173,20 +185,40 @@ def test_a_call_is_shown_as_the_thing_itself(browser: Browser, site: Served, sho
     expect(page.locator("#conversation .call")).to_contain_text("asks to send_email(to: ada@example.com")
     shot(page, "email")
 
-    thread_id = _start(site, "agent", script(call("write_file", file_path="/notes.md", content=NOTES)))
-    approved = {"assistant_id": "agent", "command": {"resume": {"decisions": [{"type": "approve"}]}}}
-    change = call("edit_file", file_path="/notes.md", old_string="Thursday: ship", new_string="Thursday: ship it")
-    again = {"assistant_id": "agent", "input": {"messages": [{"role": "user", "content": script(change)}]}}
-    with _api(site) as api:
-        api.post(f"/threads/{thread_id}/runs/wait", json=approved).raise_for_status()
-        api.post(f"/threads/{thread_id}/runs/wait", json=again).raise_for_status()
+    thread_id = _edit_waiting(site, NOTES, old_string="Thursday: ship", new_string="Thursday: ship it")
     page.goto(f"{site.server.url}/inbox#thread={thread_id}")
     diff = page.locator("#action-0-view .diff")
     expect(diff).to_have_text(
-        "  Tuesday: build\n  Wednesday: test\n- Thursday: ship\n+ Thursday: ship it\n  Friday: rest\n"
+        "… 1 unchanged line\n  Tuesday: build\n  Wednesday: test\n"
+        "- Thursday: ship\n+ Thursday: ship it\n  Friday: rest\n"
     )
     expect(diff.locator(".removed")).to_have_text("- Thursday: ship\n")
     shot(page, "edit")
+
+
+TODOS = "TODO: plan\nkeep\nTODO: build\nkeep\nkeep\nkeep\nkeep\nkeep\nTODO: ship"
+
+
+def test_an_edit_shows_every_line_it_changes_or_that_it_will_be_refused(
+    browser: Browser, site: Served, shot: Shot
+) -> None:
+    """An edit with replace_all changes every occurrence, so the diff shows each, apart; an edit the
+    tool will refuse (old_string found several times without replace_all) says so, not a diff."""
+    page = sign_in(browser, site, "ada")
+    every = _edit_waiting(site, TODOS, old_string="TODO", new_string="DONE", replace_all=True)
+    page.goto(f"{site.server.url}/inbox#thread={every}")
+    view = page.locator("#action-0-view")
+    expect(view.locator(".diff .removed")).to_have_text(["- TODO: plan\n", "- TODO: build\n", "- TODO: ship\n"])
+    expect(view.locator(".diff .added")).to_have_text(["+ DONE: plan\n", "+ DONE: build\n", "+ DONE: ship\n"])
+    expect(view.locator(".diff .gap")).to_have_text(["… 1 unchanged line\n"])
+    expect(view).to_contain_text("every occurrence (3 places)")
+    shot(page, "edit-replace-all")
+
+    refused = _edit_waiting(site, TODOS, old_string="TODO", new_string="DONE")
+    page.goto(f"{site.server.url}/inbox#thread={refused}")
+    view = page.locator("#action-0-view")
+    expect(view.locator(".warning")).to_have_text(re.compile(r"3 times and replace_all is off: the tool will refuse"))
+    shot(page, "edit-refused")
 
 
 def test_each_answer_is_on_record_in_the_conversation(browser: Browser, site: Served, shot: Shot) -> None:
@@ -452,6 +484,9 @@ def test_a_subagents_request_survives_a_reload_then_approve(browser: Browser, si
     expect(page.locator("#notice")).to_be_hidden()  # the page's own answer was the one applied
     shot(page, "approved")
     assert [e["to"] for e in site.sent(thread_id)] == ["bob@example.com"]
+    page.reload()
+    reported = r"^Decided by ada, .+: send_email approved: done \(the subagent reported back: .*bob@example\.com"
+    expect(page.locator("#conversation .record")).to_have_text(re.compile(reported))
     assert _pending(site, thread_id) == []
     (entry_recorded,) = _values(site, thread_id)[HITL_HISTORY]
     assert entry_recorded["subagent"] == "general-purpose"

@@ -26,10 +26,14 @@ function outcome(action, decision, entry, results) {
   }
   if (decision.type !== "approve" && decision.type !== "edit") return "not run";
   const result = results[action.tool_call_id];
-  return result ? `done: ${short(result, 160)}` : "running";
+  if (result) return `done: ${short(result, 160)}`;
+  // A subagent's call: its tool message is in the subagent's thread; its report is the task's.
+  const reported = entry.task_call_id && results[entry.task_call_id];
+  return reported ? `done (the subagent reported back: ${short(reported, 160)})` : "running";
 }
 
-function line(entry, results) {
+// The record of one answered request, as one line; `results` maps a tool call id to its result.
+export function recordLine(entry, results) {
   const kinds = entry.decisions.map((d) => d.type);
   const at = when(entry.decided_at);
   const closed = kinds.every((k) => k === "expire") ? "Expired" : kinds.every((k) => k === "cancel") ? "Cancelled" : null;
@@ -56,7 +60,7 @@ export function records(messages, history, text) {
     const call = entry.task_call_id || (entry.action_requests[0] || {}).tool_call_id;
     const at = asked[call] ?? null;
     if (!after.has(at)) after.set(at, []);
-    after.get(at).push(el("li", { className: "record", textContent: line(entry, results) }));
+    after.get(at).push(el("li", { className: "record", textContent: recordLine(entry, results) }));
   }
   return after;
 }

@@ -2,6 +2,7 @@
 // file as the file it will write, an edit as the lines it changes in the file; any other tool's
 // call (a fork's) as readable fields. A fork registers a view of its own in VIEWS.
 
+import { applyEdit, hunks, lineDiff } from "./diff.js";
 import { el } from "./dom.js";
 
 const FOLD_AT = 600; // characters: a longer value is folded, its start shown
@@ -45,36 +46,30 @@ function contentOf(files, path) {
   return Array.isArray(content) ? content.join("\n") : typeof content === "string" ? content : null;
 }
 
-// Lines of a diff: [kind, text] with kind " " (unchanged), "-" (removed) or "+" (added).
-export function editLines(content, oldString, newString) {
-  const at = content === null ? -1 : content.indexOf(oldString);
-  if (at < 0) {
-    return [...oldString.split("\n").map((line) => ["-", line]), ...newString.split("\n").map((line) => ["+", line])];
-  }
-  const start = content.lastIndexOf("\n", at - 1) + 1;
-  const stop = content.indexOf("\n", at + oldString.length);
-  const end = stop < 0 ? content.length : stop;
-  const before = content.slice(0, start).split("\n").slice(0, -1).slice(-CONTEXT);
-  const after = stop < 0 ? [] : content.slice(end + 1).split("\n").slice(0, CONTEXT);
-  const old = content.slice(start, end);
-  const changed = old.slice(0, at - start) + newString + old.slice(at - start + oldString.length);
-  return [
-    ...before.map((line) => [" ", line]),
-    ...old.split("\n").map((line) => ["-", line]),
-    ...changed.split("\n").map((line) => ["+", line]),
-    ...after.map((line) => [" ", line]),
-  ];
+// Lines of a diff of an edit: [kind, text], kind " " (same), "-" (removed), "+" (added) or "…"
+// (lines left out), and a warning when the tool will refuse it or the file is not known here.
+export function editLines(content, oldString, newString, replaceAll) {
+  const bare = [...oldString.split("\n").map((line) => ["-", line]), ...newString.split("\n").map((line) => ["+", line])];
+  if (content === null) return { lines: bare, count: null, warning: "The file's content is not known here: shown are the text replaced and its replacement." };
+  const { after, count, refusal } = applyEdit(content, oldString, newString, replaceAll);
+  if (after === null) return { lines: bare, count, warning: refusal };
+  return { lines: hunks(lineDiff(content, after), CONTEXT), count, warning: null };
 }
 
 function edit(args, files) {
   const content = contentOf(files, args.file_path);
+  const { lines, count, warning } = editLines(content, asText(args.old_string ?? ""), asText(args.new_string ?? ""), Boolean(args.replace_all));
   const diff = el("pre", { className: "diff" });
-  for (const [kind, line] of editLines(content, asText(args.old_string ?? ""), asText(args.new_string ?? ""))) {
-    diff.append(el("span", { className: { "-": "removed", "+": "added", " ": "same" }[kind], textContent: `${kind} ${line}\n` }));
+  for (const [kind, line] of lines) {
+    const gap = kind === "…";
+    const text = gap ? `… ${line} unchanged line${line === 1 ? "" : "s"}\n` : `${kind} ${line}\n`;
+    diff.append(el("span", { className: { "-": "removed", "+": "added", " ": "same", "…": "gap" }[kind], textContent: text }));
   }
-  const where = content === null ? "the file's content is not shown here: the text replaced, and its replacement" : "the file as it will read";
-  const path = el("div", { className: "fields" }, row("File", args.file_path));
-  return el("div", { className: "file" }, path, el("p", { className: "hint", textContent: where }), diff);
+  const rows = [row("File", args.file_path)];
+  if (!warning) rows.push(row("Replaces", count === 1 ? "the one occurrence" : `every occurrence (${count} places)`));
+  const head = el("div", { className: "fields" }, ...rows);
+  const note = warning ? el("p", { className: "warning", textContent: warning }) : el("p", { className: "hint", textContent: "the file as it will read" });
+  return el("div", { className: "file" }, head, note, diff);
 }
 
 export const VIEWS = { send_email: email, write_file: file, edit_file: edit };
