@@ -11,12 +11,25 @@ import pytest
 REQUIRE_VARIABLE = "REQUIRE_NODE"
 
 
-def node_for(package: Path, dependency: str) -> str:
-    """The node executable, once `package`'s `node_modules` holds `dependency` (`make js` installs it)."""
-    node = shutil.which("node")
-    if node and (package / "node_modules" / dependency).is_dir():
-        return node
-    reason = f"no node or no {package.name}/node_modules: install node 20+ and run `make test` (it runs npm ci)"
+def _missing(reason: str) -> None:
     if os.environ.get(REQUIRE_VARIABLE) == "1":
         pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def node() -> str:
+    """The node executable (for tests that need nothing from npm)."""
+    found = shutil.which("node")
+    if not found:
+        _missing("no node: install node 20+")
+    assert found is not None
+    return found
+
+
+def node_for(package: Path, dependency: str) -> str:
+    """The node executable, once `package`'s `node_modules` holds `dependency` (`make js` installs it)."""
+    found = shutil.which("node")
+    if not (found and (package / "node_modules" / dependency).is_dir()):
+        _missing(f"no node or no {package.name}/node_modules: install node 20+ and run `make test` (it runs npm ci)")
+    assert found is not None
+    return found

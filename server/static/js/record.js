@@ -46,7 +46,7 @@ export function recordLine(entry, results) {
     const said = decision.message ? ` (${short(decision.message, 120)})` : "";
     return `${action.name} ${DECIDED[decision.type] || decision.type}${said}: ${outcome(action, decision, entry, results)}`;
   });
-  const head = closed ? `${closed}, ${at}` : `Decided by ${entry.decided_by || "you"}, ${at}`;
+  const head = `${closed || `Decided by ${entry.decided_by || "you"}`}${at ? `, ${at}` : ""}`;
   return `${head}: ${calls.join("; ")}`;
 }
 
