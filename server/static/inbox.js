@@ -24,9 +24,9 @@ import { api, ApiError, token, TOKEN_KEY } from "./js/api.js";
 import { $, notice } from "./js/dom.js";
 import { forgetList, loadInbox } from "./js/list.js";
 import { live } from "./js/live.js";
-import { answering, applyExpiry } from "./js/request.js";
+import { answering, applyExpiry, showBatch } from "./js/request.js";
 import { countdown, TICK_MS } from "./js/time.js";
-import { showFromUrl, view } from "./js/view.js";
+import { leave, showFromUrl } from "./js/view.js";
 
 function tick() {
   for (const node of document.querySelectorAll("[data-expires]")) countdown(node, node.dataset.expires);
@@ -53,10 +53,13 @@ async function whoAmI() {
   return (await api("GET", "/inbox/api/me")).user;
 }
 
-function signOut(message) {
+// Signing out forgets the token and everything shown; `explicit` (the button) also forgets the
+// thread the URL names, which a token that stopped working keeps for the sign-in that follows.
+function signOut(message, explicit = false) {
   localStorage.removeItem(TOKEN_KEY);
-  view.others = [];
+  leave();
   forgetList(); // (the next user's list is drawn whole)
+  if (explicit) history.replaceState(null, "", location.pathname + location.search);
   $("app").hidden = true;
   $("who").hidden = true;
   $("sign-in").hidden = false;
@@ -81,7 +84,7 @@ function main() {
     $("token").value = "";
     guarded(enter);
   });
-  $("sign-out").addEventListener("click", () => signOut(""));
+  $("sign-out").addEventListener("click", () => signOut("", true));
   $("new-form").addEventListener("submit", (event) => guarded(() => startConversation(event)));
   $("request").addEventListener("submit", (event) => guarded(() => submitDecisions(event)));
   $("refresh").addEventListener("click", () => guarded(loadInbox));
@@ -89,6 +92,7 @@ function main() {
     if (token()) guarded(showFromUrl);
   });
   for (const kind of ["input", "change"]) $("request").addEventListener(kind, () => { answering.dirty = true; });
+  $("request").addEventListener("change", showBatch);
   setInterval(tick, TICK_MS); // time left, and forms of requests that expire while shown
   live(() => Boolean(token()) && !$("app").hidden, () => signOut("Your token was not accepted. Please sign in again."));
   if (token()) guarded(enter);

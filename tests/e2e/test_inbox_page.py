@@ -111,8 +111,15 @@ def test_a_bad_edit_is_stopped_before_sending(browser: Browser, site: Served, sh
     assert "error" not in _values(site, thread_id)[PENDING_HITL]
     assert _values(site, thread_id).get(HITL_HISTORY) in (None, [])
 
+    changes = page.locator("#action-0-changes")
+    expect(changes).to_have_text("Fix the fields above to see your changes.")
     page.fill("#action-0-arg-to", "grace@example.com")
     page.fill("#action-0-arg-subject", "The budget, again")
+    # Before sending, the reviewer sees what their edit changes, and only that.
+    expect(changes).to_contain_text("to- ada@example.com\n+ grace@example.com\n")
+    expect(changes).to_contain_text("subject- The budget\n+ The budget, again\n")
+    expect(changes).not_to_contain_text("body")
+    shot(page, "edit-changes-shown")
     page.click("#submit-decisions")
     _final(page)
     expect(page.locator("#progress")).to_contain_text("Email sent to grace@example.com")
@@ -153,6 +160,22 @@ def test_nothing_is_chosen_for_the_reviewer(browser: Browser, site: Served, shot
     page.click("#submit-decisions")
     _final(page)
     expect(page.locator("#thread-status")).to_have_text("nothing waits")
+    assert [e["to"] for e in site.sent(thread_id)] == ["ada@example.com"]
+
+
+def test_a_batch_lists_each_calls_decision_before_it_is_sent(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    two = script(email(to="ada@example.com", subject="First"), email(to="bob@example.com", subject="Second"))
+    thread_id = start_conversation(page, two)
+    batch = page.locator("#batch-list li")
+    expect(batch).to_have_text(["send_email: not chosen yet", "send_email: not chosen yet"])
+    page.check("#action-0-approve")
+    page.check("#action-1-reject")
+    expect(batch).to_have_text(["send_email: Approve and send", "send_email: Reject"])
+    shot(page, "batch-chosen")
+    page.click("#submit-decisions")
+    _final(page)
+    expect(page.locator("#batch")).to_be_hidden()
     assert [e["to"] for e in site.sent(thread_id)] == ["ada@example.com"]
 
 
@@ -371,6 +394,23 @@ def test_signed_out_the_page_shows_only_sign_in(browser: Browser, site: Served, 
     shot(page, "signed-out")
     for panel in ("#app", "#new-form", "#who"):
         expect(page.locator(panel)).to_be_hidden()
+
+
+def test_signing_out_leaves_nothing_for_the_next_user(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    thread_id = start_conversation(page, "email ada@example.com about the handover")
+    page.click("#sign-out")
+    expect(page.locator("#sign-in")).to_be_visible()
+    assert thread_id not in page.url, "the address still names ada's conversation"
+    page.fill("#token", USERS["bob"])
+    page.press("#token", "Enter")
+    expect(page.locator("#who-name")).to_have_text("bob")
+    expect(page.locator("#inbox-count")).to_have_text(re.compile(r"\(\d+\)"))
+    shot(page, "bob-after-ada")
+    expect(page.locator("#thread")).to_be_hidden()
+    for part in ("#conversation", "#request", "#thread-id"):
+        expect(page.locator(part)).not_to_contain_text(re.compile("handover|" + thread_id))
+    expect(page.locator("#notice")).to_have_text("")
 
 
 def test_a_refused_answer_is_shown(browser: Browser, site: Served, shot: Shot) -> None:

@@ -29,11 +29,11 @@ async function run(threadId, graphId, payload) {
     if (view.shown === threadId) progress(text, final);
   };
   if (view.shown === threadId) $("progress").replaceChildren();
-  view.busy = threadId; // (js/live.js leaves the thread to this run meanwhile)
+  view.busy.add(threadId); // (js/live.js leaves the thread to this run meanwhile)
   try {
     await streamRun(threadId, graphId, payload, (update) => progressLines(update).forEach((line) => here(line)));
   } finally {
-    view.busy = null;
+    view.busy.delete(threadId);
   }
   const state = view.shown === threadId ? await showThread(threadId) : await getState(threadId);
   const values = state.values || {};
@@ -118,7 +118,7 @@ async function answerForOwner({ threadId, request, owner }, decisions) {
   if (view.shown === threadId) $("progress").replaceChildren();
   const resume = { request_id: request.request_id, decisions, answer_id: newAnswerId() };
   let result;
-  view.busy = threadId;
+  view.busy.add(threadId);
   try {
     result = await api("POST", `/approvals/${threadId}`, { resume });
   } catch (error) {
@@ -132,7 +132,7 @@ async function answerForOwner({ threadId, request, owner }, decisions) {
     if (view.shown === threadId && view.as === "approval") showApproval(threadId);
     return;
   } finally {
-    view.busy = null;
+    view.busy.delete(threadId);
   }
   here(`decision recorded: ${decisions.map((d) => d.type).join(", ")}`);
   await loadInbox(); // what waits for this user now, everywhere

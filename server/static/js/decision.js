@@ -3,7 +3,7 @@
 
 import { $, el } from "./dom.js";
 import { editForm } from "./fields.js";
-import { viewOf } from "./views.js";
+import { changesView, viewOf } from "./views.js";
 
 const DECISION_LABELS = { approve: "Approve and run", edit: "Edit", reject: "Reject", respond: "Answer instead" };
 
@@ -43,6 +43,21 @@ export function actionControls(action, review, index, files) {
   if (allowed.includes("edit")) {
     const editBox = el("div", { className: "edit", hidden: true });
     readArgs = editForm(editBox, action, review && review.args_schema, prefix);
+    const changes = el("div", { className: "changes", id: `${prefix}-changes` });
+    // What will be sent instead of the call, against the call as asked, shown as the reviewer types.
+    // (Redrawn only when they change: a redraw as the button is pressed could move it from under the pointer.)
+    let shown;
+    const showChanges = () => {
+      const args = readArgs(true);
+      if (JSON.stringify(args) === shown) return;
+      shown = JSON.stringify(args);
+      const diff = args && changesView(action.args || {}, args);
+      const heading = args ? (diff ? "Your changes, as they will be sent:" : "No changes yet.") : "Fix the fields above to see your changes.";
+      changes.replaceChildren(el("p", { className: "hint", textContent: heading }), ...(diff ? [diff] : []));
+    };
+    editBox.append(changes);
+    editBox.addEventListener("input", showChanges);
+    showChanges();
     extras.edit = editBox;
     box.append(editBox);
   }
@@ -58,6 +73,7 @@ export function actionControls(action, review, index, files) {
   const chosen = () => (box.querySelector(`input[name="${prefix}-decision"]:checked`) || {}).value;
   const sync = () => {
     for (const [kind, node] of Object.entries(extras)) node.hidden = kind !== chosen();
+    if (chosen()) Object.assign(unchosen, { hidden: true, textContent: "" });
   };
   fieldset.addEventListener("change", sync);
   sync();
@@ -79,5 +95,10 @@ export function actionControls(action, review, index, files) {
     }
     return message ? { type: kind, message } : { type: kind };
   };
-  return { box, read };
+  // The decision chosen, in words (a batch lists them before it is sent).
+  const describe = () => {
+    const kind = chosen();
+    return kind ? label(kind, action.name) : "not chosen yet";
+  };
+  return { box, read, describe };
 }

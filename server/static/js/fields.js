@@ -11,8 +11,8 @@ function matches(pattern, value) {
   }
 }
 
-// One input per argument, from the tool's JSON schema; returns a reader that
-// validates and collects the edited args (or null with errors shown).
+// One input per argument, from the tool's JSON schema; returns a reader that validates and
+// collects the edited args (or null with errors shown; `quiet`: null, the fields left as they are).
 export function editForm(container, action, schema, idPrefix) {
   const props = (schema && schema.properties) || {};
   const required = new Set((schema && schema.required) || []);
@@ -48,7 +48,7 @@ export function editForm(container, action, schema, idPrefix) {
     container.append(input, error);
     fields.push({ name, spec, input, error });
   }
-  return () => {
+  return (quiet = false) => {
     const args = {};
     let ok = true;
     for (const { name, spec, input, error } of fields) {
@@ -69,9 +69,11 @@ export function editForm(container, action, schema, idPrefix) {
         else if (spec.maxLength !== undefined && value.length > spec.maxLength) problem = `allows at most ${spec.maxLength} characters`;
         else if (spec.pattern && value !== "" && !matches(spec.pattern, value)) problem = "does not have the expected format";
       }
-      error.hidden = !problem;
-      error.textContent = problem ? `${name} ${problem}.` : "";
-      input.setAttribute("aria-invalid", problem ? "true" : "false");
+      if (!quiet) {
+        error.hidden = !problem;
+        error.textContent = problem ? `${name} ${problem}.` : "";
+        input.setAttribute("aria-invalid", problem ? "true" : "false");
+      }
       if (problem) ok = false;
       else if (value !== undefined) args[name] = value;
     }

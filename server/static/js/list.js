@@ -73,7 +73,7 @@ export async function loadInbox() {
   $("inbox-count").textContent = `(${items.length})`;
   $("inbox-empty").hidden = items.length > 0;
   markCurrent();
-  if (focused) list.querySelector(`button[data-request="${focused}"]`)?.focus();
+  if (focused) list.querySelector(`button[data-request="${CSS.escape(focused)}"]`)?.focus();
 }
 
 // What the list last drew (`loadInbox` redraws it only when that changes).

@@ -7,7 +7,7 @@ import { $, el } from "./dom.js";
 import { countdown, isExpired } from "./time.js";
 import { openThread } from "./urls.js";
 
-// `current`: { threadId, graphId, request, readers, owner } for the request on screen; `dirty`: the
+// `current`: { threadId, graphId, request, readers, describers, owner } for the request on screen; `dirty`: the
 // reviewer changed its form since it was drawn (a live refresh then leaves it be).
 export const answering = { current: null, dirty: false };
 
@@ -27,7 +27,13 @@ export function renderRequest(threadId, graphId, request, refusal, owner = null,
   $("submit-decisions").disabled = false;
   answering.current = null;
   answering.dirty = false;
-  if (!request) return;
+  showBatch();
+  if (!request) {
+    $("actions").replaceChildren(); // (hidden is not gone: no call of the request before stays in the page)
+    $("request-id").textContent = "";
+    $("request-from").textContent = "";
+    return;
+  }
   const delegated = request.subagent
     ? `${request.subagent} subagent asks to run this, for a task the agent delegated to it (task call ${request.task_call_id}).`
     : "";
@@ -43,15 +49,28 @@ export function renderRequest(threadId, graphId, request, refusal, owner = null,
   countdown($("request-expires"), request.expires_at);
   const reviews = Object.fromEntries(request.review_configs.map((r) => [r.action_name, r]));
   const readers = [];
+  const describers = [];
   const container = $("actions");
   container.replaceChildren();
   request.action_requests.forEach((action, index) => {
-    const { box, read } = actionControls(action, reviews[action.name], index, files);
+    const { box, read, describe } = actionControls(action, reviews[action.name], index, files);
     container.append(box);
     readers.push(read);
+    describers.push(describe);
   });
-  answering.current = { threadId, graphId, request, readers, owner };
+  answering.current = { threadId, graphId, request, readers, describers, owner };
+  showBatch();
   applyExpiry();
+}
+
+// A batch of calls lists each call's decision above the button that sends them all.
+export function showBatch() {
+  const calls = answering.current ? answering.current.request.action_requests : [];
+  const lines = calls.map((action, at) => `${action.name}: ${answering.current.describers[at]()}`);
+  $("batch").hidden = calls.length < 2;
+  const list = $("batch-list");
+  if (lines.join("\n") === [...list.children].map((item) => item.textContent).join("\n")) return; // (nothing moves)
+  list.replaceChildren(...lines.map((line) => el("li", { textContent: line })));
 }
 
 // Past its expires_at a request can no longer be answered: its form is disabled, and says so.

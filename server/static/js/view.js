@@ -14,7 +14,7 @@ export const view = {
   request: null, // the request_id whose form is on screen, if any
   owner: null, // whose conversation an approval on screen is (kept once its requests are answered)
   updatedAt: null, // the thread's updated_at when the page last read it (js/live.js reads it again)
-  busy: null, // the thread this page is running an answer on (it shows its own progress)
+  busy: new Set(), // the threads this page is running an answer on (each shows its own progress)
 };
 
 // A thread's status as the reviewer reads it, not LangGraph's word for it.
@@ -50,6 +50,15 @@ function switchTo(threadId, kind) {
   $("conversation").hidden = kind !== "thread";
   $("approval-note").hidden = kind !== "approval";
   $("thread-title").textContent = kind === "thread" ? "Conversation" : "Request";
+}
+
+// Nothing on screen: signing out leaves no thread, request or form of the user's for the next one.
+export function leave() {
+  switchTo(null, null);
+  Object.assign(view, { shown: null, as: null, updatedAt: null, others: [] });
+  $("thread").hidden = true;
+  $("thread-id").textContent = "";
+  $("thread-status").textContent = "";
 }
 
 // Show the thread as the server has it now, with the request `wanted` (by request_id)

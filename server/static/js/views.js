@@ -56,20 +56,38 @@ export function editLines(content, oldString, newString, replaceAll) {
   return { lines: hunks(lineDiff(content, after), CONTEXT), count, warning: null };
 }
 
-function edit(args, files) {
-  const content = contentOf(files, args.file_path);
-  const { lines, count, warning } = editLines(content, asText(args.old_string ?? ""), asText(args.new_string ?? ""), Boolean(args.replace_all));
+// Diff lines (js/diff.js) as the reviewer reads them: removed, added, unchanged, lines left out.
+function diffView(lines) {
   const diff = el("pre", { className: "diff" });
   for (const [kind, line] of lines) {
     const gap = kind === "…";
     const text = gap ? `… ${line} unchanged line${line === 1 ? "" : "s"}\n` : `${kind} ${line}\n`;
     diff.append(el("span", { className: { "-": "removed", "+": "added", " ": "same", "…": "gap" }[kind], textContent: text }));
   }
+  return diff;
+}
+
+function edit(args, files) {
+  const content = contentOf(files, args.file_path);
+  const { lines, count, warning } = editLines(content, asText(args.old_string ?? ""), asText(args.new_string ?? ""), Boolean(args.replace_all));
+  const diff = diffView(lines);
   const rows = [row("File", args.file_path)];
   if (!warning) rows.push(row("Replaces", count === 1 ? "the one occurrence" : `every occurrence (${count} places)`));
   const head = el("div", { className: "fields" }, ...rows);
   const note = warning ? el("p", { className: "warning", textContent: warning }) : el("p", { className: "hint", textContent: "the file as it will read" });
   return el("div", { className: "file" }, head, note, diff);
+}
+
+// What a reviewer's edit changes in a call's arguments: a diff for each argument changed, or null.
+export function changesView(before, after) {
+  const text = (args, name) => (name in args ? asText(args[name]) : "");
+  const rows = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((name) => text(before, name) !== text(after, name))
+    .map((name) => {
+      const diff = diffView(hunks(lineDiff(text(before, name), text(after, name)), CONTEXT));
+      return el("div", { className: "field" }, el("span", { className: "name", textContent: name }), diff);
+    });
+  return rows.length ? el("div", { className: "fields" }, ...rows) : null;
 }
 
 export const VIEWS = { send_email: email, write_file: file, edit_file: edit };
