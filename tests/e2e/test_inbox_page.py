@@ -264,7 +264,14 @@ def test_each_answer_is_on_record_in_the_conversation(browser: Browser, site: Se
         page.reload()
         record = page.locator("#conversation .record")
         expect(record).to_have_text(re.compile(said))
-        expect(page.locator("#conversation li").nth(2)).to_have_class("record")  # (after the agent's message)
+        expect(page.locator("#conversation > li").nth(2)).to_have_class("record")  # (after the agent's message)
+        # The model's markdown read as a list; what the model was told about the call, folded.
+        expect(page.locator("#conversation > li.ai").last.locator(".md ul > li")).to_have_text(
+            [re.compile(r"^send_email \((done|failed or rejected)\): ")]
+        )
+        told = page.locator("#conversation > li.tool details.told")
+        expect(told).to_have_count(1)
+        expect(told.locator(".value")).to_be_hidden()
     shot(page, "rejected-on-record")
 
 

@@ -1,6 +1,7 @@
 // The conversation and the run's progress, as text: messages, a request's one-line summary, progress lines.
 
 import { $, el, short } from "./dom.js";
+import { markdown } from "./markdown.js";
 import { records } from "./record.js";
 
 // Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent
@@ -23,13 +24,14 @@ export function renderConversation(messages, history = []) {
   const list = $("conversation");
   list.replaceChildren();
   const recorded = records(messages, history, messageText);
+  const reviewed = new Set(history.flatMap((entry) => entry.action_requests.map((a) => a.tool_call_id)));
   for (const message of messages) {
     const kind = message.type;
     const item = el("li", { className: kind });
     const who = { human: "You", ai: "Agent", tool: `Tool ${message.name || ""}` }[kind] || kind;
     item.append(el("span", { className: "who", textContent: `${who}:` }));
     const text = messageText(message);
-    if (text) item.append(el("span", { textContent: text }));
+    if (text) item.append(kind === "ai" ? markdown(text) : told(text, reviewed.has(message.tool_call_id)));
     for (const call of message.tool_calls || []) {
       // One line per call: its arguments in full are in the request, shown once.
       item.append(el("p", { className: "call", textContent: `asks to ${summary({ action_requests: [call] })}` }));
@@ -37,6 +39,13 @@ export function renderConversation(messages, history = []) {
     list.append(item, ...(recorded.get(message.id) || []));
   }
   list.append(...(recorded.get(null) || []));
+}
+
+// A tool's result; a reviewed call's is the model's to read (its record says what became of the call).
+function told(text, reviewed) {
+  if (!reviewed) return el("span", { textContent: text });
+  const summary = el("summary", { textContent: "what the agent was told" });
+  return el("details", { className: "told" }, summary, el("div", { className: "value", textContent: text }));
 }
 
 export function progress(text, final = false) {

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { historyOf, pendingRequests } from "../../../server/static/js/api.js";
 import { applyEdit, hunks, lineDiff } from "../../../server/static/js/diff.js";
 import { recordLine } from "../../../server/static/js/record.js";
+import { blocks, inline } from "../../../server/static/js/markdown.js";
 import { isExpired } from "../../../server/static/js/time.js";
 import { requestFromUrl, threadFromUrl } from "../../../server/static/js/urls.js";
 import { editLines } from "../../../server/static/js/views.js";
@@ -95,4 +96,23 @@ test("the URL names a thread, and a request only on that thread", () => {
   assert.equal(requestFromUrl("t-2"), null);
   globalThis.location = { hash: "#thread=<script>" };
   assert.equal(threadFromUrl(), null);
+});
+
+test("the model's markdown: paragraphs, lists, fenced code", () => {
+  const text = "Here is what happened:\n- send_email (done): sent\n- write_file (failed): disk full\n\n1. one\n2. two\n```\n<b>as is</b>\n```";
+  assert.deepEqual(blocks(text), [
+    { type: "p", lines: ["Here is what happened:"] },
+    { type: "ul", items: ["send_email (done): sent", "write_file (failed): disk full"] },
+    { type: "ol", items: ["one", "two"] },
+    { type: "pre", text: "<b>as is</b>" },
+  ]);
+  assert.deepEqual(blocks("a\nb\n\nc"), [{ type: "p", lines: ["a", "b"] }, { type: "p", lines: ["c"] }]);
+  assert.deepEqual(blocks("- item\n  goes on"), [{ type: "ul", items: ["item goes on"] }]);
+});
+
+test("inline markdown: code and bold are pieces of text, HTML stays text", () => {
+  assert.deepEqual(inline("run `ls` **now** <img src=x onerror=alert(1)>"), [
+    ["text", "run "], ["code", "ls"], ["text", " "], ["strong", "now"], ["text", " <img src=x onerror=alert(1)>"],
+  ]);
+  assert.deepEqual(inline("plain"), [["text", "plain"]]);
 });
