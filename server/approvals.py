@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
@@ -36,7 +37,7 @@ from agent.approval import audit
 from agent.approval.approvers import User
 from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
 from agent.approval.decisions import DecisionRefused, check_shape
-from agent.approval.pending import history_of, pending_requests
+from agent.approval.pending import history_of, pending_requests, tool_results
 from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
 from server.auth import OWNER
 from server.http_body import off_the_loop, parse
@@ -188,10 +189,13 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
     if response.status_code >= 400:
         raise Refused(response.status_code, detail_of(response))
     after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
-    _check_applied(after, request, resume)
+    decided = _check_applied(after, request, resume)
     status = (await api.get(f"/threads/{thread_id}")).json().get("status")
     still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
-    return {"thread_id": thread_id, "status": status, "pending": still}
+    # The approver's record of their answer: the history entry, and what each call it let run returned.
+    calls = [a.get("tool_call_id") for a in decided.get("action_requests") or []] + [decided.get("task_call_id")]
+    results = tool_results(after, {str(call) for call in calls if call})
+    return {"thread_id": thread_id, "status": status, "pending": still, "decided": decided, "results": results}
 
 
 async def _asked(
@@ -219,9 +223,9 @@ async def _asked(
     return thread_id, found.json().get("metadata") or {}, request
 
 
-def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> None:
-    """Raises `Refused` when the answer `resume` to `request` did not apply, as the thread's state after
-    its run says: still waiting, closed instead, or answered by another answer first."""
+def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> Mapping[str, Any]:
+    """The history entry of the answer `resume` to `request`; raises `Refused` when it did not apply, as
+    the thread's state after its run says: still waiting, closed instead, or answered by another first."""
     request_id = request["request_id"]
     if waiting := next((r for r in pending_requests(state) if r["request_id"] == request_id), None):
         if error := waiting.get("error"):  # refused by the graph, which says why
@@ -239,3 +243,4 @@ def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[
         last = entries[-1] if entries else {}
         by, at = last.get("decided_by") or "someone", last.get("decided_at") or "an unknown time"
         raise Refused(409, SUPERSEDED.format(request_id=request_id, by=by, at=at))
+    return entries[-1]

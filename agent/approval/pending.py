@@ -17,7 +17,7 @@ in-process `StateSnapshot`); no heavy imports, so clients can use them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar, cast
 
 from agent.approval import clock
@@ -65,6 +65,25 @@ def history_of(state: Mapping[str, Any], request_id: str) -> list[Mapping[str, A
         for entry in (where.get("values") or {}).get(HITL_HISTORY) or []
         if isinstance(entry, Mapping) and entry.get("request_id") == request_id
     ]
+
+
+def _part_text(part: Any) -> str:
+    return part if isinstance(part, str) else str(part.get("text") or "") if isinstance(part, Mapping) else ""
+
+
+def tool_results(state: Mapping[str, Any], call_ids: Collection[str]) -> dict[str, str]:
+    """The text each tool call of `call_ids` returned, from the tool messages of the thread and its
+    subagents (a JSON message's `content`: a string, or a list of parts)."""
+    found: dict[str, str] = {}
+    for where in _states(state):
+        for message in (where.get("values") or {}).get("messages") or []:
+            if not (isinstance(message, Mapping) and message.get("type") == "tool"):
+                continue
+            if (call_id := message.get("tool_call_id")) in call_ids:
+                content = message.get("content")
+                parts = content if isinstance(content, list) else [content]
+                found[str(call_id)] = "".join(map(_part_text, parts))
+    return found
 
 
 def interrupt_ids(state: Mapping[str, Any]) -> dict[str, str]:

@@ -78,6 +78,16 @@ async def test_the_requester_cannot_answer_and_the_approver_does(team: Served, a
         answered = bob.post(f"/approvals/{thread_id}", json={"resume": approve})
         assert answered.status_code == 200, answered.text
         assert answered.json()["pending"] == []
+        # The approver's record: their entry, and what the call they let run returned (nothing else of ada's).
+        decided, results = answered.json()["decided"], answered.json()["results"]
+        assert (decided["request_id"], decided["decided_by"], decided["decisions"]) == (
+            request["request_id"],
+            "bob",
+            [{"type": "approve"}],
+        )
+        (call_id,) = (action["tool_call_id"] for action in request["action_requests"])
+        assert list(results) == [call_id]
+        assert results[call_id].startswith("Email sent to ")
         again = bob.post(f"/approvals/{thread_id}", json={"resume": approve})
         assert again.status_code == 409
 

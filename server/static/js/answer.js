@@ -5,6 +5,7 @@ import { api, ApiError, getState, GRAPH_ID, historyOf, pendingRequests, streamRu
 import { messageText, progress, progressLines } from "./conversation.js";
 import { $, notice } from "./dom.js";
 import { loadInbox } from "./list.js";
+import { recordLine } from "./record.js";
 import { answering, applyExpiry, newAnswerId, refused } from "./request.js";
 import { isExpired } from "./time.js";
 import { showApproval, showThread, view } from "./view.js";
@@ -134,7 +135,9 @@ async function answerForOwner({ threadId, request, owner }, decisions) {
   } finally {
     view.busy.delete(threadId);
   }
-  here(`decision recorded: ${decisions.map((d) => d.type).join(", ")}`);
+  // The approver's record of this answer (who, when, what, what became of each call), from the route's reply.
+  const said = result.decided ? recordLine(result.decided, result.results || {}) : null;
+  here(said || `decision recorded: ${decisions.map((d) => d.type).join(", ")}`);
   await loadInbox(); // what waits for this user now, everywhere
   if (view.shown !== threadId || view.as !== "approval") return;
   const next = (result.pending || [])[0];
