@@ -80,14 +80,14 @@ unit: install
 integration: install aegra
 	$(BIN)/pytest tests/integration
 
-JS_DIRS := client/js tests/js
+JS_DIRS := client/js tests/js tests/e2e/axe
 JS_DEPS := $(JS_DIRS:%=%/node_modules/.package-lock.json)
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	@command -v npm >/dev/null || { echo "error: node and npm (node 20+) are needed for the JS tests"; exit 1; }
 	npm ci --prefix $* --no-audit --no-fund --loglevel=error
 
-js: $(JS_DEPS)  ## the JS client's and the React snippet's dependencies, from their package-lock.json
+js: $(JS_DEPS)  ## the JS client's, the React snippet's and axe-core (e2e), from their package-lock.json
 
 test: lint typecheck aegra js  ## lint, type-check and run every test (offline)
 	$(BIN)/pytest

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from tests.support.served import Served, serve
 
@@ -77,6 +77,34 @@ def shot(request: pytest.FixtureRequest) -> Shot:
         page.screenshot(path=SCREENSHOTS / f"{test}-{next(count):02d}-{state}.png", full_page=True)
 
     return save
+
+
+AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+# axe-core's report, kept to what a reviewer must act on: each serious or critical violation, where.
+AXE_RUN = """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" "))}`)"""
+
+
+def assert_accessible(page: Page, screen: str) -> None:
+    """axe-core (pinned in tests/e2e/axe, `make js` installs it) finds no serious or critical
+    violation on the page as it is, at its width and at a phone's."""
+    if not AXE.is_file():
+        reason = "no axe-core: run `make js` (npm ci in tests/e2e/axe)"
+        if os.environ.get("REQUIRE_NODE") == "1":
+            pytest.fail(f"REQUIRE_NODE=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    width = page.viewport_size
+    for size in (width, PHONE):
+        if size:
+            page.set_viewport_size(size)
+        found = page.evaluate(AXE_RUN)
+        assert found == [], f"{screen} at {size}: " + "; ".join(found)
+    if width:
+        page.set_viewport_size(width)
 
 
 def sign_in(browser: Browser, site: Served, user: str, **context: object) -> Page:

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, Route, expect
 
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL
-from tests.e2e.conftest import USERS, Shot, approve, sign_in, start_conversation
+from tests.e2e.conftest import USERS, Shot, approve, assert_accessible, sign_in, start_conversation
 from tests.support.served import Served, serve
 
 ENV = {
@@ -171,3 +171,4 @@ def test_a_notices_link_opens_the_request_for_an_approver(browser: Browser, team
     expect(bob.locator("#notice")).to_be_hidden()
     assert bob.url.endswith(f"#approval={thread_id}&request={request_id}")
     shot(bob, "bob-follows-the-notice")
+    assert_accessible(bob, "an approver's view of another user's request")
