@@ -58,6 +58,7 @@ def not_run(name: str, call_id: str | None, why: str, message_id: str | None = N
 
 
 _NOT_RUN = "`{name}` was not run: "
+REJECTED = "The reviewer rejected the call to"  # (how a rejected call's result starts)
 
 
 def said_not_run(message: ToolMessage) -> bool:
@@ -71,10 +72,7 @@ def answer_message(call: ToolCall, decision: Mapping[str, Any]) -> ToolMessage:
         return ToolMessage(content=decision["message"], name=call["name"], tool_call_id=call["id"] or "")
     reason = (decision.get("message") or "").strip().rstrip(".")
     because = f" with reason: {reason}" if reason else ""
-    content = (
-        f"The reviewer rejected the call to `{call['name']}`{because}. It was not run; "
-        "do not retry it unless the user asks for it."
-    )
+    content = f"{REJECTED} `{call['name']}`{because}. It was not run; do not retry it unless the user asks for it."
     return ToolMessage(content=content, name=call["name"], tool_call_id=call["id"] or "", status="error")
 
 

@@ -43,7 +43,7 @@ from langchain_core.messages.utils import MessageLikeRepresentation
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 
-from agent.approval.messages import RESULT_MARKER
+from agent.approval.messages import REJECTED, RESULT_MARKER, said_not_run
 
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PATH = r"/?[\w.-]+(?:/[\w.-]+)*"
@@ -158,6 +158,19 @@ def parse_script(text: str) -> list[CallSpec] | None:
     return specs
 
 
+# A rejection in this gate's words or in langchain's built-in middleware's (the benchmarks' baseline).
+REJECTIONS = (REJECTED, "User rejected the tool call")
+
+
+def _outcome(result: ToolMessage, text: str) -> str:
+    """What became of a call, in a word: done, rejected, not run (refused, cancelled) or failed."""
+    if result.status != "error":
+        return "done"
+    if text.startswith(REJECTIONS):
+        return "rejected"
+    return "not run" if said_not_run(result) else "failed"
+
+
 def _summarize_results(conversation: Sequence[BaseMessage]) -> AIMessage:
     """The final answer after tool results: one line per result of the last turn."""
     last_ai = next(i for i in range(len(conversation) - 1, -1, -1) if isinstance(conversation[i], AIMessage))
@@ -174,8 +187,7 @@ def _summarize_results(conversation: Sequence[BaseMessage]) -> AIMessage:
         preview = ("(edited by the reviewer) " if edited else "") + " ".join((after if edited else text).split())
         if len(preview) > RESULT_PREVIEW_CHARS:
             preview = preview[: RESULT_PREVIEW_CHARS - 1] + "…"
-        outcome = "failed or rejected" if result.status == "error" else "done"
-        lines.append(f"- {call['name']} ({outcome}): {preview}")
+        lines.append(f"- {call['name']} ({_outcome(result, text)}): {preview}")
     return AIMessage(content="Here is what happened:\n" + "\n".join(lines))
 
 

@@ -50,7 +50,7 @@ def test_reject_never_runs_the_call_and_tells_the_model_why(harness: Harness) ->
     assert harness.sent() == []
     assert not any(p.startswith("/outbox/") for p in harness.state(thread).values.get("files", {}))
     final = harness.state(thread).values["messages"][-1].text
-    assert "send_email (failed or rejected)" in final
+    assert "send_email (rejected)" in final
     assert "not before Monday" in final
 
 
@@ -125,7 +125,7 @@ def test_a_refused_send_is_reported_as_failed(harness: Harness) -> None:
     (entry,) = values[HITL_HISTORY]
     assert entry["outcomes"][call_id]["status"] == "failed"
     assert "550 mailbox unavailable" in entry["outcomes"][call_id]["detail"]
-    assert "send_email (failed or rejected)" in values["messages"][-1].text
+    assert "send_email (failed)" in values["messages"][-1].text
 
 
 def test_outcomes_record_what_did_not_simply_run(harness: Harness) -> None:

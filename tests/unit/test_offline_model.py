@@ -37,7 +37,19 @@ def test_final_text_mentions_every_result_including_rejections() -> None:
     final = reply([HumanMessage("x"), turn, *results])
     assert not final.tool_calls
     assert "send_email (done): Email sent to ada@example.com" in final.text
-    assert "write_file (failed or rejected): User rejected the tool call: not today" in final.text
+    assert "write_file (rejected): User rejected the tool call: not today" in final.text
+
+
+def test_final_text_tells_a_failure_from_a_call_never_run() -> None:
+    turn = reply([HumanMessage(script(email(), email(to="bob@example.com")))])
+    first, second = turn.tool_calls
+    results = [
+        ToolMessage("SMTP 550: mailbox unavailable", name="send_email", tool_call_id=first["id"], status="error"),
+        ToolMessage("`send_email` was not run: gone", name="send_email", tool_call_id=second["id"], status="error"),
+    ]
+    final = reply([HumanMessage("x"), turn, *results])
+    assert "send_email (failed): SMTP 550" in final.text
+    assert "send_email (not run): `send_email` was not run" in final.text
 
 
 @pytest.mark.parametrize(

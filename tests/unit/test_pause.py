@@ -152,7 +152,7 @@ def test_parallel_plans_alone_are_refused_and_the_run_ends(harness: Harness) -> 
     assert [m.status for m in tools] == ["error", "error"]
     assert all("write_todos" in m.text for m in tools)
     assert not state.values.get("todos")
-    assert "write_todos (failed or rejected)" in state.values["messages"][-1].text
+    assert "write_todos (failed)" in state.values["messages"][-1].text
 
 
 def test_a_plan_and_a_gated_call_wait_together_and_both_run(harness: Harness) -> None:
