@@ -230,7 +230,9 @@ async def test_an_answer_the_graph_refuses_is_no_200(
 
     answered = await http.post(f"/approvals/{thread_id}", json={"resume": resume_for(request, [APPROVE])})
     assert answered.status_code == 200, answered.text
-    assert answered.json() == {"thread_id": thread_id, "status": "idle", "pending": []}
+    body = answered.json()
+    assert (body["thread_id"], body["status"], body["pending"]) == (thread_id, "idle", [])
+    assert body["decided"]["decisions"] == [APPROVE]  # (the approver's record of it)
     assert [r["to"] for r in users_server.sent(thread_id)] == ["ada@example.com"]
 
 
@@ -331,7 +333,9 @@ async def test_an_answer_to_an_expired_request_says_it_closed(expiring: Served, 
             expire = {"resume": {EXPIRE: True, "request_id": to_sweep["request_id"]}}
             closed = await http.post(f"/approvals/{swept}", json=expire)
             assert closed.status_code == 200, closed.text
-            assert closed.json() == {"thread_id": swept, "status": "idle", "pending": []}
+            body = closed.json()
+            assert (body["thread_id"], body["status"], body["pending"]) == (swept, "idle", [])
+            assert [d["type"] for d in body["decided"]["decisions"]] == [EXPIRE]
         for thread_id in (late, swept):
             values = cast("dict[str, Any]", (await ada.threads.get_state(thread_id))["values"])
             assert values[PENDING_HITL] is None
