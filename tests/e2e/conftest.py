@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
+from tests.support.node import missing
 from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token"}
@@ -91,10 +92,7 @@ def assert_accessible(page: Page, screen: str) -> None:
     """axe-core (pinned in tests/e2e/axe, `make js` installs it) finds no serious or critical
     violation on the page as it is, at its width and at a phone's."""
     if not AXE.is_file():
-        reason = "no axe-core: run `make js` (npm ci in tests/e2e/axe)"
-        if os.environ.get("REQUIRE_NODE") == "1":
-            pytest.fail(f"REQUIRE_NODE=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing("no axe-core: run `make js` (npm ci in tests/e2e/axe)")
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=AXE)
     width = page.viewport_size

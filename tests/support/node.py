@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 REQUIRE_VARIABLE = "REQUIRE_NODE"
 
 
-def _missing(reason: str) -> None:
+def missing(reason: str) -> NoReturn:
+    """Skip for want of `reason`, or fail where CI requires node and its packages (`REQUIRE_NODE=1`)."""
     if os.environ.get(REQUIRE_VARIABLE) == "1":
         pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
@@ -21,8 +23,7 @@ def node() -> str:
     """The node executable (for tests that need nothing from npm)."""
     found = shutil.which("node")
     if not found:
-        _missing("no node: install node 20+")
-    assert found is not None
+        missing("no node: install node 20+")
     return found
 
 
@@ -30,6 +31,5 @@ def node_for(package: Path, dependency: str) -> str:
     """The node executable, once `package`'s `node_modules` holds `dependency` (`make js` installs it)."""
     found = shutil.which("node")
     if not (found and (package / "node_modules" / dependency).is_dir()):
-        _missing(f"no node or no {package.name}/node_modules: install node 20+ and run `make test` (it runs npm ci)")
-    assert found is not None
+        missing(f"no node or no {package.name}/node_modules: install node 20+ and run `make test` (it runs npm ci)")
     return found

@@ -61,7 +61,7 @@ export async function submitDecisions(event) {
     applyExpiry(); // expired since the last tick: nothing is sent
     return;
   }
-  const decisions = answering.current.readers.map((read) => read());
+  const decisions = answering.current.controls.map((control) => control.read());
   if (decisions.some((d) => !d)) {
     $("request-error").hidden = false;
     const unchosen = $("actions").querySelector("[id$='-unchosen']:not([hidden])");

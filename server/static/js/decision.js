@@ -49,8 +49,9 @@ export function actionControls(action, review, index, files) {
     let shown;
     const showChanges = () => {
       const args = readArgs(true);
-      if (JSON.stringify(args) === shown) return;
-      shown = JSON.stringify(args);
+      const key = JSON.stringify(args);
+      if (key === shown) return;
+      shown = key;
       const diff = args && changesView(action.args || {}, args);
       const heading = args ? (diff ? "Your changes, as they will be sent:" : "No changes yet.") : "Fix the fields above to see your changes.";
       changes.replaceChildren(el("p", { className: "hint", textContent: heading }), ...(diff ? [diff] : []));

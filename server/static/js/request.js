@@ -7,8 +7,9 @@ import { $, el } from "./dom.js";
 import { countdown, isExpired } from "./time.js";
 import { openThread } from "./urls.js";
 
-// `current`: { threadId, graphId, request, readers, describers, owner } for the request on screen; `dirty`: the
-// reviewer changed its form since it was drawn (a live refresh then leaves it be).
+// `current`: { threadId, graphId, request, controls, owner } for the request on screen (`controls`:
+// each call's, with `read` and `describe` of its decision); `dirty`: the reviewer changed its form
+// since it was drawn (a live refresh then leaves it be).
 export const answering = { current: null, dirty: false };
 
 export function newAnswerId() {
@@ -48,17 +49,9 @@ export function renderRequest(threadId, graphId, request, refusal, owner = null,
   $("request-expiry").hidden = !request.expires_at;
   countdown($("request-expires"), request.expires_at);
   const reviews = Object.fromEntries(request.review_configs.map((r) => [r.action_name, r]));
-  const readers = [];
-  const describers = [];
-  const container = $("actions");
-  container.replaceChildren();
-  request.action_requests.forEach((action, index) => {
-    const { box, read, describe } = actionControls(action, reviews[action.name], index, files);
-    container.append(box);
-    readers.push(read);
-    describers.push(describe);
-  });
-  answering.current = { threadId, graphId, request, readers, describers, owner };
+  const controls = request.action_requests.map((action, index) => actionControls(action, reviews[action.name], index, files));
+  $("actions").replaceChildren(...controls.map((control) => control.box));
+  answering.current = { threadId, graphId, request, controls, owner };
   showBatch();
   applyExpiry();
 }
@@ -66,7 +59,7 @@ export function renderRequest(threadId, graphId, request, refusal, owner = null,
 // A batch of calls lists each call's decision above the button that sends them all.
 export function showBatch() {
   const calls = answering.current ? answering.current.request.action_requests : [];
-  const lines = calls.map((action, at) => `${action.name}: ${answering.current.describers[at]()}`);
+  const lines = calls.map((action, at) => `${action.name}: ${answering.current.controls[at].describe()}`);
   $("batch").hidden = calls.length < 2;
   const list = $("batch-list");
   if (lines.join("\n") === [...list.children].map((item) => item.textContent).join("\n")) return; // (nothing moves)

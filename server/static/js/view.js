@@ -54,10 +54,9 @@ function switchTo(threadId, kind) {
 
 // Nothing on screen: signing out leaves no thread, request or form of the user's for the next one.
 export function leave() {
-  switchTo(null, null);
-  Object.assign(view, { shown: null, as: null, updatedAt: null, others: [] });
+  switchTo(null, null); // (the thread, its request and its form: gone; view.shown and view.as: null)
+  Object.assign(view, { updatedAt: null, others: [] });
   $("thread").hidden = true;
-  $("thread-id").textContent = "";
   $("thread-status").textContent = "";
 }
 
