@@ -1,6 +1,6 @@
 """Every touch of langgraph / langchain / deepagents beyond their public API, in one place.
 
-Each says why it is needed; `tests/unit/test_internals.py` fails on an upgrade that breaks one.
+Each says why it is needed; `tests/unit/gate/test_internals.py` fails on an upgrade that breaks one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from langgraph.prebuilt import ToolNode
 
 # Two names langchain's middleware module defines and uses but does not export, imported
 # where they are used (`agent/approval/state.py`, `agent/approval/planning.py`: this package imports those, so
-# a re-export here would be an import cycle); `tests/unit/test_internals.py` checks both:
+# a re-export here would be an import cycle); `tests/unit/gate/test_internals.py` checks both:
 # `OmitFromInput` keeps a state key out of the graph's input schema (a client cannot send
 # `pending_hitl` or `hitl_history` as input); `JumpTo` is the type of a hook's `jump_to`.
 

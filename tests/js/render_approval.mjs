@@ -4,7 +4,7 @@
 //
 //   node render_approval.mjs <component.tsx> <server url> <thread id> <token>
 //
-// Run by tests/integration/test_doc_snippets.py, which writes the component as printed (its
+// Run by tests/integration/docs/test_doc_snippets.py, which writes the component as printed (its
 // apiUrl made the test server's). esbuild turns the TSX into a module here (.build/).
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";

@@ -3,7 +3,7 @@
 `block(path, after)` is the first block after the words `after` in `path`; a test runs it as
 printed, with only the substitutions it names (the server's address, a placeholder such as
 `<thread id>`). `CLAIMS` says, for every block of the docs, which test runs or checks it, and
-`NOT_RUN` which are not run yet, and why: `tests/unit/test_doc_blocks.py` fails on a block
+`NOT_RUN` which are not run yet, and why: `tests/unit/docs/test_doc_blocks.py` fails on a block
 neither names, and on a claim whose block or test is gone.
 """
 
@@ -83,124 +83,128 @@ CLAIMS: Final = (
     Claim(
         "docs/clients.md",
         "**React, with `useStream`.**",
-        "tests/integration/test_doc_snippets.py::test_the_react_component_approves_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_react_component_approves_as_printed",
     ),
     Claim(
         "docs/clients.md",
         "asks if a subagent does, the calls), then a count",
-        "tests/integration/test_doc_snippets.py::test_the_clis_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_clis_commands_as_printed",
     ),
-    Claim("README.md", "## The map", "tests/unit/test_doc_blocks.py::test_the_maps_files_are_there"),
+    Claim("README.md", "## The map", "tests/unit/docs/test_doc_blocks.py::test_the_maps_files_are_there"),
     Claim(
         "docs/design.md",
         "any client finds it with `threads.get_state`",
-        "tests/unit/test_doc_blocks.py::test_the_diagram_shows_the_graphs_nodes",
+        "tests/unit/docs/test_doc_blocks.py::test_the_diagram_shows_the_graphs_nodes",
     ),
     Claim(
         "docs/production.md",
         "release for 3.11, which also needs `greenlet`)",
-        "tests/integration/test_doc_snippets.py::test_the_aegra_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_aegra_commands_as_printed",
     ),
     Claim(
         "docs/clients.md",
         "one `show` lists.",
-        "tests/integration/test_doc_snippets.py::test_the_js_clients_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_js_clients_commands_as_printed",
     ),
     Claim(
         "docs/configuration.md",
         "and a tool whose requests only `finance` may answer",
-        "tests/integration/test_doc_snippets.py::test_a_tool_only_finance_may_answer_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_a_tool_only_finance_may_answer_as_printed",
     ),
     Claim(
         "docs/customize.md",
         "add one line to `agent/policy.py`",
-        "tests/integration/test_doc_snippets.py::test_the_customize_edits_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_customize_edits_as_printed",
     ),
     Claim(
         "docs/customize.md",
         "deepagents' tools):",
-        "tests/integration/test_doc_snippets.py::test_the_customize_edits_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_customize_edits_as_printed",
     ),
     Claim(
         "docs/production.md",
         "or a systemd timer:",
-        "tests/integration/test_doc_snippets.py::test_the_sweep_timer_runs_what_the_cron_line_runs",
+        "tests/integration/docs/test_doc_snippets.py::test_the_sweep_timer_runs_what_the_cron_line_runs",
     ),
     Claim(
         "docs/production.md",
         "its working directory, as `make dev` does):",
-        "tests/integration/test_doc_snippets.py::test_the_team_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_team_commands_as_printed",
     ),
     Claim(
         "README.md",
         "# Reload-safe tool approval",
-        "tests/integration/test_doc_snippets.py::test_the_readmes_make_targets",
+        "tests/integration/docs/test_doc_snippets.py::test_the_readmes_make_targets",
     ),
     Claim(
         "README.md",
         "**From the command line**",
-        "tests/integration/test_doc_snippets.py::test_the_clis_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_clis_commands_as_printed",
     ),
     Claim(
         "README.md",
         "**From your own code**",
-        "tests/integration/test_doc_snippets.py::test_the_docs_snippet_approves_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_docs_snippet_approves_as_printed",
     ),
     Claim(
         "docs/clients.md",
         "## The command line (`python -m client`)",
-        "tests/integration/test_doc_snippets.py::test_the_clis_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_clis_commands_as_printed",
     ),
     Claim(
         "docs/clients.md",
         "## The Python SDK",
-        "tests/integration/test_doc_snippets.py::test_the_docs_snippet_approves_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_docs_snippet_approves_as_printed",
     ),
-    Claim("docs/clients.md", "**Teams.**", "tests/integration/test_doc_snippets.py::test_the_team_commands_as_printed"),
+    Claim(
+        "docs/clients.md",
+        "**Teams.**",
+        "tests/integration/docs/test_doc_snippets.py::test_the_team_commands_as_printed",
+    ),
     Claim(
         "docs/clients.md",
         "A user who may not answer gets exit status 1",
-        "tests/integration/test_doc_snippets.py::test_the_team_commands_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_team_commands_as_printed",
     ),
     Claim(
         "docs/clients.md",
         "reads their audit trail through the store API",
-        "tests/integration/test_doc_snippets.py::test_the_approvals_snippet_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_approvals_snippet_as_printed",
     ),
     Claim(
         "docs/configuration.md",
         "A team's `.env`",
-        "tests/integration/test_doc_snippets.py::test_the_approvals_snippet_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_approvals_snippet_as_printed",
     ),
     Claim(
         "docs/contract.md",
         "## Answering: the resume value",
-        "tests/integration/test_doc_snippets.py::test_the_contracts_resume_value_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_contracts_resume_value_as_printed",
     ),
     Claim(
         "docs/configuration.md",
         "A receiver checks the raw body",
-        "tests/integration/test_doc_snippets.py::test_a_receiver_verifies_a_real_notice_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_a_receiver_verifies_a_real_notice_as_printed",
     ),
     Claim(
         "docs/configuration.md",
         "tell someone:",
-        "tests/integration/test_doc_snippets.py::test_a_receiver_verifies_a_real_notice_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_a_receiver_verifies_a_real_notice_as_printed",
     ),
     Claim(
         "docs/production.md",
         "## PostgreSQL, in-process",
-        "tests/integration/test_doc_snippets.py::test_the_postgres_snippet_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_postgres_snippet_as_printed",
     ),
     Claim(
         "docs/configuration.md",
         "its JWKS, reading the roles",
-        "tests/integration/test_doc_snippets.py::test_the_jwks_identify_as_printed",
+        "tests/integration/docs/test_doc_snippets.py::test_the_jwks_identify_as_printed",
     ),
     Claim(
         "docs/contract.md",
         "## While a request is pending",
-        "tests/unit/test_doc_blocks.py::test_the_contracts_request_names_every_key",
+        "tests/unit/docs/test_doc_blocks.py::test_the_contracts_request_names_every_key",
     ),
 )
 """Which test runs or checks each block of the docs."""

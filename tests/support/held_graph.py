@@ -1,6 +1,6 @@
 """Both graphs, their email provider held at each send until the test lets it go.
 
-Served as extra graphs by `tests/integration/test_races.py`: each send connects to
+Served as extra graphs by `tests/integration/gate/test_races.py`: each send connects to
 the loopback port in `HELD_PROVIDER_PORT`, says which idempotency key it sends, and
 waits for one byte back before the logging provider takes the email. So the test
 sees every call the tool makes, and decides when each one ends: no timing involved.

@@ -1,6 +1,6 @@
 """A graph without the approval gate, as a fork may serve beside the agent: it asks with
 `interrupt()` and keeps whatever the client answers. The API guard must leave its answers
-alone (`tests/integration/test_http_errors.py`)."""
+alone (`tests/integration/server/test_http_errors.py`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A HITL UI's HTTP requests, replayed as its source builds them (through the JS SDK's
-`useStream`): what `tests/integration/test_agent_chat_ui.py` and `test_deep_agents_ui.py`
+`useStream`): what `tests/integration/clients/test_agent_chat_ui.py` and `test_deep_agents_ui.py`
 share. Each test's own class adds the UI's bodies."""
 
 from __future__ import annotations

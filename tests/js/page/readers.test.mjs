@@ -1,5 +1,5 @@
 // The page's contract readers and pure logic (server/static/js), under `node --test`: no browser,
-// no server. Run by tests/unit/test_page_js.py in `make test`, or alone:
+// no server. Run by tests/unit/server/test_page_js.py in `make test`, or alone:
 //   node --test tests/js/page/
 
 import assert from "node:assert/strict";

@@ -71,7 +71,7 @@ async def test_refused_answers_keep_the_same_pause_until_a_valid_one(
     thread_id = await pause(client, script(email()), graph_id=graph_id)
     first = await _assert_paused(client, thread_id, graph_id)
     # (what only the graph can judge, its tools' schemas: an answer of the wrong shape, or for no
-    # pending request, is a 4xx before it runs: tests/integration/test_http_errors.py)
+    # pending request, is a 4xx before it runs: tests/integration/server/test_http_errors.py)
     args = first["action_requests"][0]["args"]
 
     def edit(**changed: Any) -> dict[str, Any]:

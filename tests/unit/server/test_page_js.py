@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.support.node import node
 
-PAGE_TESTS = Path(__file__).parents[1] / "js" / "page"
+PAGE_TESTS = Path(__file__).parents[2] / "js" / "page"
 
 
 def test_the_pages_readers_pass_their_node_tests() -> None:

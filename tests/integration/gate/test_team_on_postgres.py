@@ -23,7 +23,7 @@ from client.approvals import user_message
 from harness.scripts import email, script
 from harness.server import free_port
 from tests.support.webhook import Receiver, receiving
-from tests.unit.test_approvers import as_user
+from tests.unit.gate.test_approvers import as_user
 
 
 @pytest.fixture

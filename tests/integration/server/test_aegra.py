@@ -27,7 +27,7 @@ from agent.approval.contract import (
     PENDING_HITL,
 )
 from client.approvals import get_pending, inbox
-from tests.integration.test_load import load_round
+from tests.integration.gate.test_load import load_round
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
 from tests.support.postgres import database_for_tests
 from tests.support.runs import answer, pause, resume_command

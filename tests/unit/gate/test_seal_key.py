@@ -18,7 +18,7 @@ import pytest
 from agent.approval.seal import MIN_KEY_LENGTH
 from agent.settings import KEY_FILE, Settings, SettingsError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROCESSES = 4
 
 

@@ -99,7 +99,7 @@ def test_the_preflight_make_dev_runs_is_one_line(tmp_path: Path, env: dict[str, 
     ran = subprocess.run(
         [sys.executable, "-m", "server.preflight"],
         cwd=tmp_path,
-        env={**clean, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env},
+        env={**clean, "PYTHONPATH": str(Path(__file__).resolve().parents[3]), **env},
         capture_output=True,
         text=True,
         check=False,
@@ -128,7 +128,7 @@ USE_THE_GRAPH = (
 def test_the_graph_imports_without_the_models_key_or_package(env: dict[str, str], line: str) -> None:
     """Importing needs neither; the first model call says which is missing, in one line."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL", "OPENAI_", "ANTHROPIC_"))}
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     ran = subprocess.run(
         [sys.executable, "-c", USE_THE_GRAPH],
         cwd=root,
