@@ -1,6 +1,7 @@
 """Approvals across a team, on the server's approvals routes and store (see `server/approvals.py`).
 
 requests = await open_to_me(client)              # other users' requests I may answer
+async for page in assigned_pages(client): ...   # the same, a page at a time, newest first
 await answer_as_approver(client, item, decisions)
 closed = await sweep(client)                     # close every expired request I can see
 records = await audit_records(client, since=..., until=...)   # my audit trail
@@ -21,6 +22,9 @@ from agent.approval.pending import has_expired
 from client.approvals import InboxItem, inbox
 
 APPROVALS = "/approvals"
+APPROVALS_PAGE = 200
+NEXT_HEADER = "X-Pagination-Next"
+"""Where the next page of `GET /approvals` starts, when there is one (pass it back as `cursor`)."""
 AUDIT_PAGE = 100
 
 
@@ -34,19 +38,34 @@ class Assigned(InboxItem):
     """`False`: the owner is not one of the server's users any more (`GET /approvals`)."""
 
 
+async def assigned_pages(client: LangGraphClient, limit: int = APPROVALS_PAGE) -> AsyncIterator[list[Assigned]]:
+    """The pending requests the signed-in user may answer on other users' threads (roles), newest
+    first, a page at a time: the route's own pages, each from where the last one ended."""
+    cursor: str | None = None
+    headers: dict[str, str] = {}
+    while True:
+        headers.clear()
+        params: dict[str, str | int] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        found = await client.http.get(APPROVALS, params=params, on_response=lambda r: headers.update(r.headers))
+        yield [_assigned(item) for item in cast("list[dict[str, Any]]", found)]
+        cursor = headers.get(NEXT_HEADER.lower())
+        if not cursor:
+            return
+
+
 async def open_to_me(client: LangGraphClient) -> list[Assigned]:
     """Every pending request the signed-in user may answer on other users' threads (roles)."""
-    found = cast("list[dict[str, Any]]", await client.http.get(APPROVALS))
-    return [
-        Assigned(
-            thread_id=i["thread_id"],
-            request=i["request"],
-            owner=i.get("owner"),
-            graph_id=i.get("graph_id"),
-            owner_known=i.get("owner_known") is not False,
-        )
-        for i in found
-    ]
+    return [item async for items in assigned_pages(client) for item in items]
+
+
+def _assigned(item: dict[str, Any]) -> Assigned:
+    return Assigned(
+        thread_id=item["thread_id"],
+        request=item["request"],
+        owner=item.get("owner"),
+        graph_id=item.get("graph_id"),
+        owner_known=item.get("owner_known") is not False,
+    )
 
 
 async def answer_as_approver(

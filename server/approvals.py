@@ -7,7 +7,8 @@ and nothing more: not the conversation, not the files, no new input. These two
 routes do exactly that, through the LangGraph API itself, in-process, on the
 approver's behalf:
 
-    GET  /approvals               the requests the caller may answer on other users' threads:
+    GET  /approvals               the requests the caller may answer on other users' threads, newest
+                                  first, a page at a time (`server.waiting`: `limit`, `cursor`):
                                   [{"thread_id", "owner", "owner_known", "graph_id", "request"}]
     POST /approvals/{thread_id}   {"resume": <the contract's answer>} -> runs it, as the caller;
                                   {"thread_id", "status", "pending": [the requests still open to them]}
@@ -28,6 +29,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import parse_qsl
 
 import httpx
 from langgraph_sdk import Auth
@@ -50,11 +52,11 @@ from server.identity import (
     service_token,
     signed_in,
 )
+from server.waiting import NEXT_HEADER, next_cursor, page, page_params
 from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
 ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[^/]+)$")
-PAGE = 100
 NO_ANSWER: Final = 'Send {"resume": {"request_id": ..., "decisions": [...]}}.'
 NOT_APPLIED: Final = "Request {request_id} still waits: this answer was not applied. Read it again, and answer it."
 EXPIRED: Final = "Request {request_id} had expired (at {expires_at}): it is closed instead, and nothing ran."
@@ -81,9 +83,13 @@ class ApprovalRoutes:
             await send_json(send, refused.status_code, {"detail": refused.detail})
             return
         body: Any
+        headers: dict[str, str] = {}
         async with on_behalf(self.app, user) as api:
             if path == ROUTE and scope["method"] == "GET":
-                status, body = 200, await _open_to(api, user)
+                try:
+                    status, (body, headers) = 200, await _open_to(user, _query(scope))
+                except Refused as refused:
+                    status, body = refused.status, {"detail": refused.detail}
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
                 try:
                     raw = await read_body(scope, receive)
@@ -93,7 +99,11 @@ class ApprovalRoutes:
                     status, body = refused.status, {"detail": refused.detail}
             else:
                 status, body = 405, {"detail": "GET /approvals, or POST /approvals/<thread id> with {resume}."}
-        await send_json(send, status, body)
+        await send_json(send, status, body, headers)
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    return dict(parse_qsl(bytes(scope.get("query_string") or b"").decode("latin-1")))
 
 
 def on_behalf(app: ASGIApp, user: User) -> httpx.AsyncClient:
@@ -121,11 +131,6 @@ async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: Pendin
     await api.put("/store/items", json=item)
 
 
-async def _requests_on(api: httpx.AsyncClient, thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
-    response = await api.get(f"/threads/{thread['thread_id']}/state", params={"subgraphs": "true"})
-    return _open_in(response.json(), thread, user) if response.status_code == 200 else []
-
-
 def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
     """The requests pending in `state` (a thread's) that `user` may answer, as the routes list them."""
     metadata = thread.get("metadata") or {}
@@ -151,19 +156,18 @@ def _is_user(owner: Any) -> bool:
     return settings.jwt_secret is not None or owner in settings.users_by_token.values()
 
 
-async def _open_to(api: httpx.AsyncClient, user: User) -> list[dict[str, Any]]:
-    """Every pending request `user` may answer on other users' threads, most recently updated thread first."""
-    found: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        body = {"status": "interrupted", "limit": PAGE, "offset": offset, "sort_by": "updated_at", "sort_order": "desc"}
-        page = (await api.post("/threads/search", json=body)).json()
-        for thread in page if isinstance(page, list) else []:
-            if (thread.get("metadata") or {}).get("owner") != user.identity:  # (their own: threads.search)
-                found.extend(await _requests_on(api, thread, user))
-        if not isinstance(page, list) or len(page) < PAGE:
-            return found
-        offset += PAGE
+async def _open_to(user: User, query: Mapping[str, str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """A page of the pending requests `user` may answer on other users' threads, newest first
+    (`server.waiting`), and its headers: where the next page starts, if there is one."""
+    limit, after = page_params(query)
+    listed, more = await page(user, limit, after)
+    known = {owner: _is_user(owner) for owner in {item["owner"] for item in listed}}  # (it reads the settings)
+    found = [
+        {**item, "owner_known": known[item["owner"]]}
+        for item in listed
+        if who_may_answer(item["request"]).may_answer(user, item["request"])
+    ]
+    return found, ({NEXT_HEADER: next_cursor(more)} if more else {})
 
 
 async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
@@ -55,10 +56,11 @@ async def read_body(scope: Scope, receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def send_json(send: Send, status: int, body: Any) -> None:
-    """A JSON response (errors: `{"detail": "<one line>"}`, as the LangGraph API answers)."""
+async def send_json(send: Send, status: int, body: Any, extra: Mapping[str, str] | None = None) -> None:
+    """A JSON response (errors: `{"detail": "<one line>"}`, as the LangGraph API answers), with `extra` headers."""
     data = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    headers += [(name.lower().encode(), value.encode()) for name, value in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
 

@@ -140,7 +140,7 @@ class ModelStep(RequestBuilder):
             response = handler(_corrected(request, corrections))
             result = self._with_request(request, response, corrections, stopped.open, recorded)
         if request.runtime.store is not None:
-            audit.write(request.runtime.store, _trail(request.state, result, stopped.open))
+            audit.write(request.runtime.store, _trail(request.state, result, stopped.open), made=_new_request(result))
         self._notify(_new_request(result), request.runtime.store)
         return result
 
@@ -154,7 +154,9 @@ class ModelStep(RequestBuilder):
             response = await handler(_corrected(request, corrections))
             result = self._with_request(request, response, corrections, stopped.open, recorded)
         if request.runtime.store is not None:
-            await audit.awrite(request.runtime.store, _trail(request.state, result, stopped.open))
+            await audit.awrite(
+                request.runtime.store, _trail(request.state, result, stopped.open), made=_new_request(result)
+            )
         self._notify(_new_request(result), request.runtime.store)
         return result
 

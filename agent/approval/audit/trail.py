@@ -12,6 +12,7 @@ from typing import Any, Final, cast
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchOp
 
+from agent.approval import waiting
 from agent.approval.audit.records import ENDINGS, MAX_REFUSALS, AuditRecord, context, key, namespace
 from agent.approval.contract import PendingRequest
 
@@ -100,18 +101,29 @@ def _known_new(records: Sequence[AuditRecord], unended: bool) -> tuple[list[PutO
     return [_put(r) for r in records if r["event"] in ENDINGS], [r for r in records if r["event"] not in ENDINGS]
 
 
-def write(store: BaseStore, records: Sequence[AuditRecord], *, unended: bool = False) -> None:
-    """Add `records`, each once (the gate calls it only when the graph has a store: without one, no trail)."""
+def _with_index(puts: list[PutOp], made: PendingRequest | None) -> list[PutOp]:
+    """`puts` and, in the same batch, the index of waiting requests kept in step with them."""
+    written = [cast("AuditRecord", put.value) for put in puts]
+    return puts + waiting.index_ops(written, [made] if made else [])
+
+
+def write(
+    store: BaseStore, records: Sequence[AuditRecord], *, unended: bool = False, made: PendingRequest | None = None
+) -> None:
+    """Add `records`, each once (the gate calls it only when the graph has a store: without one, no trail);
+    `made`: the request a `requested` record among them is of (for `agent.approval.waiting`)."""
     puts, rest = _known_new(records, unended)
     if rest:
         puts += _new_puts(rest, store.batch(_reads(rest)))
     if puts:
-        store.batch(puts)
+        store.batch(_with_index(puts, made))
 
 
-async def awrite(store: BaseStore, records: Sequence[AuditRecord], *, unended: bool = False) -> None:
+async def awrite(
+    store: BaseStore, records: Sequence[AuditRecord], *, unended: bool = False, made: PendingRequest | None = None
+) -> None:
     puts, rest = _known_new(records, unended)
     if rest:
         puts += _new_puts(rest, await store.abatch(_reads(rest)))
     if puts:
-        await store.abatch(puts)
+        await store.abatch(_with_index(puts, made))

@@ -1,0 +1,115 @@
+"""An approver's page of waiting requests, read from the gate's index (`agent.approval.waiting`).
+
+`GET /approvals?limit=50&cursor=...` lists the requests the caller may answer on other
+users' threads, newest first, `limit` at a time (default 50, at most 200). A page that
+is not the last says where the next one starts in the `X-Pagination-Next` header (as
+LangGraph's own searches do); pass it back as `cursor`. The cursor is the last listed
+request's place, not a count, so requests added or answered meanwhile neither repeat nor
+skip one on the next page.
+
+The index lives in the server's own store (the one the graphs get: LangGraph's server's,
+or aegra's PostgreSQL store), read here in-process: the store API is each user's own
+(aegra scopes it per user), and the index is nobody's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib
+import re
+from collections.abc import Mapping
+from typing import Any, Final, cast
+
+from langgraph.store.base import BaseStore, GetOp, Item, SearchItem
+
+from agent.approval.approvers import User
+from agent.approval.waiting import ENTRIES, REQUESTS, ROLE_FLAG, order
+from server.asgi import Refused, shown
+
+DEFAULT_LIMIT: Final = 50
+MAX_LIMIT: Final = 200
+NEXT_HEADER: Final = "X-Pagination-Next"
+MAX_WAITING: Final = 1_000_000
+"""More entries than a role could have waiting: a search reads them all (the store keeps no order)."""
+BAD_LIMIT: Final = f"limit must be a whole number from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."
+PLACE: Final = re.compile(r"[^|]+\|[^/]+/[^/]+")
+"""What `order` gives: `<when>|<thread_id>/<request_id>`."""
+BAD_CURSOR: Final = "cursor {cursor} is not one this route gave: pass back the X-Pagination-Next header as it came."
+
+
+async def served_store() -> BaseStore:
+    """The store the server gives its graphs.
+
+    Neither server has a public way to this: LangGraph's server (`langgraph dev`, the
+    Platform) keeps it in `langgraph_api.store`, aegra in its database manager. The
+    integration tests on both servers fail if either moves.
+    """
+    try:
+        langgraph_server = importlib.import_module("langgraph_api.store")
+    except ImportError:
+        aegra = importlib.import_module("aegra_api.core.database")
+        return cast("BaseStore", aegra.db_manager.get_store())
+    return cast("BaseStore", await langgraph_server.get_store())
+
+
+def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
+    """`limit` and the decoded `cursor` of a query string; raises `Refused` (422)."""
+    raw = query.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise Refused(422, BAD_LIMIT)
+    cursor = query.get("cursor") or None
+    if cursor is None:
+        return int(raw), None
+    try:
+        place = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except (UnicodeError, binascii.Error, ValueError):
+        place = ""
+    if not PLACE.fullmatch(place):
+        raise Refused(422, BAD_CURSOR.format(cursor=shown(cursor)))
+    return int(raw), place
+
+
+def next_cursor(place: str) -> str:
+    return base64.urlsafe_b64encode(place.encode()).decode().rstrip("=")
+
+
+def _open_to(entry: Mapping[str, Any], user: User) -> bool:
+    """Whether `user` may answer the request `entry` is of, on another user's thread."""
+    if entry.get("owner") == user.identity:  # (their own: threads.search)
+        return False
+    if not entry.get("requester_may_answer") and entry.get("requested_by") == user.identity:
+        return False
+    return all(user.roles & set(roles) for roles in entry.get("needs") or [[]])
+
+
+async def _entries(store: BaseStore, user: User, after: str | None) -> list[Mapping[str, Any]]:
+    """The index's entries `user` may answer, newest first, from past `after` (a place) on."""
+    roles = sorted(user.roles)
+    searches = [store.asearch(ENTRIES, filter={f"{ROLE_FLAG}{role}": True}, limit=MAX_WAITING) for role in roles]
+    found: dict[str, Mapping[str, Any]] = {}
+    for items in [await search for search in searches]:
+        found.update((item.key, item.value) for item in items if isinstance(item, SearchItem))
+    listed = [e for e in found.values() if _open_to(e, user) and (after is None or order(e) < after)]
+    return sorted(listed, key=order, reverse=True)
+
+
+async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """`limit` of the requests `user` may answer, newest first, from past `after` on; and the
+    next page's place, if there is more."""
+    store = await served_store()
+    entries = await _entries(store, user, after)
+    shown_now = entries[:limit]
+    found = await store.abatch([GetOp(REQUESTS, f"{e['thread_id']}/{e['request_id']}") for e in shown_now])
+    listed = [_listed(e, item.value) for e, item in zip(shown_now, found, strict=True) if isinstance(item, Item)]
+    more = len(entries) > limit
+    return listed, (order(shown_now[-1]) if more and shown_now else None)
+
+
+def _listed(entry: Mapping[str, Any], request: Any) -> dict[str, Any]:
+    return {
+        "thread_id": entry["thread_id"],
+        "owner": entry["owner"],
+        "graph_id": entry["graph_id"],
+        "request": request,
+    }
