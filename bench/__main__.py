@@ -22,8 +22,8 @@ from typing import Any
 
 from langgraph.checkpoint.postgres import PostgresSaver
 
+from bench import approvals, inprocess, server, team
 from bench import cycles as cycles_module
-from bench import inprocess, server
 from bench.cycles import BUILTIN, GATES, TEMPLATE_GATES
 from harness.postgres import PostgresUnavailable, isolated_schema
 from harness.server import DevServer
@@ -50,7 +50,7 @@ def _progress(step: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {step}", file=sys.stderr, flush=True)
 
 
-STAGES = ("inprocess", "postgres", "server")
+STAGES = ("inprocess", "postgres", "server", "approvals")
 
 
 def run(smoke: bool, stages: tuple[str, ...], out: Path) -> dict[str, Any]:
@@ -80,7 +80,17 @@ def run(smoke: bool, stages: tuple[str, ...], out: Path) -> dict[str, Any]:
     if "server" in stages:
         _server(results, rounds, concurrent)
         save()
+    if "approvals" in stages:
+        _approvals(results, smoke)
+        save()
     return results
+
+
+def _approvals(results: dict[str, Any], smoke: bool) -> None:
+    sizes = approvals.Sizes((3, 6), 3, 2) if smoke else approvals.Sizes((100, 1000, 10000), 15, 200)
+    _progress(f"an approver's list at {', '.join(map(str, sizes.pending))} waiting requests, through langgraph dev")
+    with tempfile.TemporaryDirectory() as workdir:
+        results.update(approvals.approvals_at_scale(Path(workdir), sizes, _progress))
 
 
 def _inprocess(results: dict[str, Any], cycles: int, blocks: int, sizes: tuple[int, ...], long_thread: int) -> None:
@@ -98,6 +108,10 @@ def _inprocess(results: dict[str, Any], cycles: int, blocks: int, sizes: tuple[i
     results["bytes_per_cycle_growth"] = inprocess.storage_growth(long_thread, window=min(50, long_thread // 2))
     _progress(f"reload time at {', '.join(map(str, sizes))} cycles of history (the longest step)")
     results["reload_ms_by_history"] = inprocess.reload_ms_by_history(sizes, progress=_progress)
+    _progress(f"team features: {blocks} blocks of {cycles} cycles with and without them, per graph")
+    results["team"] = team.team_overhead(cycles, blocks)
+    for gate in TEMPLATE_GATES:
+        results[f"team_overhead_ratio[{gate}]"] = results["team"][f"team_overhead_ratio[{gate}]"]
 
 
 def _server(results: dict[str, Any], rounds: int, concurrent: int) -> None:
@@ -118,6 +132,9 @@ def _server(results: dict[str, Any], rounds: int, concurrent: int) -> None:
 
 
 TARGETS = {
+    "team_overhead_ratio": "≤ 1.05",
+    "approvals_page_ratio": "≤ 1.2",
+    "approvals_page_growth": "≤ 1.5",
     "gate_time_ratio": "≤ 1.00",
     "gate_bytes_ratio": "≤ 1.10",
     "postgres_gate_time_ratio": "≤ 1.00",
@@ -131,6 +148,7 @@ MEASURES = (
     "pause_ratio",
     "resume_ratio",
     "approvals_per_s_ratio",
+    "team_overhead_ratio",
 )
 
 
@@ -140,6 +158,14 @@ def table(results: dict[str, Any]) -> str:
         for gate in TEMPLATE_GATES:
             if (key := f"{measure}[{gate}]") in results:
                 rows.append((key, f"{results[key]:.3f}", TARGETS.get(measure, "(reported)")))
+    for key in ("approvals_page_ratio", "approvals_page_growth"):
+        if key in results:
+            rows.append((key, f"{results[key]:.3f}", TARGETS[key]))
+    for key in [k for k in results if k.startswith("approvals_per_s_ratio_at_")]:
+        rows.append((key, f"{results[key]:.3f}", "≥ 1.0"))
+    for key in ("approvals_page_ms_by_pending", "search_page_ms_by_pending", "rss_mb_by_pending"):
+        if curve := results.get(key):
+            rows.append((key, ", ".join(f"{n}: {v:.1f}" for n, v in curve.items()), "(curve)"))
     if steps := results.get("supersteps_per_cycle"):
         rows.append(("supersteps_per_cycle", ", ".join(f"{g}: {n}" for g, n in steps.items()), "≤ builtin"))
     for gate, curve in results.get("reload_ms_by_history", {}).items():

@@ -19,6 +19,7 @@ from langgraph_sdk import Auth
 
 from server.api_guard import GuardRequests
 from server.approvals import ApprovalRoutes
+from server.deleted_threads import ForgetDeletedThreads
 from server.identity import signed_in_user
 
 STATIC = Path(__file__).with_name("static")
@@ -55,6 +56,7 @@ app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 # Middleware of this app wraps the whole server, the LangGraph API included.
 app.add_middleware(GuardRequests)
 app.add_middleware(ApprovalRoutes)  # approvers' view of other users' requests (server/approvals.py)
+app.add_middleware(ForgetDeletedThreads)  # a deleted thread's requests off the approvers' lists
 app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)

@@ -36,7 +36,7 @@ from langgraph_sdk import Auth
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.approval import audit
-from agent.approval.approvers import User
+from agent.approval.approvers import ON_BEHALF, User
 from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
 from agent.approval.decisions import DecisionRefused, check_shape
 from agent.approval.pending import history_of, pending_requests, tool_results
@@ -44,15 +44,15 @@ from server.asgi import Refused, detail_of, flattened, read_body, route_path, se
 from server.auth import OWNER
 from server.http_body import off_the_loop, parse
 from server.identity import (
-    ON_BEHALF,
     ON_BEHALF_HEADER,
+    ON_BEHALF_OWNER_HEADER,
     ON_BEHALF_ROLES_HEADER,
     SERVICE_HEADER,
     served_settings,
     service_token,
     signed_in,
 )
-from server.waiting import NEXT_HEADER, next_cursor, page, page_params
+from server.waiting import NEXT_HEADER, forget, next_cursor, owner_of, page, page_params, served_store
 from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
@@ -84,21 +84,17 @@ class ApprovalRoutes:
             return
         body: Any
         headers: dict[str, str] = {}
-        async with on_behalf(self.app, user) as api:
+        try:
             if path == ROUTE and scope["method"] == "GET":
-                try:
-                    status, (body, headers) = 200, await _open_to(user, _query(scope))
-                except Refused as refused:
-                    status, body = refused.status, {"detail": refused.detail}
+                status, (body, headers) = 200, await _open_to(user, _query(scope))
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
-                try:
-                    raw = await read_body(scope, receive)
-                    payload = await off_the_loop(parse, raw) if raw.strip() else None
-                    status, body = 200, await _answer(api, user, match["thread_id"], payload)
-                except Refused as refused:  # (a bad body too)
-                    status, body = refused.status, {"detail": refused.detail}
+                raw = await read_body(scope, receive)
+                payload = await off_the_loop(parse, raw) if raw.strip() else None
+                status, body = 200, await _answer(self.app, user, match["thread_id"], payload)
             else:
                 status, body = 405, {"detail": "GET /approvals, or POST /approvals/<thread id> with {resume}."}
+        except Refused as refused:  # (a bad body too)
+            status, body = refused.status, {"detail": refused.detail}
         await send_json(send, status, body, headers)
 
 
@@ -106,13 +102,15 @@ def _query(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(bytes(scope.get("query_string") or b"").decode("latin-1")))
 
 
-def on_behalf(app: ASGIApp, user: User) -> httpx.AsyncClient:
+def on_behalf(app: ASGIApp, user: User, owner: str | None = None) -> httpx.AsyncClient:
     """A client of the LangGraph API, in-process, acting for `user` with the approvals
-    routes' permission (`server.identity.ON_BEHALF`)."""
+    routes' permission (`ON_BEHALF`); about a thread of `owner`'s, if given (the server
+    then sees the owner, and the graph `user`: `server.identity.ON_BEHALF_OWNER_HEADER`)."""
     headers = {
         SERVICE_HEADER: service_token(),
         ON_BEHALF_HEADER: str(user.identity),
         ON_BEHALF_ROLES_HEADER: " ".join(sorted(user.roles - {ON_BEHALF})),
+        **({ON_BEHALF_OWNER_HEADER: owner} if owner else {}),
     }
     # An answer runs the agent on to its next pause: as long as that takes, like runs/wait.
     timeout = httpx.Timeout(None)
@@ -127,8 +125,8 @@ async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: Pendin
         return
     owner = str((thread.json().get("metadata") or {}).get(OWNER) or user.identity)
     record = audit.refused_by_api(request, thread_id, owner, user.identity, why)
-    item = {"namespace": list(audit.namespace(owner)), "key": audit.key(record), "value": dict(record)}
-    await api.put("/store/items", json=item)
+    # (in the server's own store, where the graph writes the trail: aegra's store API is per user)
+    await audit.awrite(await served_store(), [record])
 
 
 def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[dict[str, Any]]:
@@ -170,14 +168,23 @@ async def _open_to(user: User, query: Mapping[str, str]) -> tuple[list[dict[str,
     return found, ({NEXT_HEADER: next_cursor(more)} if more else {})
 
 
-async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any) -> dict[str, Any]:
+async def _answer(app: ASGIApp, user: User, thread: str, payload: Any) -> dict[str, Any]:
     """Run the answer `payload` carries, as `user`: what waits for them after it; raises `Refused`."""
     resume = payload.get("resume") if isinstance(payload, dict) else None
     if not isinstance(resume, dict):
         raise Refused(422, NO_ANSWER)
+    try:
+        thread_id = str(uuid.UUID(thread))  # as the server stores it (it takes other spellings)
+    except ValueError:
+        raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
-    thread_id, metadata, request = await _asked(api, user, thread, resume)
+    async with on_behalf(app, user, await owner_of(thread_id)) as api:
+        return await _answered(api, user, thread_id, resume)
+
+
+async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]) -> dict[str, Any]:
+    metadata, request = await _asked(api, user, thread_id, resume)
     try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
         check_shape(resume, request)
     except DecisionRefused as refused:
@@ -203,28 +210,27 @@ async def _answer(api: httpx.AsyncClient, user: User, thread: str, payload: Any)
 
 
 async def _asked(
-    api: httpx.AsyncClient, user: User, thread: str, resume: dict[str, Any]
-) -> tuple[str, dict[str, Any], PendingRequest]:
-    """The thread (its canonical id, its metadata) and the pending request `resume` names, if
-    `user` may answer it; raises `Refused`."""
-    try:
-        thread_id = str(uuid.UUID(thread))  # as the server stores it (it takes other spellings)
-    except ValueError:
-        raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
+    api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]
+) -> tuple[dict[str, Any], PendingRequest]:
+    """The thread's metadata and the pending request `resume` names, if `user` may answer it;
+    raises `Refused`."""
     found = await api.get(f"/threads/{thread_id}")
     if found.status_code != 200:
+        await forget(thread_id)  # (gone: none of its requests waits any more)
         raise Refused(404, f"No thread {thread_id}.")
     state = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
     pending = pending_requests(state)
     named = resume.get("request_id")
     request: PendingRequest | None = next((r for r in pending if r["request_id"] == named), None)
     if request is None:  # naming only the requests this user may answer, if any
+        if isinstance(named, str) and found.json().get("status") != "busy":  # (busy: it may be saving it now)
+            await forget(thread_id, named)  # a step the index saw and the thread lost (a crash)
         yours = [r["request_id"] for r in pending if who_may_answer(r).may_answer(user, r)]
         raise Refused(409, f"Request {shown(named)} is not pending on thread {thread_id} (yours: {yours or 'none'}).")
     if why := who_may_answer(request).refusal(user, request):
         await record_refusal(api, thread_id, request, user, why)
         raise Refused(403, why)
-    return thread_id, found.json().get("metadata") or {}, request
+    return found.json().get("metadata") or {}, request
 
 
 def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> Mapping[str, Any]:

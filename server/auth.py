@@ -35,9 +35,10 @@ from typing import Any, Final, NoReturn
 
 from langgraph_sdk import Auth
 
+from agent.approval.approvers import ANSWERED_BY, ON_BEHALF
 from agent.approval.audit import namespace
 from agent.approval.contract import AUDIT
-from server.identity import ON_BEHALF, served_settings, signed_in
+from server.identity import on_behalf_owner, served_settings, signed_in
 from server.steering import V2_PROTOCOL, is_v2, run_fields, steering_refusal
 
 OWNER = "owner"
@@ -49,8 +50,10 @@ auth = Auth()
 # `headers` is the parameter both LangGraph's server (by name, bytes keys) and
 # aegra (positionally, str keys) can give.
 @auth.authenticate
-async def authenticate(headers: Mapping[Any, Any]) -> Auth.types.MinimalUserDict:
+async def authenticate(headers: Mapping[Any, Any]) -> dict[str, Any]:
     user = signed_in(headers)
+    if owner := on_behalf_owner(headers):  # the server sees the owner, the graph the approver
+        return {"identity": owner, "permissions": sorted(user.roles), ANSWERED_BY: str(user.identity)}
     return {"identity": str(user.identity), "permissions": sorted(user.roles)}
 
 
@@ -78,7 +81,9 @@ def _owned_by(ctx: Auth.types.AuthContext, metadata: Any) -> Auth.types.FilterTy
 async def own_threads(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.FilterType | None:
     """Threads (and the runs on them) are visible to their owner only: read, search, delete.
     The approvals routes read any thread for an approver (and show them only the request)."""
-    if ON_BEHALF in ctx.permissions and ctx.action in ("read", "search"):
+    if ON_BEHALF in ctx.permissions:
+        if ctx.action not in ("read", "search"):
+            _refuse("An approver may only read the pending request and answer it.")
         return None
     return {OWNER: ctx.user.identity}
 

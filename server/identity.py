@@ -17,7 +17,7 @@ from typing import Any, Final
 import jwt
 from langgraph_sdk import Auth
 
-from agent.approval.approvers import User
+from agent.approval.approvers import ON_BEHALF, User
 from agent.settings import Settings
 
 
@@ -39,12 +39,15 @@ def request_token(headers: Mapping[Any, Any]) -> str | None:
     return found.get("x-api-key") or None
 
 
-ON_BEHALF: Final = "approvals:on-behalf"
-"""The permission of the approvals routes' own requests (`server/approvals.py`), made for
-a signed-in approver: they may read any thread's state and answer its pending request."""
+# ON_BEHALF (`agent.approval.approvers`): the permission of the approvals routes' own requests
+# (`server/approvals.py`), made for a signed-in approver: they may read a thread's state and
+# answer its pending request, nothing else.
 SERVICE_HEADER: Final = "x-approvals-service"
 ON_BEHALF_HEADER: Final = "x-on-behalf-of"
 ON_BEHALF_ROLES_HEADER: Final = "x-on-behalf-roles"
+ON_BEHALF_OWNER_HEADER: Final = "x-on-behalf-owner"
+"""The owner of the thread an on-behalf request is for: the server sees that user (aegra shows a
+thread to its owner only), and the graph the approver (`ANSWERED_BY`)."""
 SERVICE_NONCE_VARIABLE: Final = "HITL_APPROVALS_SERVICE_NONCE"
 
 
@@ -90,8 +93,7 @@ def signed_in(headers: Mapping[Any, Any]) -> User:
         Auth.exceptions.HTTPException: 401, no token or an unknown one.
     """
     found = _headers(headers)
-    service = found.get(SERVICE_HEADER)
-    if service and secrets.compare_digest(service, service_token()) and found.get(ON_BEHALF_HEADER):
+    if _from_the_routes(found):
         # The approvals routes signed the approver in themselves and pass who they are.
         roles = frozenset(found.get(ON_BEHALF_ROLES_HEADER, "").split())
         return User(found[ON_BEHALF_HEADER], roles | {ON_BEHALF})
@@ -105,6 +107,17 @@ def signed_in(headers: Mapping[Any, Any]) -> User:
         )
         raise Auth.exceptions.HTTPException(status_code=401, detail=detail)
     return user
+
+
+def _from_the_routes(found: Mapping[str, str]) -> bool:
+    service = found.get(SERVICE_HEADER)
+    return bool(service and secrets.compare_digest(service, service_token()) and found.get(ON_BEHALF_HEADER))
+
+
+def on_behalf_owner(headers: Mapping[Any, Any]) -> str | None:
+    """For the approvals routes' own request about one thread, its owner; else `None`."""
+    found = _headers(headers)
+    return found.get(ON_BEHALF_OWNER_HEADER) or None if _from_the_routes(found) else None
 
 
 def signed_in_user(headers: Mapping[Any, Any]) -> str:

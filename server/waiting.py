@@ -18,15 +18,17 @@ import base64
 import binascii
 import importlib
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, Final, cast
 
-from langgraph.store.base import BaseStore, GetOp, Item, SearchItem
+from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
 
 from agent.approval.approvers import User
 from agent.approval.waiting import ENTRIES, REQUESTS, ROLE_FLAG, order
 from server.asgi import Refused, shown
 
+AEGRA: Final = "aegra_api"
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 200
 NEXT_HEADER: Final = "X-Pagination-Next"
@@ -43,13 +45,13 @@ async def served_store() -> BaseStore:
 
     Neither server has a public way to this: LangGraph's server (`langgraph dev`, the
     Platform) keeps it in `langgraph_api.store`, aegra in its database manager. The
-    integration tests on both servers fail if either moves.
+    integration tests on both servers fail if either moves. The server running is the one
+    whose package is loaded.
     """
-    try:
-        langgraph_server = importlib.import_module("langgraph_api.store")
-    except ImportError:
-        aegra = importlib.import_module("aegra_api.core.database")
-        return cast("BaseStore", aegra.db_manager.get_store())
+    if AEGRA in sys.modules:  # (langgraph-api may be installed next to it: the template needs its SDK's parts)
+        database = importlib.import_module(f"{AEGRA}.core.database")
+        return cast("BaseStore", database.db_manager.get_store())
+    langgraph_server = importlib.import_module("langgraph_api.store")
     return cast("BaseStore", await langgraph_server.get_store())
 
 
@@ -104,6 +106,21 @@ async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str
     listed = [_listed(e, item.value) for e, item in zip(shown_now, found, strict=True) if isinstance(item, Item)]
     more = len(entries) > limit
     return listed, (order(shown_now[-1]) if more and shown_now else None)
+
+
+async def owner_of(thread_id: str) -> str | None:
+    """The owner of `thread_id`, if a request an approver may answer waits on it."""
+    found = await (await served_store()).asearch(ENTRIES, filter={"thread_id": thread_id}, limit=1)
+    return str(found[0].value["owner"]) if found else None
+
+
+async def forget(thread_id: str, request_id: str | None = None) -> None:
+    """Drop the index's entries of `thread_id` (of its `request_id` only, if given): a thread deleted,
+    or a request the index lists that its thread shows no more (a step lost with a crash)."""
+    store = await served_store()
+    where = {"thread_id": thread_id, **({"request_id": request_id} if request_id else {})}
+    for entry in await store.asearch(ENTRIES, filter=where, limit=MAX_WAITING):
+        await store.abatch([PutOp(ENTRIES, entry.key, None), PutOp(REQUESTS, entry.key, None)])
 
 
 def _listed(entry: Mapping[str, Any], request: Any) -> dict[str, Any]:

@@ -29,6 +29,11 @@ from agent.approval.contract import PendingRequest
 AUTH_USER_KEY: Final = "langgraph_auth_user"
 AUTH_USER_ID_KEY: Final = "langgraph_auth_user_id"
 AUTH_PERMISSIONS_KEY: Final = "langgraph_auth_permissions"
+ON_BEHALF: Final = "approvals:on-behalf"
+"""The permission of a server's own requests made for a signed-in approver (`server/approvals.py`)."""
+ANSWERED_BY: Final = "answered_by"
+"""With `ON_BEHALF`, the approver a run answers for: the server's user is then the thread's owner,
+as servers that show a thread to its owner only (aegra) need, and the approver is who answers."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,25 @@ def current_user() -> User:
     except RuntimeError:
         return User(None)
     user = configurable.get(AUTH_USER_KEY)
-    identity = user.get("identity") if isinstance(user, Mapping) else getattr(user, "identity", None)
+    identity = _field(user, "identity")
     identity = identity or configurable.get(AUTH_USER_ID_KEY)
     permissions = configurable.get(AUTH_PERMISSIONS_KEY)
     if permissions is None:
-        permissions = user.get("permissions") if isinstance(user, Mapping) else getattr(user, "permissions", None)
-    return User(str(identity) if identity else None, frozenset(str(p) for p in permissions or ()))
+        permissions = _field(user, "permissions")
+    roles = frozenset(str(p) for p in permissions or ())
+    if ON_BEHALF in roles and (approver := _field(user, ANSWERED_BY)):
+        return User(str(approver), roles)
+    return User(str(identity) if identity else None, roles)
+
+
+def _field(user: Any, name: str) -> Any:
+    """A field of the server's user object: a dict (aegra), or LangGraph's user proxy."""
+    if isinstance(user, Mapping):
+        return user.get(name)
+    try:
+        return user[name]
+    except (KeyError, TypeError, IndexError):
+        return getattr(user, name, None)
 
 
 def requester() -> str | None:

@@ -22,7 +22,7 @@
 import { startConversation, submitDecisions } from "./js/answer.js";
 import { api, ApiError, token, TOKEN_KEY } from "./js/api.js";
 import { $, notice } from "./js/dom.js";
-import { forgetList, loadInbox } from "./js/list.js";
+import { forgetList, loadInbox, showMore } from "./js/list.js";
 import { live } from "./js/live.js";
 import { answering, applyExpiry, showBatch } from "./js/request.js";
 import { countdown, TICK_MS } from "./js/time.js";
@@ -88,6 +88,7 @@ function main() {
   $("new-form").addEventListener("submit", (event) => guarded(() => startConversation(event)));
   $("request").addEventListener("submit", (event) => guarded(() => submitDecisions(event)));
   $("refresh").addEventListener("click", () => guarded(loadInbox));
+  $("inbox-more").addEventListener("click", () => guarded(showMore));
   window.addEventListener("hashchange", () => {
     if (token()) guarded(showFromUrl);
   });

@@ -39,6 +39,27 @@ export async function api(method, path, body) {
   return response.status === 204 ? null : response.json();
 }
 
+// GET /approvals a page at a time: `pages` pages of `limit`, each from where the last ended (the
+// X-Pagination-Next header is the next page's cursor). `fetchPage(query)` -> { items, next }.
+// What they list, and whether there is more.
+export async function collectPages(fetchPage, pages, limit = 50) {
+  const items = [];
+  let cursor = null;
+  for (let n = 0; n < pages; n++) {
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const page = await fetchPage(query.toString());
+    items.push(...(Array.isArray(page.items) ? page.items : []));
+    cursor = page.next || null;
+    if (!cursor) break;
+  }
+  return { items, more: cursor !== null };
+}
+
+export async function approvalsPage(query) {
+  const response = await request("GET", `/approvals?${query}`);
+  return { items: await response.json(), next: response.headers.get("X-Pagination-Next") };
+}
+
 // Run a graph on a thread and call onUpdate for each completed step (SSE).
 export async function streamRun(threadId, graphId, payload, onUpdate) {
   const response = await request("POST", `/threads/${threadId}/runs/stream`, {

@@ -1,7 +1,7 @@
 // The inbox list: the user's own requests (every interrupted thread of theirs) and, for an approver,
 // other users' requests from GET /approvals, newest first.
 
-import { api, ApiError, getState, pendingRequests } from "./api.js";
+import { api, ApiError, approvalsPage, collectPages, getState, pendingRequests } from "./api.js";
 import { summary } from "./conversation.js";
 import { $, el } from "./dom.js";
 import { countdown } from "./time.js";
@@ -31,17 +31,19 @@ async function ownRequests() {
   return items;
 }
 
-// Other users' requests this user may answer (an approver's); none on a server without /approvals.
+// Other users' requests this user may answer (an approver's), newest first, `shown.pages` pages of
+// them; none on a server without /approvals.
 async function othersRequests() {
-  let listed;
+  let found;
   try {
-    listed = await api("GET", "/approvals");
+    found = await collectPages(approvalsPage, shown.pages);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw error;
-    return [];
+    found = { items: [], more: false };
   }
+  shown.more = found.more;
   // (only other users': the user's own threads are read in full above)
-  return (Array.isArray(listed) ? listed : []).filter((item) => item && item.request);
+  return found.items.filter((item) => item && item.request);
 }
 
 export async function loadInbox() {
@@ -52,7 +54,7 @@ export async function loadInbox() {
     ...theirs.map((item) => ({ threadId: item.thread_id, request: item.request, owner: ownerName(item) })),
   ];
   items.sort((a, b) => b.request.created_at.localeCompare(a.request.created_at)); // newest first
-  const seen = JSON.stringify(items.map(({ threadId, request, owner }) => [threadId, request.request_id, owner]));
+  const seen = JSON.stringify([shown.more, items.map(({ threadId, request, owner }) => [threadId, request.request_id, owner])]);
   if (seen === listed.last) return; // the same list: nothing redrawn, no flicker, focus kept
   listed.last = seen;
   const list = $("inbox");
@@ -70,7 +72,8 @@ export async function loadInbox() {
     button.addEventListener("click", () => open(threadId, request.request_id));
     list.append(el("li", {}, button));
   }
-  $("inbox-count").textContent = `(${items.length})`;
+  $("inbox-count").textContent = shown.more ? `(${items.length}+)` : `(${items.length})`;
+  $("inbox-more").hidden = !shown.more;
   $("inbox-empty").hidden = items.length > 0;
   markCurrent();
   if (focused) list.querySelector(`button[data-request="${CSS.escape(focused)}"]`)?.focus();
@@ -78,7 +81,15 @@ export async function loadInbox() {
 
 // What the list last drew (`loadInbox` redraws it only when that changes).
 const listed = { last: null };
+// How many pages of other users' requests it shows (one, until "Show more"), and whether there are more.
+const shown = { pages: 1, more: false };
 
 export function forgetList() {
   listed.last = null;
+  shown.pages = 1;
+}
+
+export async function showMore() {
+  shown.pages += 1;
+  await loadInbox();
 }

@@ -29,6 +29,7 @@ from agent.approval.contract import (
 from client.approvals import get_pending, inbox
 from tests.integration.gate.test_load import load_round
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
+from tests.support.pages import assert_pages_hold
 from tests.support.postgres import database_for_tests
 from tests.support.runs import answer, pause, resume_command
 from tests.support.served import Served
@@ -174,10 +175,11 @@ async def test_per_user_access_holds_on_aegra(tmp_path: Path, database: str) -> 
 
 @pytest.fixture
 def team_on_aegra(tmp_path: Path, database: str) -> Iterator[Served]:
-    """aegra with a requester (ada) and an approver (bob), separation of duties on."""
+    """aegra with a requester (ada) and two approvers (bob, carol), separation of duties on."""
     log = tmp_path / "emails.jsonl"
     team = {"APPROVER_ROLES": "approver", "REQUESTER_MAY_ANSWER": "false"}
-    env = {"EMAIL_LOG": str(log), "AUTH_USERS": "ada:ada-token,bob:bob-token:approver", **team}
+    users = "ada:ada-token,bob:bob-token:approver,carol:carol-token:approver"
+    env = {"EMAIL_LOG": str(log), "AUTH_USERS": users, **team}
     server = AegraServer(workdir=tmp_path, database_url=database, name="team", env=env)
     try:
         yield Served(server=server.start(), email_log=log, graph_id=INTERRUPT_GRAPH_ID)
@@ -205,12 +207,6 @@ async def test_the_guard_refuses_the_requesters_own_answer_on_aegra(team_on_aegr
     assert team_on_aegra.attempts(thread_id) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aegra scopes every thread query to the user who made the thread (threads.py: "
-    "ThreadORM.user_id == user.identity), whatever the auth handlers allow: the approvals "
-    "routes' on-behalf reads find nothing (issue 21)",
-)
 async def test_an_approver_lists_and_answers_another_users_request_on_aegra(team_on_aegra: Served) -> None:
     thread_id, approve = await _waiting_for_bob(team_on_aegra)
     async with team_on_aegra.client("bob-token") as bob:
@@ -218,7 +214,13 @@ async def test_an_approver_lists_and_answers_another_users_request_on_aegra(team
         assert thread_id in listed
         answered = await bob.http.post(f"/approvals/{thread_id}", json=dict(approve))
     assert (answered["thread_id"], answered["status"], answered["pending"]) == (thread_id, "idle", [])
+    assert answered["decided"]["decided_by"] == "bob"  # (the server saw the owner; the graph, the approver)
     assert len(team_on_aegra.sent(thread_id)) == 1
+
+
+async def test_an_approvers_pages_hold_on_aegra(team_on_aegra: Served) -> None:
+    """As on langgraph dev (`test_approvals_pages.py`): newest first, each once, while requests come and go."""
+    await assert_pages_hold(team_on_aegra, "ada-token", "bob-token", "carol-token", count=5)
 
 
 async def test_the_breakpoint_graph_on_aegra(aegra: Served) -> None:

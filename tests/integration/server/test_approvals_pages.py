@@ -6,14 +6,11 @@ The same walk runs on aegra in `test_aegra.py`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 
 from agent.approval.contract import resume_for
-from client.approvals import create_thread, get_pending, stream_run, user_message
-from harness.scripts import email, script
+from tests.support.pages import ask, assert_pages_hold, http, page
 from tests.support.served import Served, serve
 
 ENV = {
@@ -21,7 +18,6 @@ ENV = {
     "APPROVER_ROLES": "approver",
     "REQUESTER_MAY_ANSWER": "false",
 }
-NEXT = "x-pagination-next"
 ADA = "ada-token"
 
 
@@ -31,62 +27,8 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield running
 
 
-def http(team: Served, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=team.server.url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-
-
-async def ask(team: Served, token: str = ADA) -> tuple[str, dict[str, Any]]:
-    """A new thread of the user `token` signs in, waiting on one request: its id and the request."""
-    sdk = team.client(token)
-    try:
-        thread_id = await create_thread(sdk)
-        async for _ in stream_run(sdk, thread_id, input=user_message(script(email()))):
-            pass
-        pending = await get_pending(sdk, thread_id)
-    finally:
-        await sdk.aclose()
-    assert pending is not None
-    return thread_id, dict(pending.request)
-
-
-async def page(client: httpx.AsyncClient, limit: int, cursor: str | None = None) -> tuple[list[str], str | None]:
-    """One page of the caller's list, as thread ids, and the next page's cursor, if any."""
-    params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-    response = await client.get("/approvals", params=params)
-    assert response.status_code == 200, response.text
-    listed = [item["thread_id"] for item in response.json()]
-    assert len(listed) <= limit
-    return listed, response.headers.get(NEXT)
-
-
-async def walk(client: httpx.AsyncClient, limit: int) -> list[list[str]]:
-    pages: list[list[str]] = []
-    cursor: str | None = None
-    while not pages or cursor:
-        listed, cursor = await page(client, limit, cursor)
-        pages.append(listed)
-    return pages
-
-
 async def test_pages_are_newest_first_with_no_duplicate_and_no_gap(team: Served) -> None:
-    asked = [await ask(team) for _ in range(7)]
-    ids = [thread_id for thread_id, _ in asked]
-    newest_first = ids[::-1]
-    async with http(team, "bob-token") as bob, http(team, "carol-token") as carol:
-        assert await walk(bob, 3) == [newest_first[:3], newest_first[3:6], newest_first[6:]]
-
-        first, cursor = await page(bob, 3)
-        # Meanwhile: a request added (newer than every page), one on a page not read yet answered.
-        added, _ = await ask(team)
-        reject = resume_for(asked[2][1], [{"type": "reject"}])  # type: ignore[arg-type]
-        assert (await carol.post(f"/approvals/{ids[2]}", json={"resume": reject})).status_code == 200
-        seen = list(first)
-        while cursor:
-            listed, cursor = await page(bob, 3, cursor)
-            seen += listed
-        assert seen == [i for i in newest_first if i != ids[2]]  # in order, each once, none skipped
-
-        assert (await page(bob, 1))[0] == [added]
+    await assert_pages_hold(team, ADA, "bob-token", "carol-token")
 
 
 async def test_an_approver_lists_neither_their_own_requests_nor_answered_ones(team: Served) -> None:
@@ -116,3 +58,12 @@ async def test_a_bad_page_is_one_line(team: Served, query: dict[str, str], words
     assert response.status_code == 422
     assert words in response.json()["detail"]
     assert "\n" not in response.json()["detail"]
+
+
+async def test_a_deleted_threads_request_leaves_the_list_and_a_refused_delete_leaves_it(team: Served) -> None:
+    thread_id, _ = await ask(team, ADA)
+    async with http(team, ADA) as ada, http(team, "bob-token") as bob, http(team, "carol-token") as carol:
+        assert (await bob.delete(f"/threads/{thread_id}")).status_code == 404  # not bob's to delete
+        assert thread_id in (await page(carol, 200))[0]
+        assert (await ada.delete(f"/threads/{thread_id}")).status_code in (200, 204)
+        assert thread_id not in (await page(carol, 200))[0]

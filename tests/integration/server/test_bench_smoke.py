@@ -12,14 +12,21 @@ from harness.server import run_in_repo
 def test_bench_smoke_run_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     run = run_in_repo(
-        "python", "-m", "bench", "--smoke", "--only", "inprocess", "server", "--out", str(out), timeout=600
+        "python", "-m", "bench", "--smoke", "--only", "inprocess", "server", "approvals", "--out", str(out), timeout=600
     )
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads(out.read_text())
-    for measure in ("gate_time_ratio", "gate_bytes_ratio", "pause_ratio", "resume_ratio", "approvals_per_s_ratio"):
+    per_graph = ("gate_time_ratio", "gate_bytes_ratio", "pause_ratio", "resume_ratio", "approvals_per_s_ratio")
+    for measure in (*per_graph, "team_overhead_ratio"):
         for graph in GRAPH_IDS:  # each served graph, measured against the built-in gate
             assert results[f"{measure}[{graph}]"] > 0, (measure, graph)
             assert f"{measure}[{graph}]" in run.stdout
     assert set(results["supersteps_per_cycle"]) == {*GRAPH_IDS, "builtin"}
     assert set(results["reload_ms_by_history"]) == {*GRAPH_IDS, "builtin"}
     assert set(results["reload_ms_by_history"]["agent"]) == {"2", "5"}
+    for measure in ("approvals_page_ratio", "approvals_page_growth", "approvals_per_s_ratio_at_6"):
+        assert results[measure] > 0, measure
+        assert measure in run.stdout
+    assert set(results["approvals_page_ms_by_pending"]) == {"3", "6"}
+    assert set(results["rss_mb_by_pending"]) == {"0", "3", "6"}
+    assert results["team"]["notices_received"] > 0  # the team side's notices reached the receiver

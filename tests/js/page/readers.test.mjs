@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { historyOf, pendingRequests } from "../../../server/static/js/api.js";
+import { collectPages, historyOf, pendingRequests } from "../../../server/static/js/api.js";
 import { applyEdit, hunks, lineDiff } from "../../../server/static/js/diff.js";
 import { recordLine } from "../../../server/static/js/record.js";
 import { blocks, inline } from "../../../server/static/js/markdown.js";
@@ -115,4 +115,17 @@ test("inline markdown: code and bold are pieces of text, HTML stays text", () =>
     ["text", "run "], ["code", "ls"], ["text", " "], ["strong", "now"], ["text", " <img src=x onerror=alert(1)>"],
   ]);
   assert.deepEqual(inline("plain"), [["text", "plain"]]);
+});
+
+test("approvals pages: each from the last one's cursor, as many as asked, and whether there are more", async () => {
+  const pages = { "": { items: [1, 2], next: "c2" }, c2: { items: [3, 4], next: "c3" }, c3: { items: [5], next: null } };
+  const asked = [];
+  const fetchPage = async (query) => {
+    const params = new URLSearchParams(query);
+    asked.push([params.get("limit"), params.get("cursor")]);
+    return pages[params.get("cursor") || ""];
+  };
+  assert.deepEqual(await collectPages(fetchPage, 1, 2), { items: [1, 2], more: true });
+  assert.deepEqual(await collectPages(fetchPage, 9, 2), { items: [1, 2, 3, 4, 5], more: false });
+  assert.deepEqual(asked, [["2", null], ["2", null], ["2", "c2"], ["2", "c3"]]);
 });

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.approval.approvers import AUTH_USER_KEY, Rule, User, WhoMayAnswer
+from agent.approval.approvers import ANSWERED_BY, AUTH_USER_KEY, ON_BEHALF, Rule, User, WhoMayAnswer, current_user
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, ReviewConfig, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
@@ -146,3 +146,20 @@ def _asked_by_ada(tool: str, reviews: list[ReviewConfig] | None = None) -> Pendi
         action_requests=[{"tool_call_id": "c", "name": tool, "args": {}, "description": ""}],
         review_configs=reviews or [],
     )
+
+
+@pytest.mark.parametrize(
+    ("permissions", "seen"),
+    [
+        (["approver", ON_BEHALF], User("bob", frozenset({"approver", ON_BEHALF}))),
+        (["approver"], User("ada", frozenset({"approver"}))),  # a user object naming an approver is not one
+    ],
+)
+def test_the_graph_sees_the_approver_only_on_the_approvals_routes_behalf(permissions: list[str], seen: User) -> None:
+    user = {"identity": "ada", "permissions": permissions, ANSWERED_BY: "bob"}
+    config: RunnableConfig = {"configurable": {AUTH_USER_KEY: user}}
+
+    def user_of_the_run(_: object) -> User:
+        return current_user()
+
+    assert RunnableLambda(user_of_the_run).invoke(None, config) == seen

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from langgraph_sdk import Auth
 
-from agent.approval.approvers import User
+from agent.approval.approvers import ANSWERED_BY, ON_BEHALF, User
 from agent.settings import LOCAL_TOKEN, LOCAL_USER, Settings, SettingsError
 from server import auth, identity
 
@@ -85,7 +85,24 @@ async def test_only_the_in_process_service_token_speaks_for_another_user(monkeyp
     monkeypatch.setattr(identity, "served_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
     behalf = {identity.ON_BEHALF_HEADER: "bob", identity.ON_BEHALF_ROLES_HEADER: "approver"}
     as_bob = await auth.authenticate({identity.SERVICE_HEADER: identity.service_token(), **behalf})
-    assert as_bob == {"identity": "bob", "permissions": sorted(["approver", identity.ON_BEHALF])}
+    assert as_bob == {"identity": "bob", "permissions": sorted(["approver", ON_BEHALF])}
     with pytest.raises(Auth.exceptions.HTTPException) as refused:
         await auth.authenticate({identity.SERVICE_HEADER: "a guess", **behalf})
     assert refused.value.status_code == 401
+
+
+async def test_for_one_thread_the_server_sees_its_owner_and_the_graph_the_approver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(identity, "served_settings", lambda: Settings.from_env({"AUTH_USERS": "ada:ada-token"}))
+    behalf = {
+        identity.ON_BEHALF_HEADER: "bob",
+        identity.ON_BEHALF_ROLES_HEADER: "approver",
+        identity.ON_BEHALF_OWNER_HEADER: "ada",
+    }
+    as_ada = await auth.authenticate({identity.SERVICE_HEADER: identity.service_token(), **behalf})
+    assert as_ada == {"identity": "ada", "permissions": sorted(["approver", ON_BEHALF]), ANSWERED_BY: "bob"}
+    with pytest.raises(Auth.exceptions.HTTPException):  # the owner header alone names nobody
+        await auth.authenticate({identity.SERVICE_HEADER: "a guess", **behalf})
+    herself = await auth.authenticate({"authorization": "Bearer ada-token", identity.ON_BEHALF_OWNER_HEADER: "x"})
+    assert herself == {"identity": "ada", "permissions": []}

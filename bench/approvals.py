@@ -1,0 +1,185 @@
+"""An approver's list at 100, 1,000 and 10,000 waiting requests, through `langgraph dev`.
+
+One server, a team (`ada` asks, `bob` approves, separation of duties on), seeded
+through its API with more and more waiting requests of ada's. At each size:
+
+- `approvals_page_ms_by_pending`: the median of bob's first page of `GET /approvals`
+  (50), taken alternately with the server's own `threads.search` page of 50
+  (`status="interrupted"`, newest first, as ada, whose threads they are); their ratio
+  at the largest size is `approvals_page_ratio`;
+- the server's memory (RSS of its process group) before seeding and at each size.
+
+At the largest size, 200 of the requests answered at once through
+`POST /approvals/{thread}`, over 200 requests of deepagents' built-in gate answered at
+once on the same server (`runs.wait` with a resume), is `approvals_per_s_ratio_at_<size>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.schema import Command
+
+from agent.approval.contract import GRAPH_ID, resume_for
+from bench.cycles import BUILTIN
+from bench.server import EXTRA_GRAPHS
+from client.approvals import connect, get_pending, user_message
+from harness.scripts import email, script
+from harness.server import DevServer
+
+TEAM = {
+    "AUTH_USERS": "ada:ada-token,bob:bob-token:approver",
+    "APPROVER_ROLES": "approver",
+    "REQUESTER_MAY_ANSWER": "false",
+}
+ADA, BOB = "ada-token", "bob-token"
+IN_FLIGHT = 32
+"""Runs seeded at once (the server has 2 cores: more only queue)."""
+PAGE = 50
+TIMEOUTS = (10, 600, 60, 600)
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of the process group `pid` leads (the server and its workers), in MiB."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pid:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, ProcessLookupError):
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total / 1024
+
+
+async def _gathered(count: int, one: Callable[[], Awaitable[Any]]) -> list[Any]:
+    limit = asyncio.Semaphore(IN_FLIGHT)
+
+    async def limited() -> Any:
+        async with limit:
+            return await one()
+
+    return list(await asyncio.gather(*(limited() for _ in range(count))))
+
+
+async def _waiting(client: LangGraphClient, graph_id: str) -> str:
+    thread_id = str((await client.threads.create())["thread_id"])
+    await client.runs.wait(thread_id, graph_id, input=user_message(script(email())))
+    return thread_id
+
+
+Call = Callable[[], Awaitable[Any]]
+
+
+async def _median_pair(first: Call, second: Call, rounds: int) -> tuple[float, float]:
+    """Median ms of `first` and of `second`, taken alternately."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for index in range(rounds):
+        order = (0, 1) if index % 2 == 0 else (1, 0)
+        for which in order:
+            started = time.perf_counter()
+            await (first, second)[which]()
+            times[which].append((time.perf_counter() - started) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+async def _pages(url: str, rounds: int, waiting: int) -> tuple[float, float]:
+    """Median ms of bob's first page and of ada's `threads.search` page, `waiting` requests waiting."""
+    expected = min(PAGE, waiting)
+    async with (
+        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {BOB}"}, timeout=600) as bob,
+        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {ADA}"}, timeout=600) as ada,
+    ):
+        search = {"status": "interrupted", "limit": PAGE, "sort_by": "updated_at", "sort_order": "desc"}
+
+        async def approvals() -> None:
+            response = await bob.get("/approvals", params={"limit": PAGE})
+            if response.status_code != 200 or len(response.json()) != expected:
+                raise RuntimeError(f"GET /approvals: {response.status_code} {response.text[:200]}")
+
+        async def threads() -> None:
+            response = await ada.post("/threads/search", json=search)
+            if response.status_code != 200 or len(response.json()) != expected:
+                raise RuntimeError(f"threads.search: {response.status_code} {response.text[:200]}")
+
+        return await _median_pair(approvals, threads, rounds)
+
+
+async def _answer_rates(url: str, template: list[str], builtin: list[str]) -> tuple[float, float]:
+    """Answers per second: `template` threads through `POST /approvals` (bob), then `builtin` ones (ada)."""
+    ada, bob = connect(url, ADA, timeout=TIMEOUTS), connect(url, BOB, timeout=TIMEOUTS)
+    try:
+        requests = [await get_pending(ada, thread_id) for thread_id in template]
+        bodies = [{"resume": resume_for(p.request, [{"type": "approve"}])} for p in requests if p is not None]
+        started = time.perf_counter()
+        await asyncio.gather(*(bob.http.post(f"/approvals/{t}", json=b) for t, b in zip(template, bodies, strict=True)))
+        template_rate = len(template) / (time.perf_counter() - started)
+        approve: Command = {"resume": {"decisions": [{"type": "approve"}]}}
+        started = time.perf_counter()
+        await asyncio.gather(*(ada.runs.wait(t, BUILTIN, command=approve) for t in builtin))
+        builtin_rate = len(builtin) / (time.perf_counter() - started)
+    finally:
+        await ada.aclose()
+        await bob.aclose()
+    return template_rate, builtin_rate
+
+
+@dataclass(frozen=True)
+class Sizes:
+    pending: tuple[int, ...]
+    """Waiting requests to measure at, growing."""
+    rounds: int
+    """Pages of each kind per size."""
+    answered: int
+    """Requests answered at once at the largest size."""
+
+
+async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], None]) -> dict[str, Any]:
+    pages: dict[str, float] = {}
+    searches: dict[str, float] = {}
+    rss = {"0": rss_mb(pid)}
+    ada = connect(url, ADA, timeout=TIMEOUTS)
+    try:
+        seeded: list[str] = []
+        for size in sizes.pending:
+            progress(f"seeding {size - len(seeded)} more waiting requests (to {size})")
+            seeded += await _gathered(size - len(seeded), lambda: _waiting(ada, GRAPH_ID))
+            pages[str(size)], searches[str(size)] = await _pages(url, sizes.rounds, size)
+            rss[str(size)] = rss_mb(pid)
+        progress(f"answering {sizes.answered} at once, and as many of the built-in gate's")
+        builtin = await _gathered(sizes.answered, lambda: _waiting(ada, BUILTIN))
+    finally:
+        await ada.aclose()
+    template_rate, builtin_rate = await _answer_rates(url, seeded[: sizes.answered], builtin)
+    smallest, largest = str(sizes.pending[0]), str(sizes.pending[-1])
+    return {
+        "approvals_page_ms_by_pending": pages,
+        "search_page_ms_by_pending": searches,
+        "rss_mb_by_pending": rss,
+        "approvals_page_ratio": pages[largest] / searches[largest],
+        "approvals_page_growth": pages[largest] / pages[smallest],
+        "approvals_per_s_at_largest": {"template": template_rate, BUILTIN: builtin_rate, "answered": sizes.answered},
+        f"approvals_per_s_ratio_at_{largest}": template_rate / builtin_rate,
+    }
+
+
+def approvals_at_scale(workdir: Path, sizes: Sizes, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Start a team's `langgraph dev`, seed it to each size, measure (see the module doc), stop it."""
+    dev = DevServer(workdir=workdir, env=TEAM, extra_graphs=EXTRA_GRAPHS).start()
+    try:
+        assert dev.process is not None
+        return asyncio.run(_measure(dev.url, dev.process.pid, sizes, progress))
+    finally:
+        dev.stop()
