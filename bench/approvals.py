@@ -46,6 +46,8 @@ IN_FLIGHT = 32
 """Runs seeded at once (the server has 2 cores: more only queue)."""
 PAGE = 50
 TIMEOUTS = (10, 600, 60, 600)
+SEED_WAIT_S = 600
+POLL_S = 0.05
 
 
 def rss_mb(pid: int) -> float:
@@ -75,9 +77,23 @@ async def _gathered(count: int, one: Callable[[], Awaitable[Any]]) -> list[Any]:
 
 
 async def _waiting(client: LangGraphClient, graph_id: str) -> str:
+    """A new thread of the client's user, its run done and waiting on a request."""
     thread_id = str((await client.threads.create())["thread_id"])
-    await client.runs.wait(thread_id, graph_id, input=user_message(script(email())))
+    await client.runs.create(thread_id, graph_id, input=user_message(script(email())))
+    async with asyncio.timeout(SEED_WAIT_S):
+        # Polling is the point: `runs.wait` would make `langgraph dev`'s in-memory runtime scan
+        # every run it holds (`Runs.get`) on each check, and slow seeding to a run a second.
+        while (status := (await client.threads.get(thread_id))["status"]) != "interrupted":
+            if status == "error":
+                raise RuntimeError(f"seeding thread {thread_id} failed: see the server's log")
+            await asyncio.sleep(POLL_S)
     return thread_id
+
+
+async def _seeded(client: LangGraphClient, graph_id: str, count: int) -> list[str]:
+    """`count` more threads waiting on a request of `graph_id`, `IN_FLIGHT` at a time (the
+    in-memory runtime's queue also scans every run for each one queued)."""
+    return await _gathered(count, lambda: _waiting(client, graph_id))
 
 
 Call = Callable[[], Awaitable[Any]]
@@ -155,11 +171,11 @@ async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], N
         seeded: list[str] = []
         for size in sizes.pending:
             progress(f"seeding {size - len(seeded)} more waiting requests (to {size})")
-            seeded += await _gathered(size - len(seeded), lambda: _waiting(ada, GRAPH_ID))
+            seeded += await _seeded(ada, GRAPH_ID, size - len(seeded))
             pages[str(size)], searches[str(size)] = await _pages(url, sizes.rounds, size)
             rss[str(size)] = rss_mb(pid)
         progress(f"answering {sizes.answered} at once, and as many of the built-in gate's")
-        builtin = await _gathered(sizes.answered, lambda: _waiting(ada, BUILTIN))
+        builtin = await _seeded(ada, BUILTIN, sizes.answered)
     finally:
         await ada.aclose()
     template_rate, builtin_rate = await _answer_rates(url, seeded[: sizes.answered], builtin)

@@ -16,17 +16,19 @@ from langgraph_sdk.client import LangGraphClient
 
 from client import render
 from client.commands import UsageError, say
-from client.team import audit_records, open_to_me, sweep
+from client.team import assigned_pages, audit_records, sweep
 
 
 async def cmd_approvals(client: LangGraphClient, args: argparse.Namespace) -> int:
-    found = await open_to_me(client)
-    for item in found:
-        say(
-            f"{item.thread_id}  {render.owner(item)}'s request {item.request_id}  {render.expiry(item.request)}  "
-            f"{render.asker(item)}{render.calls(item.request)}"
-        )
-    say(f"{len(found)} request(s) on other users' threads wait for you.")
+    count = 0
+    async for page in assigned_pages(client):  # (printed as each page comes: newest first)
+        for item in page:
+            say(
+                f"{item.thread_id}  {render.owner(item)}'s request {item.request_id}  {render.expiry(item.request)}  "
+                f"{render.asker(item)}{render.calls(item.request)}"
+            )
+        count += len(page)
+    say(f"{count} request(s) on other users' threads wait for you.")
     return 0
 
 
