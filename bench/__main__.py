@@ -81,16 +81,18 @@ def run(smoke: bool, stages: tuple[str, ...], out: Path) -> dict[str, Any]:
         _server(results, rounds, concurrent)
         save()
     if "approvals" in stages:
-        _approvals(results, smoke)
-        save()
+        try:
+            _approvals(results, smoke)
+        finally:  # (what it measured before a failure is kept)
+            save()
     return results
 
 
 def _approvals(results: dict[str, Any], smoke: bool) -> None:
-    sizes = approvals.Sizes((3, 6), 3, 2) if smoke else approvals.Sizes((100, 1000, 10000), 15, 200)
+    sizes = approvals.Sizes((3, 6), 3, 2) if smoke else approvals.Sizes((100, 1000, 10000), 15, 100)
     _progress(f"an approver's list at {', '.join(map(str, sizes.pending))} waiting requests, through langgraph dev")
     with tempfile.TemporaryDirectory() as workdir:
-        results.update(approvals.approvals_at_scale(Path(workdir), sizes, _progress))
+        approvals.approvals_at_scale(Path(workdir), sizes, _progress, results)
 
 
 def _inprocess(results: dict[str, Any], cycles: int, blocks: int, sizes: tuple[int, ...], long_thread: int) -> None:

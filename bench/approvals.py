@@ -9,8 +9,8 @@ through its API with more and more waiting requests of ada's. At each size:
   at the largest size is `approvals_page_ratio`;
 - the server's memory (RSS of its process group) before seeding and at each size.
 
-At the largest size, 200 of the requests answered at once through
-`POST /approvals/{thread}`, over 200 requests of deepagents' built-in gate answered at
+At the largest size, 100 of the requests answered at once through
+`POST /approvals/{thread}`, over 100 requests of deepagents' built-in gate answered at
 once on the same server (`runs.wait` with a resume), is `approvals_per_s_ratio_at_<size>`.
 """
 
@@ -47,7 +47,9 @@ IN_FLIGHT = 32
 PAGE = 50
 TIMEOUTS = (10, 600, 60, 600)
 SEED_WAIT_S = 600
-POLL_S = 0.05
+POLL_S = 0.2
+ANSWER_WAIT_S = 900
+"""How long the answers at the largest size may take (on `langgraph dev` at 10,000, 200 took over 600 s)."""
 
 
 def rss_mb(pid: int) -> float:
@@ -66,34 +68,33 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-async def _gathered(count: int, one: Callable[[], Awaitable[Any]]) -> list[Any]:
-    limit = asyncio.Semaphore(IN_FLIGHT)
-
-    async def limited() -> Any:
-        async with limit:
-            return await one()
-
-    return list(await asyncio.gather(*(limited() for _ in range(count))))
-
-
-async def _waiting(client: LangGraphClient, graph_id: str) -> str:
-    """A new thread of the client's user, its run done and waiting on a request."""
+async def _started(client: LangGraphClient, graph_id: str) -> str:
+    """A new thread of the client's user, its run started."""
     thread_id = str((await client.threads.create())["thread_id"])
     await client.runs.create(thread_id, graph_id, input=user_message(script(email())))
-    async with asyncio.timeout(SEED_WAIT_S):
-        # Polling is the point: `runs.wait` would make `langgraph dev`'s in-memory runtime scan
-        # every run it holds (`Runs.get`) on each check, and slow seeding to a run a second.
-        while (status := (await client.threads.get(thread_id))["status"]) != "interrupted":
-            if status == "error":
-                raise RuntimeError(f"seeding thread {thread_id} failed: see the server's log")
-            await asyncio.sleep(POLL_S)
     return thread_id
 
 
 async def _seeded(client: LangGraphClient, graph_id: str, count: int) -> list[str]:
-    """`count` more threads waiting on a request of `graph_id`, `IN_FLIGHT` at a time (the
-    in-memory runtime's queue also scans every run for each one queued)."""
-    return await _gathered(count, lambda: _waiting(client, graph_id))
+    """`count` more threads waiting on a request of `graph_id`, `IN_FLIGHT` runs at a time.
+
+    `langgraph dev`'s in-memory runtime scans every thread or run it holds on each
+    `threads.get`, `runs.wait` and queued run, so a run waited for on its own slows
+    seeding to a run or two a second by 10,000: each batch is waited for by one count.
+    """
+    ids: list[str] = []
+    waiting = await client.threads.count(status="interrupted")
+    while len(ids) < count:
+        batch = min(IN_FLIGHT, count - len(ids))
+        ids += await asyncio.gather(*(_started(client, graph_id) for _ in range(batch)))
+        waiting += batch
+        async with asyncio.timeout(SEED_WAIT_S):
+            # Polling is the point: the server's count says when the batch's runs are done.
+            while await client.threads.count(status="interrupted") < waiting:  # noqa: ASYNC110
+                await asyncio.sleep(POLL_S)
+    if failed := await client.threads.count(status="error"):
+        raise RuntimeError(f"{failed} seeding run(s) failed: see the server's log")
+    return ids
 
 
 Call = Callable[[], Awaitable[Any]]
@@ -162,10 +163,11 @@ class Sizes:
     """Requests answered at once at the largest size."""
 
 
-async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], None]) -> dict[str, Any]:
-    pages: dict[str, float] = {}
-    searches: dict[str, float] = {}
-    rss = {"0": rss_mb(pid)}
+async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], None], out: dict[str, Any]) -> None:
+    """Fill `out` as each figure is taken (a later failure keeps the earlier ones)."""
+    pages: dict[str, float] = out.setdefault("approvals_page_ms_by_pending", {})
+    searches: dict[str, float] = out.setdefault("search_page_ms_by_pending", {})
+    rss: dict[str, float] = out.setdefault("rss_mb_by_pending", {"0": rss_mb(pid)})
     ada = connect(url, ADA, timeout=TIMEOUTS)
     try:
         seeded: list[str] = []
@@ -174,28 +176,25 @@ async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], N
             seeded += await _seeded(ada, GRAPH_ID, size - len(seeded))
             pages[str(size)], searches[str(size)] = await _pages(url, sizes.rounds, size)
             rss[str(size)] = rss_mb(pid)
+            progress(f"  at {size}: first page {pages[str(size)]:.1f} ms, threads.search {searches[str(size)]:.1f} ms")
+        smallest, largest = str(sizes.pending[0]), str(sizes.pending[-1])
+        out["approvals_page_ratio"] = pages[largest] / searches[largest]
+        out["approvals_page_growth"] = pages[largest] / pages[smallest]
         progress(f"answering {sizes.answered} at once, and as many of the built-in gate's")
         builtin = await _seeded(ada, BUILTIN, sizes.answered)
     finally:
         await ada.aclose()
-    template_rate, builtin_rate = await _answer_rates(url, seeded[: sizes.answered], builtin)
-    smallest, largest = str(sizes.pending[0]), str(sizes.pending[-1])
-    return {
-        "approvals_page_ms_by_pending": pages,
-        "search_page_ms_by_pending": searches,
-        "rss_mb_by_pending": rss,
-        "approvals_page_ratio": pages[largest] / searches[largest],
-        "approvals_page_growth": pages[largest] / pages[smallest],
-        "approvals_per_s_at_largest": {"template": template_rate, BUILTIN: builtin_rate, "answered": sizes.answered},
-        f"approvals_per_s_ratio_at_{largest}": template_rate / builtin_rate,
-    }
+    async with asyncio.timeout(ANSWER_WAIT_S):
+        template_rate, builtin_rate = await _answer_rates(url, seeded[: sizes.answered], builtin)
+    out["approvals_per_s_at_largest"] = {"template": template_rate, BUILTIN: builtin_rate, "answered": sizes.answered}
+    out[f"approvals_per_s_ratio_at_{largest}"] = template_rate / builtin_rate
 
 
-def approvals_at_scale(workdir: Path, sizes: Sizes, progress: Callable[[str], None]) -> dict[str, Any]:
-    """Start a team's `langgraph dev`, seed it to each size, measure (see the module doc), stop it."""
+def approvals_at_scale(workdir: Path, sizes: Sizes, progress: Callable[[str], None], out: dict[str, Any]) -> None:
+    """Start a team's `langgraph dev`, seed it to each size, measure into `out` (see the module doc), stop it."""
     dev = DevServer(workdir=workdir, env=TEAM, extra_graphs=EXTRA_GRAPHS).start()
     try:
         assert dev.process is not None
-        return asyncio.run(_measure(dev.url, dev.process.pid, sizes, progress))
+        asyncio.run(_measure(dev.url, dev.process.pid, sizes, progress, out))
     finally:
         dev.stop()

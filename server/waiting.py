@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import importlib
 import re
 import sys
@@ -85,22 +86,22 @@ def _open_to(entry: Mapping[str, Any], user: User) -> bool:
     return all(user.roles & set(roles) for roles in entry.get("needs") or [[]])
 
 
-async def _entries(store: BaseStore, user: User, after: str | None) -> list[Mapping[str, Any]]:
-    """The index's entries `user` may answer, newest first, from past `after` (a place) on."""
+async def _entries(store: BaseStore, user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:
+    """The first `count` of the index's entries `user` may answer, newest first, from past `after` (a place) on."""
     roles = sorted(user.roles)
     searches = [store.asearch(ENTRIES, filter={f"{ROLE_FLAG}{role}": True}, limit=MAX_WAITING) for role in roles]
     found: dict[str, Mapping[str, Any]] = {}
     for items in [await search for search in searches]:
         found.update((item.key, item.value) for item in items if isinstance(item, SearchItem))
     listed = [e for e in found.values() if _open_to(e, user) and (after is None or order(e) < after)]
-    return sorted(listed, key=order, reverse=True)
+    return heapq.nlargest(count, listed, key=order)
 
 
 async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """`limit` of the requests `user` may answer, newest first, from past `after` on; and the
     next page's place, if there is more."""
     store = await served_store()
-    entries = await _entries(store, user, after)
+    entries = await _entries(store, user, after, limit + 1)
     shown_now = entries[:limit]
     found = await store.abatch([GetOp(REQUESTS, f"{e['thread_id']}/{e['request_id']}") for e in shown_now])
     listed = [_listed(e, item.value) for e, item in zip(shown_now, found, strict=True) if isinstance(item, Item)]
