@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import secrets
 import statistics
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -33,6 +32,7 @@ from agent.graph import make_graph
 from agent.settings import Settings
 from bench.cycles import TEMPLATE_GATES, Gate, Graph
 from client.approvals import user_message
+from harness.loopback import serving
 from harness.scripts import email, script
 
 SECRET = secrets.token_hex(32)
@@ -54,14 +54,8 @@ class _Receiver(BaseHTTPRequestHandler):
 @contextmanager
 def receiver() -> Iterator[str]:
     """A notice receiver on loopback, for as long as the block runs: its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/notices"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Receiver) as server:
+        yield f"http://127.0.0.1:{server.server_port}/notices"
 
 
 def _as(user: str, thread_id: str, *roles: str) -> RunnableConfig:

@@ -13,12 +13,11 @@ import json
 import os
 import re
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from agent.approval.contract import PENDING_HITL
 from agent.graph import make_graph
 from agent.settings import DEFAULT_PUBLIC_URL, LOCAL_TOKEN, Settings
 from client.approvals import get_pending, user_message
+from harness.loopback import serving
 from harness.scripts import call, email, script
 from harness.server import REPO, free_port, run_in_repo, server_env, stop_process, wait_until_up
 from tests.support.aegra import aegra_bin
@@ -283,15 +283,8 @@ def _serving(body: bytes) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as server:
         yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _fork(tmp_path: Path) -> Path:
