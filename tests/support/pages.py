@@ -49,6 +49,14 @@ async def walk(client: httpx.AsyncClient, limit: int) -> list[list[str]]:
     return pages
 
 
+def _mine(pages: list[list[str]], ids: list[str]) -> list[str]:
+    """The ids of `ids` in `pages`, in order, after checking that no id is listed twice (other
+    requests waiting on the same server may be listed too)."""
+    seen = [thread_id for listed in pages for thread_id in listed]
+    assert len(seen) == len(set(seen)), seen
+    return [thread_id for thread_id in seen if thread_id in ids]
+
+
 async def assert_pages_hold(team: Served, requester: str, approver: str, other: str, count: int = 7) -> None:
     """`count` requests of `requester`'s, walked 3 at a time by `approver`: newest first, each
     once; and again while one is added and `other` answers one on a page not read yet."""
@@ -56,17 +64,19 @@ async def assert_pages_hold(team: Served, requester: str, approver: str, other: 
     ids = [thread_id for thread_id, _ in asked]
     newest_first = ids[::-1]
     async with http(team, approver) as bob, http(team, other) as carol:
-        assert await walk(bob, 3) == [newest_first[n : n + 3] for n in range(0, count, 3)]
+        pages = await walk(bob, 3)
+        assert _mine(pages, ids) == newest_first
+        assert pages[0] == newest_first[:3]  # (nothing newer waits)
 
         first, cursor = await page(bob, 3)
         added, _ = await ask(team, requester)
         reject = resume_for(asked[0][1], [{"type": "reject"}])  # type: ignore[arg-type]
         answered = await carol.post(f"/approvals/{ids[0]}", json={"resume": reject})
         assert answered.status_code == 200, answered.text
-        seen = list(first)
+        pages = [first]
         while cursor:
             listed, cursor = await page(bob, 3, cursor)
-            seen += listed
-        assert seen == [i for i in newest_first if i != ids[0]]  # in order, each once, none skipped
+            pages.append(listed)
+        assert _mine(pages, ids) == newest_first[:-1]  # in order, each once, none skipped
 
         assert (await page(bob, 1))[0] == [added]
