@@ -17,14 +17,12 @@ from typing import Any, cast
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.approval.contract import AUDIT, EXPIRE, GRAPH_ID, resume_for
+from agent.approval.contract import APPROVALS_NEXT, AUDIT, EXPIRE, GRAPH_ID, resume_for
 from agent.approval.pending import has_expired
 from client.approvals import InboxItem, inbox
 
 APPROVALS = "/approvals"
 APPROVALS_PAGE = 200
-NEXT_HEADER = "X-Pagination-Next"
-"""Where the next page of `GET /approvals` starts, when there is one (pass it back as `cursor`)."""
 AUDIT_PAGE = 100
 
 
@@ -48,7 +46,7 @@ async def assigned_pages(client: LangGraphClient, limit: int = APPROVALS_PAGE) -
         params: dict[str, str | int] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         found = await client.http.get(APPROVALS, params=params, on_response=lambda r: headers.update(r.headers))
         yield [_assigned(item) for item in cast("list[dict[str, Any]]", found)]
-        cursor = headers.get(NEXT_HEADER.lower())
+        cursor = headers.get(APPROVALS_NEXT.lower())
         if not cursor:
             return
 

@@ -26,13 +26,14 @@ from typing import Any, Final, cast
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
 
 from agent.approval.approvers import User
+from agent.approval.contract import APPROVALS_NEXT
 from agent.approval.waiting import ENTRIES, REQUESTS, ROLE_FLAG, order
 from server.asgi import Refused, shown
 
 AEGRA: Final = "aegra_api"
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 200
-NEXT_HEADER: Final = "X-Pagination-Next"
+NEXT_HEADER: Final = APPROVALS_NEXT
 MAX_WAITING: Final = 1_000_000
 """More entries than a role could have waiting: a search reads them all (the store keeps no order)."""
 BAD_LIMIT: Final = f"limit must be a whole number from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."

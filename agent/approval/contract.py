@@ -37,6 +37,8 @@ HITL_HISTORY: Final = "hitl_history"
 """State key: one entry per answered request, oldest first."""
 AUDIT: Final = "hitl_audit"
 """The audit trail's store namespace: `(AUDIT, <thread owner>)`."""
+APPROVALS_NEXT: Final = "X-Pagination-Next"
+"""The header of a `GET /approvals` page that is not the last: the next page's `cursor`."""
 
 SUBAGENT: Final = "subagent"
 TASK_CALL_ID: Final = "task_call_id"

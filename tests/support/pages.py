@@ -6,12 +6,10 @@ from typing import Any
 
 import httpx
 
-from agent.approval.contract import resume_for
+from agent.approval.contract import APPROVALS_NEXT, resume_for
 from client.approvals import get_pending
 from tests.support.runs import pause
 from tests.support.served import Served
-
-NEXT = "x-pagination-next"
 
 
 def http(team: Served, token: str) -> httpx.AsyncClient:
@@ -37,7 +35,7 @@ async def page(client: httpx.AsyncClient, limit: int, cursor: str | None = None)
     assert response.status_code == 200, response.text
     listed = [item["thread_id"] for item in response.json()]
     assert len(listed) <= limit
-    return listed, response.headers.get(NEXT)
+    return listed, response.headers.get(APPROVALS_NEXT)
 
 
 async def walk(client: httpx.AsyncClient, limit: int) -> list[list[str]]:
