@@ -121,8 +121,9 @@ async def forget(thread_id: str, request_id: str | None = None) -> None:
     or a request the index lists that its thread shows no more (a step lost with a crash)."""
     store = await served_store()
     where = {"thread_id": thread_id, **({"request_id": request_id} if request_id else {})}
-    for entry in await store.asearch(ENTRIES, filter=where, limit=MAX_WAITING):
-        await store.abatch([PutOp(ENTRIES, entry.key, None), PutOp(REQUESTS, entry.key, None)])
+    found = await store.asearch(ENTRIES, filter=where, limit=MAX_WAITING)
+    if drops := [PutOp(namespace, entry.key, None) for entry in found for namespace in (ENTRIES, REQUESTS)]:
+        await store.abatch(drops)  # (one batch for them all)
 
 
 def _listed(entry: Mapping[str, Any], request: Any) -> dict[str, Any]:
