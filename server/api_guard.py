@@ -56,7 +56,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from agent.approval.contract import DISMISS, EXPIRE, PendingRequest
 from agent.approval.pending import AmbiguousAnswer, addressed, pending_requests, pinned
 from server import answer_checks, run_request
-from server.approvals import EXPIRED, on_behalf, record_refusal
+from server.approvals import EXPIRED
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
 from server.http_body import json_object, off_the_loop, parse
 from server.identity import (
@@ -65,6 +65,7 @@ from server.identity import (
     SERVICE_HEADER,
     signed_in,
 )
+from server.on_behalf import on_behalf, record_refusal
 from server.steering import detour
 
 STATE_ON_CREATE = (

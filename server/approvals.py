@@ -35,24 +35,15 @@ import httpx
 from langgraph_sdk import Auth
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent.approval import audit
-from agent.approval.approvers import ON_BEHALF, User
+from agent.approval.approvers import User
 from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
 from agent.approval.decisions import DecisionRefused, check_shape
 from agent.approval.pending import history_of, pending_requests, tool_results
 from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
-from server.auth import OWNER
 from server.http_body import off_the_loop, parse
-from server.identity import (
-    ON_BEHALF_HEADER,
-    ON_BEHALF_OWNER_HEADER,
-    ON_BEHALF_ROLES_HEADER,
-    SERVICE_HEADER,
-    served_settings,
-    service_token,
-    signed_in,
-)
-from server.waiting import NEXT_HEADER, forget, next_cursor, owner_of, page, page_params, served_store
+from server.identity import served_settings, signed_in
+from server.on_behalf import on_behalf, record_refusal
+from server.waiting import NEXT_HEADER, forget, next_cursor, owner_of, page, page_params
 from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
@@ -100,33 +91,6 @@ class ApprovalRoutes:
 
 def _query(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(bytes(scope.get("query_string") or b"").decode("latin-1")))
-
-
-def on_behalf(app: ASGIApp, user: User, owner: str | None = None) -> httpx.AsyncClient:
-    """A client of the LangGraph API, in-process, acting for `user` with the approvals
-    routes' permission (`ON_BEHALF`); about a thread of `owner`'s, if given (the server
-    then sees the owner, and the graph `user`: `server.identity.ON_BEHALF_OWNER_HEADER`)."""
-    headers = {
-        SERVICE_HEADER: service_token(),
-        ON_BEHALF_HEADER: str(user.identity),
-        ON_BEHALF_ROLES_HEADER: " ".join(sorted(user.roles - {ON_BEHALF})),
-        **({ON_BEHALF_OWNER_HEADER: owner} if owner else {}),
-    }
-    # An answer runs the agent on to its next pause: as long as that takes, like runs/wait.
-    timeout = httpx.Timeout(None)
-    transport = httpx.ASGITransport(app=app)
-    return httpx.AsyncClient(transport=transport, base_url="http://approvals", headers=headers, timeout=timeout)
-
-
-async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: PendingRequest, user: User, why: str) -> None:
-    """Add an answer the API refused to the audit trail of the thread's owner (the graph never saw it)."""
-    thread = await api.get(f"/threads/{thread_id}")
-    if thread.status_code != 200:
-        return
-    owner = str((thread.json().get("metadata") or {}).get(OWNER) or user.identity)
-    record = audit.refused_by_api(request, thread_id, owner, user.identity, why)
-    # (in the server's own store, where the graph writes the trail: aegra's store API is per user)
-    await audit.awrite(await served_store(), [record])
 
 
 def _open_in(state: dict[str, Any], thread: dict[str, Any], user: User) -> list[dict[str, Any]]:

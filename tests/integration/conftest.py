@@ -24,9 +24,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture
 async def client(served: Served) -> AsyncIterator[LangGraphClient]:
-    sdk = served.client()
-    yield sdk
-    await sdk.aclose()
+    async with served.client() as sdk:
+        yield sdk
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +40,14 @@ def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture
 async def ada(users_server: Served) -> AsyncIterator[LangGraphClient]:
-    sdk = users_server.client(USERS["ada"])
-    yield sdk
-    await sdk.aclose()
+    async with users_server.client(USERS["ada"]) as sdk:
+        yield sdk
 
 
 @pytest.fixture
 async def bob(users_server: Served) -> AsyncIterator[LangGraphClient]:
-    sdk = users_server.client(USERS["bob"])
-    yield sdk
-    await sdk.aclose()
+    async with users_server.client(USERS["bob"]) as sdk:
+        yield sdk
 
 
 @pytest.fixture(scope="module")

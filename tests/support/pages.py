@@ -18,12 +18,9 @@ def http(team: Served, token: str) -> httpx.AsyncClient:
 
 async def ask(team: Served, token: str) -> tuple[str, dict[str, Any]]:
     """A new thread of the user `token` signs in, waiting on one request: its id and the request."""
-    sdk = team.client(token)
-    try:
+    async with team.client(token) as sdk:
         thread_id = await pause(sdk, graph_id=team.graph_id)
         pending = await get_pending(sdk, thread_id)
-    finally:
-        await sdk.aclose()
     assert pending is not None
     return thread_id, dict(pending.request)
 

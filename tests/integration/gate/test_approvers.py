@@ -34,9 +34,8 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture
 async def ada(team: Served) -> AsyncIterator[LangGraphClient]:
-    sdk = team.client(TOKENS["ada"])
-    yield sdk
-    await sdk.aclose()
+    async with team.client(TOKENS["ada"]) as sdk:
+        yield sdk
 
 
 def http(team: Served, user: str) -> httpx.Client:
