@@ -44,22 +44,29 @@ class User:
     roles: frozenset[str] = frozenset()
 
 
-def current_user() -> User:
-    """The user of the run, as the server authenticated them (LangGraph's server and aegra)."""
+def _server_user() -> tuple[Any, str | None, frozenset[str]] | None:
+    """The server's user object of the run, the identity the server saw, and the permissions."""
     try:
         configurable = get_config().get("configurable", {})
     except RuntimeError:
-        return User(None)
+        return None
     user = configurable.get(AUTH_USER_KEY)
-    identity = _field(user, "identity")
-    identity = identity or configurable.get(AUTH_USER_ID_KEY)
+    identity = _field(user, "identity") or configurable.get(AUTH_USER_ID_KEY)
     permissions = configurable.get(AUTH_PERMISSIONS_KEY)
     if permissions is None:
         permissions = _field(user, "permissions")
-    roles = frozenset(str(p) for p in permissions or ())
+    return user, str(identity) if identity else None, frozenset(str(p) for p in permissions or ())
+
+
+def current_user() -> User:
+    """The user of the run, as the server authenticated them (LangGraph's server and aegra): for
+    an approver's answer through the approvals routes, the approver (`ANSWERED_BY`)."""
+    if (seen := _server_user()) is None:
+        return User(None)
+    user, identity, roles = seen
     if ON_BEHALF in roles and (approver := _field(user, ANSWERED_BY)):
         return User(str(approver), roles)
-    return User(str(identity) if identity else None, roles)
+    return User(identity, roles)
 
 
 def _field(user: Any, name: str) -> Any:
@@ -77,13 +84,18 @@ def requester() -> str | None:
 
     The run's metadata names the owner (set by `server/auth.py`, by the approvals
     routes for an approver's run): after an approver's answer, a request the same run
-    makes is still the owner's. Without it, the run's user.
+    makes is still the owner's. Without it (aegra keeps run metadata out of the run's
+    config), the user the server saw: the owner too, since an approver's answer reaches
+    the thread as its owner (`server.identity.ON_BEHALF_OWNER_HEADER`), never the approver.
     """
     try:
         owner = (get_config().get("metadata") or {}).get("owner")
     except RuntimeError:
         return None
-    return str(owner) if owner else current_user().identity
+    if owner:
+        return str(owner)
+    seen = _server_user()
+    return seen[1] if seen else None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any, Final, Literal, NotRequired, TypedDict
 from langgraph.config import get_config
 
 from agent.approval import clock
-from agent.approval.approvers import current_user
+from agent.approval.approvers import current_user, requester
 from agent.approval.binding import ran_args
 from agent.approval.contract import (
     AUDIT,
@@ -90,9 +90,8 @@ def context() -> tuple[str, str, str | None]:
         config = get_config()
     except RuntimeError:
         return "", LOCAL_OWNER, None
-    identity = current_user().identity
-    owner = (config.get("metadata") or {}).get("owner") or identity or LOCAL_OWNER
-    return str((config.get("configurable") or {}).get("thread_id", "")), str(owner), identity
+    owner = requester() or LOCAL_OWNER  # (the thread's owner: whoever answers)
+    return str((config.get("configurable") or {}).get("thread_id", "")), owner, current_user().identity
 
 
 def _record(

@@ -10,7 +10,17 @@ from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.approval.approvers import ANSWERED_BY, AUTH_USER_KEY, ON_BEHALF, Rule, User, WhoMayAnswer, current_user
+from agent.approval.approvers import (
+    ANSWERED_BY,
+    AUTH_USER_KEY,
+    ON_BEHALF,
+    Rule,
+    User,
+    WhoMayAnswer,
+    current_user,
+    requester,
+)
+from agent.approval.audit.records import context
 from agent.approval.contract import HITL_HISTORY, PENDING_HITL, Pause, PendingRequest, ReviewConfig, resume_for
 from agent.email import read_log
 from agent.graph import make_graph
@@ -163,3 +173,22 @@ def test_the_graph_sees_the_approver_only_on_the_approvals_routes_behalf(permiss
         return current_user()
 
     assert RunnableLambda(user_of_the_run).invoke(None, config) == seen
+
+
+@pytest.mark.parametrize(
+    ("metadata", "owner"),
+    [
+        ({}, "ada"),  # aegra: no run metadata in the config; the server saw the owner
+        ({"owner": "ada"}, "ada"),  # langgraph dev: the run's metadata names the owner
+    ],
+)
+def test_an_approvers_answer_stays_the_owners_request_and_trail(metadata: dict[str, str], owner: str) -> None:
+    """A request the run makes after an approver's answer is the owner's (separation of duties
+    judges it by `requested_by`), and so is the audit record of the answer."""
+    user = {"identity": "ada", "permissions": ["approver", ON_BEHALF], ANSWERED_BY: "bob"}
+    config: RunnableConfig = {"configurable": {AUTH_USER_KEY: user, "thread_id": "t"}, "metadata": metadata}
+
+    def seen(_: object) -> tuple[str | None, tuple[str, str, str | None]]:
+        return requester(), context()
+
+    assert RunnableLambda(seen).invoke(None, config) == (owner, ("t", owner, "bob"))
