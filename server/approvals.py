@@ -7,6 +7,8 @@ and nothing more: not the conversation, not the files, no new input. These two
 routes do exactly that, through the LangGraph API itself, in-process, on the
 approver's behalf:
 
+    GET  /approvals/answered      the caller's own answers there, newest first, each with its record
+                                  (`server.answered`)
     GET  /approvals               the requests the caller may answer on other users' threads, newest
                                   first, a page at a time (`server.waiting`: `limit`, `cursor`):
                                   [{"thread_id", "owner", "owner_known", "graph_id", "request"}]
@@ -38,7 +40,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from agent.approval.approvers import User
 from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
 from agent.approval.decisions import DecisionRefused, check_shape
-from agent.approval.pending import history_of, pending_requests, tool_results
+from agent.approval.pending import history_of, pending_requests
+from server import answered
+from server.answered import results_of
 from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
 from server.http_body import off_the_loop, parse
 from server.identity import served_settings, signed_in
@@ -48,6 +52,7 @@ from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
 ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[^/]+)$")
+ROUTES: Final = "GET /approvals, GET /approvals/answered, or POST /approvals/<thread id> with {resume}."
 NO_ANSWER: Final = 'Send {"resume": {"request_id": ..., "decisions": [...]}}.'
 NOT_APPLIED: Final = "Request {request_id} still waits: this answer was not applied. Read it again, and answer it."
 EXPIRED: Final = "Request {request_id} had expired (at {expires_at}): it is closed instead, and nothing ran."
@@ -76,14 +81,16 @@ class ApprovalRoutes:
         body: Any
         headers: dict[str, str] = {}
         try:
-            if path == ROUTE and scope["method"] == "GET":
+            if path == answered.ROUTE and scope["method"] == "GET":
+                status, body = 200, await answered.answered(self.app, user, answered.limit_of(_query(scope)))
+            elif path == ROUTE and scope["method"] == "GET":
                 status, (body, headers) = 200, await _open_to(user, _query(scope))
             elif (match := ANSWER.match(path)) and scope["method"] == "POST":
                 raw = await read_body(scope, receive)
                 payload = await off_the_loop(parse, raw) if raw.strip() else None
                 status, body = 200, await _answer(self.app, user, match["thread_id"], payload)
             else:
-                status, body = 405, {"detail": "GET /approvals, or POST /approvals/<thread id> with {resume}."}
+                status, body = 405, {"detail": ROUTES}
         except Refused as refused:  # (a bad body too)
             status, body = refused.status, {"detail": refused.detail}
         await send_json(send, status, body, headers)
@@ -143,11 +150,14 @@ async def _answer(app: ASGIApp, user: User, thread: str, payload: Any) -> dict[s
         raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
-    async with on_behalf(app, user, await owner_of(thread_id)) as api:
-        return await _answered(api, user, thread_id, resume)
+    owner = await owner_of(thread_id)
+    async with on_behalf(app, user, owner) as api:
+        return await _answered(api, user, thread_id, resume, owner)
 
 
-async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]) -> dict[str, Any]:
+async def _answered(
+    api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any], owner: str | None
+) -> dict[str, Any]:
     metadata, request = await _asked(api, user, thread_id, resume)
     try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
         check_shape(resume, request)
@@ -158,7 +168,8 @@ async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: 
     run = {
         "assistant_id": metadata.get("graph_id") or GRAPH_ID,
         "command": {"resume": resume},
-        "metadata": {"owner": metadata.get("owner")},
+        # (aegra keeps the owner out of the thread's metadata: the index has it, as the graph recorded it)
+        "metadata": {"owner": metadata.get("owner") or owner},
     }
     response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
     if response.status_code >= 400:
@@ -168,8 +179,7 @@ async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: 
     status = (await api.get(f"/threads/{thread_id}")).json().get("status")
     still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
     # The approver's record of their answer: the history entry, and what each call it let run returned.
-    calls = [a.get("tool_call_id") for a in decided.get("action_requests") or []] + [decided.get("task_call_id")]
-    results = tool_results(after, {str(call) for call in calls if call})
+    results = results_of(after, decided)
     return {"thread_id": thread_id, "status": status, "pending": still, "decided": decided, "results": results}
 
 

@@ -8,7 +8,9 @@ written in the same store batch as the request's audit record (`agent.approval.a
 - when the request starts waiting (its `requested` record is new): a small entry in
   `ENTRIES`, which lists are read from (who asked, the roles each tool needs, when), and
   the request itself in `REQUESTS`, read only for the requests on the page;
-- when it ends (its ending record: answered, dismissed, expired, cancelled): both go.
+- when it ends (its ending record: answered, dismissed, expired, cancelled): both go, and if
+  another user than its owner answered it, a small entry in `answered_by(who)`, the answerer's
+  record of it (`GET /approvals/answered` reads it: an approver cannot read the thread).
 
 Keys are `<thread_id>/<request_id>`, so a step that runs again writes the same entry. Both
 namespaces are written by the graph only: `server/auth.py` lets no client write them.
@@ -28,6 +30,7 @@ from agent.approval.contract import GRAPH_ID, PendingRequest
 
 ENTRIES: Final = ("hitl_waiting",)
 REQUESTS: Final = ("hitl_waiting_requests",)
+ANSWERED: Final = "hitl_answered"
 ROLE_FLAG: Final = "role:"
 """An entry carries `role:<name>: true` for each role that may answer one of its tools, so a
 store search can pick an approver's entries by an exact-match filter."""
@@ -46,6 +49,11 @@ class Entry(TypedDict):
     needs: list[list[str]]
     """Per tool, the roles one of which the answerer must have."""
     requester_may_answer: bool
+
+
+def answered_by(who: str) -> tuple[str, str]:
+    """The namespace of the requests `who` answered on other users' threads (a store's labels hold no ".")."""
+    return (ANSWERED, who.replace("%", "%25").replace(".", "%2E"))
 
 
 def key(thread_id: str, request_id: str) -> str:
@@ -90,7 +98,18 @@ def _opened(record: AuditRecord, request: PendingRequest) -> list[PutOp]:
 
 def _closed(record: AuditRecord) -> list[PutOp]:
     where = key(record["thread_id"], record["request_id"])
-    return [PutOp(ENTRIES, where, None), PutOp(REQUESTS, where, None)]
+    ops = [PutOp(ENTRIES, where, None), PutOp(REQUESTS, where, None)]
+    who = record["who"]
+    if who and who != record["owner"] and record["event"] in ("answered", "dismissed"):
+        answered = {
+            "thread_id": record["thread_id"],
+            "request_id": record["request_id"],
+            "owner": record["owner"],
+            "graph_id": _graph_id(),
+            "at": record["at"],
+        }
+        ops.append(PutOp(answered_by(who), where, answered, index=False))
+    return ops
 
 
 def index_ops(written: Sequence[AuditRecord], requests: Sequence[PendingRequest]) -> list[PutOp]:

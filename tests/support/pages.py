@@ -75,3 +75,35 @@ async def assert_pages_hold(team: Served, requester: str, approver: str, other: 
         assert _mine(pages, ids) == newest_first[:-1]  # in order, each once, none skipped
 
         assert (await page(bob, 1))[0] == [added]
+
+
+async def assert_answers_recorded(team: Served, requester: str, approver: tuple[str, str], other: str) -> None:
+    """`approver` (name, token) answers two of `requester`'s requests (approve, then reject); their list of answers
+    (`GET /approvals/answered`) shows both, newest first, with who decided, what, and what the
+    approved call returned; nobody else's list shows them."""
+    (sent, sending), (kept, keeping) = await ask(team, requester), await ask(team, requester)
+    name, token = approver
+    async with http(team, token) as bob, http(team, other) as carol, http(team, requester) as ada:
+        for thread_id, request, kind in ((sent, sending, "approve"), (kept, keeping, "reject")):
+            resume = resume_for(request, [{"type": kind}])  # type: ignore[arg-type]
+            answered = await bob.post(f"/approvals/{thread_id}", json={"resume": resume})
+            assert answered.status_code == 200, answered.text
+        response = await bob.get("/approvals/answered")
+        assert response.status_code == 200, response.text
+        listed = [item for item in response.json() if item["thread_id"] in (sent, kept)]
+        assert [item["thread_id"] for item in listed] == [kept, sent], response.json()
+        decided = [(item["decided"]["decided_by"], item["decided"]["decisions"][0]["type"]) for item in listed]
+        assert decided == [(name, "reject"), (name, "approve")]
+        (result,) = listed[1]["results"].values()
+        assert "Email sent" in result
+        assert not [text for text in listed[0]["results"].values() if "Email sent" in text]
+        for outsider in (carol, ada):
+            theirs = (await outsider.get("/approvals/answered")).json()
+            assert not {item["thread_id"] for item in theirs} & {sent, kept}
+        bad = await bob.get("/approvals/answered", params={"limit": "51"})
+        assert (bad.status_code, bad.json()["detail"]) == (
+            422,
+            "limit must be a whole number from 1 to 50 (default 10).",
+        )
+    assert len(team.sent(sent)) == 1
+    assert team.sent(kept) == []

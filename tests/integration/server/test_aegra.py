@@ -29,7 +29,7 @@ from agent.approval.contract import (
 from client.approvals import get_pending, inbox
 from tests.integration.gate.test_load import load_round
 from tests.support.aegra import SHARED_KEY, AegraServer, aegra_bin
-from tests.support.pages import assert_pages_hold
+from tests.support.pages import assert_answers_recorded, assert_pages_hold
 from tests.support.postgres import database_for_tests
 from tests.support.runs import answer, pause, resume_command
 from tests.support.served import Served
@@ -221,6 +221,11 @@ async def test_an_approver_lists_and_answers_another_users_request_on_aegra(team
 async def test_an_approvers_pages_hold_on_aegra(team_on_aegra: Served) -> None:
     """As on langgraph dev (`test_approvals_pages.py`): newest first, each once, while requests come and go."""
     await assert_pages_hold(team_on_aegra, "ada-token", "bob-token", "carol-token", count=5)
+
+
+async def test_an_approver_reads_their_own_answers_back_on_aegra(team_on_aegra: Served) -> None:
+    """As on langgraph dev (`test_approvals_pages.py`)."""
+    await assert_answers_recorded(team_on_aegra, "ada-token", ("bob", "bob-token"), "carol-token")
 
 
 async def test_the_breakpoint_graph_on_aegra(aegra: Served) -> None:

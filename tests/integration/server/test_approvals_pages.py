@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent.approval.contract import resume_for
-from tests.support.pages import ask, assert_pages_hold, http, page
+from tests.support.pages import ask, assert_answers_recorded, assert_pages_hold, http, page
 from tests.support.served import Served, serve
 
 ENV = {
@@ -40,6 +40,11 @@ async def test_an_approver_lists_neither_their_own_requests_nor_answered_ones(te
         answered = await carol.post(f"/approvals/{mine}", json={"resume": reject})
         assert answered.status_code == 200, answered.text
         assert mine not in (await page(carol, 200))[0]
+
+
+async def test_an_approver_reads_their_own_answers_back(team: Served) -> None:
+    """After a reload an approver's page shows what they decided: the thread itself is not theirs to read."""
+    await assert_answers_recorded(team, ADA, ("bob", "bob-token"), "carol-token")
 
 
 @pytest.mark.parametrize(

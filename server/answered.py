@@ -1,0 +1,91 @@
+"""An approver's record of their answers: `GET /approvals/answered`.
+
+An approver answers requests on other users' threads, which they cannot read, so after a
+reload nothing would tell them what they decided and what became of it. The gate keeps
+an entry for each request another user than its owner answered
+(`agent.approval.waiting.answered_by`); this route lists the caller's newest `limit`
+(default 10, at most 50), each with the request's history entry (who decided, when, what)
+and what each call it let run returned, read from the thread in-process as
+`POST /approvals/{thread}` answers:
+
+    [{"thread_id", "owner", "graph_id", "request_id", "decided": <hitl_history entry>,
+      "results": {tool_call_id: text}}]
+
+Only the newest `KEEP` entries per approver are kept (the audit trail keeps every record).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from typing import Any, Final
+
+from langgraph.store.base import PutOp, SearchItem
+from starlette.types import ASGIApp
+
+from agent.approval.approvers import User
+from agent.approval.pending import history_of, tool_results
+from agent.approval.waiting import answered_by, order
+from server.asgi import Refused
+from server.on_behalf import on_behalf
+from server.waiting import served_store
+
+ROUTE: Final = "/approvals/answered"
+DEFAULT_LIMIT: Final = 10
+MAX_LIMIT: Final = 50
+KEEP: Final = 200
+"""Entries kept per approver: older ones are dropped when the list is read."""
+BAD_LIMIT: Final = f"limit must be a whole number from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."
+
+
+def limit_of(query: Mapping[str, str]) -> int:
+    raw = query.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise Refused(422, BAD_LIMIT)
+    return int(raw)
+
+
+async def answered(app: ASGIApp, user: User, limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` requests `user` answered on other users' threads, each with its record."""
+    store = await served_store()
+    namespace = answered_by(str(user.identity))
+    found = [item for item in await store.asearch(namespace, limit=KEEP * 2) if isinstance(item, SearchItem)]
+    newest = heapq.nlargest(KEEP, found, key=lambda item: order(item.value))
+    kept = {item.key for item in newest}
+    gone = [item.key for item in found if item.key not in kept]
+    listed = []
+    for item in newest[:limit]:
+        try:
+            if record := await _record(app, user, item.value):
+                listed.append(record)
+        except LookupError:  # (its thread is gone)
+            gone.append(item.key)
+    if gone:
+        await store.abatch([PutOp(namespace, key, None) for key in gone])
+    return listed
+
+
+async def _record(app: ASGIApp, user: User, entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The entry's request's history entry and results; raises `LookupError` if its thread is gone."""
+    thread_id, request_id = entry["thread_id"], entry["request_id"]
+    async with on_behalf(app, user, entry["owner"]) as api:
+        response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
+    if response.status_code == 404:
+        raise LookupError(thread_id)
+    entries = history_of(response.json(), request_id) if response.status_code == 200 else []
+    if not entries:
+        return None
+    return {
+        "thread_id": thread_id,
+        "owner": entry["owner"],
+        "graph_id": entry["graph_id"],
+        "request_id": request_id,
+        "decided": entries[-1],
+        "results": results_of(response.json(), entries[-1]),
+    }
+
+
+def results_of(state: Mapping[str, Any], decided: Mapping[str, Any]) -> dict[str, str]:
+    """What each call the answer `decided` (a history entry) let run returned, by tool call id."""
+    calls = [a.get("tool_call_id") for a in decided.get("action_requests") or []] + [decided.get("task_call_id")]
+    return tool_results(state, {str(call) for call in calls if call})
