@@ -17,9 +17,11 @@
 // and disables the form once it has passed (the server refuses the answer then anyway).
 // An approver (a role the policy names) also answers other users' requests: GET /approvals
 // lists those, the request only (their conversation stays theirs: the page never asks
-// for it), and POST /approvals/{thread_id} answers one on the approver's behalf.
+// for it), POST /approvals/{thread_id} answers one on the approver's behalf, and
+// GET /approvals/answered is the approver's record of their answers.
 
 import { startConversation, submitDecisions } from "./js/answer.js";
+import { forgetAnswered, loadAnswered } from "./js/answered.js";
 import { api, ApiError, token, TOKEN_KEY } from "./js/api.js";
 import { $, notice } from "./js/dom.js";
 import { forgetList, loadInbox, showMore } from "./js/list.js";
@@ -59,6 +61,7 @@ function signOut(message, explicit = false) {
   localStorage.removeItem(TOKEN_KEY);
   leave();
   forgetList(); // (the next user's list is drawn whole)
+  forgetAnswered();
   if (explicit) history.replaceState(null, "", location.pathname + location.search);
   $("app").hidden = true;
   $("who").hidden = true;
@@ -75,6 +78,7 @@ async function enter() {
   $("app").hidden = false;
   await loadInbox();
   await showFromUrl();
+  await loadAnswered();
 }
 
 function main() {

@@ -27,7 +27,7 @@ def test_each_screen_has_no_serious_accessibility_violation(browser: Browser, si
     expect(page.locator("#action-0-changes .diff")).to_be_visible()
     assert_accessible(page, "an edit and its changes")
     page.click("#submit-decisions")
-    expect(page.locator("#progress .final")).to_contain_text("final answer")
+    expect(page.locator("#progress .final")).to_have_text("done: the agent's answer is in the conversation")
     expect(page.locator("#conversation .record")).to_be_visible()
     assert_accessible(page, "the record and the model's answer")
 
@@ -37,7 +37,7 @@ def test_each_screen_has_no_serious_accessibility_violation(browser: Browser, si
     expect(page.locator("#batch")).to_be_visible()
     assert_accessible(page, "a batch")
     page.click("#submit-decisions")
-    expect(page.locator("#progress .final")).to_contain_text("final answer")
+    expect(page.locator("#progress .final")).to_have_text("done: the agent's answer is in the conversation")
 
     start_conversation(page, "email ada@example.com about choosing")
     page.click("#submit-decisions")  # nothing chosen: the form says so

@@ -21,6 +21,8 @@ ENV = {
     "APPROVER_ROLES": "approver",
     "REQUESTER_MAY_ANSWER": "false",
 }
+RECORD = r"^ada's request: Decided by bob, .+: send_email approved: done: Email sent to {to}"
+"""Bob's record of his answer, in "Your recent answers"."""
 SEPARATION = re.compile(r"^Separation of duties: ada asked for this `send_email` call .* another approver must\.$")
 
 
@@ -88,9 +90,7 @@ def test_the_requester_is_refused_and_an_approver_answers(browser: Browser, team
     expect(bob.locator("#request-id")).to_have_text(ada.locator("#request-id").inner_text())
     approve(bob)
     expect(bob.locator("#progress .final")).to_have_text(re.compile(r"^answered: ada's conversation is \w+ now$"))
-    expect(bob.locator("#progress li").first).to_have_text(  # (bob's own record of it)
-        re.compile(r"^Decided by bob, .+: send_email approved: done: Email sent to grace@example\.com")
-    )
+    expect(bob.locator("#progress li").first).to_have_text("decision recorded: approved")
     expect(bob.locator("#thread-title")).to_have_text("ada's request")
     expect(bob.locator("#approval-note")).to_contain_text("Nothing on this conversation waits for your decision")
     expect(bob.locator("#request")).to_be_hidden()
@@ -111,6 +111,21 @@ def test_the_requester_is_refused_and_an_approver_answers(browser: Browser, team
     expect(ada.locator("#request")).to_be_hidden()
     expect(entry).to_have_count(0)
     shot(ada, "ada-sees-it-sent")
+
+
+def test_an_approvers_record_of_an_answer_stays_after_a_reload(browser: Browser, team: Served, shot: Shot) -> None:
+    ada = sign_in(browser, team, "ada")
+    thread_id = start_conversation(ada, "email grace@example.com about the reload")
+    bob = sign_in(browser, team, "bob")
+    bob.locator(f'#inbox button[data-thread="{thread_id}"]').click()
+    approve(bob)
+    record = bob.locator("#answered li").first
+    expect(record).to_have_text(re.compile(RECORD.format(to=r"grace@example\.com")))
+    bob.reload()  # ada's thread is not bob's to read: his record comes from GET /approvals/answered
+    expect(record).to_have_text(re.compile(RECORD.format(to=r"grace@example\.com")))
+    expect(bob.locator(f'#inbox button[data-thread="{thread_id}"]')).to_have_count(0)
+    shot(bob, "bob-reloaded-after-answering")
+    assert [e["to"] for e in team.sent(thread_id)] == ["grace@example.com"]
 
 
 def test_a_refusal_to_the_approver_keeps_the_form(browser: Browser, team: Served, shot: Shot) -> None:

@@ -72,7 +72,7 @@ def _delegate(*emails: dict[str, Any]) -> str:
 
 
 def _final(page: Page) -> None:
-    expect(page.locator("#progress .final")).to_contain_text("final answer")
+    expect(page.locator("#progress .final")).to_have_text("done: the agent's answer is in the conversation")
 
 
 def test_request_survives_a_reload_then_approve(browser: Browser, site: Served, shot: Shot) -> None:
@@ -91,7 +91,18 @@ def test_request_survives_a_reload_then_approve(browser: Browser, site: Served, 
 
     approve(page)
     _final(page)
-    expect(page.locator("#progress")).to_contain_text("Email sent to ada@example.com")
+    expect(page.locator("#conversation .record")).to_contain_text("Email sent to ada@example.com")
+    # What became of the call is told once, in its record, besides the agent's own answer; the
+    # progress says what happened in words, with nothing of the model's markdown.
+    assert page.locator("#thread").inner_text().count("Email sent to ada@example.com") == 2
+    expect(page.locator("#progress li")).to_have_text(
+        [
+            "decision recorded: approved",
+            "send_email finished",
+            "agent wrote its answer",
+            "done: the agent's answer is in the conversation",
+        ]
+    )
     expect(page.locator("#request")).to_be_hidden()
     expect(page.locator("#inbox-empty")).to_be_visible()
     shot(page, "approved")
@@ -122,7 +133,7 @@ def test_a_bad_edit_is_stopped_before_sending(browser: Browser, site: Served, sh
     shot(page, "edit-changes-shown")
     page.click("#submit-decisions")
     _final(page)
-    expect(page.locator("#progress")).to_contain_text("Email sent to grace@example.com")
+    expect(page.locator("#conversation .record")).to_contain_text("Email sent to grace@example.com")
     shot(page, "good-edit-sent")
     assert [(e["to"], e["subject"]) for e in site.sent(thread_id)] == [("grace@example.com", "The budget, again")]
 
@@ -135,7 +146,7 @@ def test_reject_with_a_reason(browser: Browser, site: Served, shot: Shot) -> Non
     shot(page, "rejecting")
     page.click("#submit-decisions")
     _final(page)
-    expect(page.locator("#progress")).to_contain_text("not before the board meeting")
+    expect(page.locator("#conversation .record")).to_contain_text("not before the board meeting")
     expect(page.locator("#conversation")).to_contain_text("The reviewer rejected the call to `send_email`")
     shot(page, "rejected")
     assert site.sent(thread_id) == []
@@ -390,7 +401,7 @@ def test_usable_on_a_phone_by_keyboard_alone(browser: Browser, site: Served, sho
     tab_to("submit-decisions")
     page.keyboard.press("Enter")
     _final(page)
-    expect(page.locator("#progress")).to_contain_text("typed on a phone")
+    expect(page.locator("#conversation .record")).to_contain_text("typed on a phone")
     shot(page, "phone-answered")
 
 
@@ -494,7 +505,7 @@ def test_opening_another_thread_while_one_runs_keeps_the_view(browser: Browser, 
         api.get(f"/threads/{first}/runs/{api.get(f'/threads/{first}/runs').json()[0]['run_id']}/join")
     expect(page.locator(f'#inbox button[data-thread="{first}"]')).to_have_count(0)  # its run is over
     expect(page.locator("#thread-id")).to_have_text(second)  # the view stayed where the user went
-    expect(page.locator("#progress")).not_to_contain_text("Email sent")
+    expect(page.locator("#progress li")).to_have_count(0)  # (nothing of the first's run)
     expect(page.locator("#actions")).to_contain_text("about the second")
     shot(page, "view-kept")
     assert len(site.sent(first)) == 1
@@ -525,7 +536,7 @@ def test_a_subagents_request_survives_a_reload_then_approve(browser: Browser, si
 
     approve(page)
     _final(page)
-    expect(page.locator("#progress")).to_contain_text("Email sent to bob@example.com")
+    expect(page.locator("#conversation .record")).to_contain_text("Email sent to bob@example.com")
     expect(page.locator("#request")).to_be_hidden()
     expect(page.locator(f'#inbox button[data-thread="{thread_id}"]')).to_have_count(0)
     expect(page.locator("#notice")).to_be_hidden()  # the page's own answer was the one applied

@@ -2,10 +2,11 @@
 // POST /approvals/{thread}; an answer that lost a race says so; starting a conversation.
 
 import { api, ApiError, getState, GRAPH_ID, historyOf, pendingRequests, streamRun } from "./api.js";
-import { messageText, progress, progressLines } from "./conversation.js";
+import { progress, progressLines } from "./conversation.js";
+import { loadAnswered } from "./answered.js";
 import { $, notice } from "./dom.js";
 import { loadInbox } from "./list.js";
-import { recordLine } from "./record.js";
+import { decidedWord } from "./record.js";
 import { answering, applyExpiry, newAnswerId, refused } from "./request.js";
 import { isExpired } from "./time.js";
 import { showApproval, showThread, view } from "./view.js";
@@ -42,7 +43,7 @@ async function run(threadId, graphId, payload) {
   const last = messages[messages.length - 1];
   const waiting = pendingRequests(state).length;
   if (waiting) here(waiting > 1 ? `${waiting} requests wait for your decision` : "waiting for your decision", true);
-  else if (last && last.type === "ai") here(`final answer: ${messageText(last)}`, true);
+  else if (last && last.type === "ai") here("done: the agent's answer is in the conversation", true);
   await loadInbox();
   return state;
 }
@@ -135,10 +136,10 @@ async function answerForOwner({ threadId, request, owner }, decisions) {
   } finally {
     view.busy.delete(threadId);
   }
-  // The approver's record of this answer (who, when, what, what became of each call), from the route's reply.
-  const said = result.decided ? recordLine(result.decided, result.results || {}) : null;
-  here(said || `decision recorded: ${decisions.map((d) => d.type).join(", ")}`);
-  await loadInbox(); // what waits for this user now, everywhere
+  here(`decision recorded: ${decisions.map((d) => decidedWord(d.type)).join(", ")}`);
+  // What waits for this user now, everywhere; and their record of this answer (who, when, what,
+  // what became of each call), in their list of answers.
+  await Promise.all([loadInbox(), loadAnswered()]);
   if (view.shown !== threadId || view.as !== "approval") return;
   const next = (result.pending || [])[0];
   showApproval(threadId, next && next.request_id);

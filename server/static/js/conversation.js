@@ -2,7 +2,7 @@
 
 import { $, el, short } from "./dom.js";
 import { markdown } from "./markdown.js";
-import { records } from "./record.js";
+import { decidedWord, records } from "./record.js";
 
 // Each call with its own arguments, shortened: whatever the tool takes; and who asks, if a subagent
 // does, or another user (`owner`, on requests an approver answers for them).
@@ -52,24 +52,26 @@ export function progress(text, final = false) {
   $("progress").append(el("li", { textContent: text, className: final ? "final" : "" }));
 }
 
+// What a run did, step by step, in words: each step once, no outcome text and no model text (both are
+// in the conversation, the record of each answered request and the agent's answer, when the run ends).
 export function progressLines(update) {
   const lines = [];
   for (const [node, values] of Object.entries(update)) {
     if (node === "__interrupt__" || !values) continue;
     for (const entry of values.hitl_history || []) {
-      lines.push(`decision recorded: ${entry.decisions.map((d) => d.type).join(", ")}`);
+      lines.push(`decision recorded: ${entry.decisions.map((d) => decidedWord(d.type)).join(", ")}`);
     }
     for (const message of values.messages || []) {
       if (message.type === "ai" && message.tool_calls && message.tool_calls.length) {
         lines.push(`agent calls ${message.tool_calls.map((c) => c.name).join(", ")}`);
       } else if (message.type === "tool") {
-        lines.push(`${message.name || "tool"}: ${short(messageText(message), 120)}`);
+        lines.push(`${message.name || "a tool"} ${message.status === "error" ? "failed" : "finished"}`);
       } else if (message.type === "ai") {
-        lines.push(`agent: ${short(messageText(message), 200)}`);
+        lines.push("agent wrote its answer");
       }
     }
     if (values.pending_hitl) {
-      lines.push(`approval requested for ${values.pending_hitl.action_requests.length} call(s)`);
+      lines.push(`agent asks approval for ${values.pending_hitl.action_requests.map((a) => a.name).join(", ")}`);
     }
   }
   return lines;

@@ -12,6 +12,21 @@ const DECIDED = {
   dismiss: "dismissed",
 };
 
+// A decision's kind in words ("approve": "approved").
+export function decidedWord(kind) {
+  return DECIDED[kind] || kind;
+}
+
+// An edited call's result as the tool gave it: the gate tells the model first that a reviewer
+// changed the call, and what ran (agent/approval/messages.py, `with_edit_notice`); the record
+// already says so, in words.
+const RESULT_MARKER = "Tool response:";
+
+function toolsOwn(text) {
+  const at = text ? text.indexOf(RESULT_MARKER) : -1;
+  return at < 0 ? text : text.slice(at + RESULT_MARKER.length).trim();
+}
+
 function when(at) {
   return at ? new Date(at).toLocaleString() : "";
 }
@@ -25,7 +40,7 @@ function outcome(action, decision, entry, results) {
     return "not run";
   }
   if (decision.type !== "approve" && decision.type !== "edit") return "not run";
-  const result = results[action.tool_call_id];
+  const result = decision.type === "edit" ? toolsOwn(results[action.tool_call_id]) : results[action.tool_call_id];
   if (result) return `done: ${short(result, 160)}`;
   // A subagent's call: its tool message is in the subagent's thread; its report is the task's.
   const reported = entry.task_call_id && results[entry.task_call_id];
@@ -44,7 +59,7 @@ export function recordLine(entry, results) {
       return `${action.name} not run${detail ? ` (${short(detail, 160)})` : ""}`;
     }
     const said = decision.message ? ` (${short(decision.message, 120)})` : "";
-    return `${action.name} ${DECIDED[decision.type] || decision.type}${said}: ${outcome(action, decision, entry, results)}`;
+    return `${action.name} ${decidedWord(decision.type)}${said}: ${outcome(action, decision, entry, results)}`;
   });
   const head = `${closed || `Decided by ${entry.decided_by || "you"}`}${at ? `, ${at}` : ""}`;
   return `${head}: ${calls.join("; ")}`;

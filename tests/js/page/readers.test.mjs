@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { collectPages, historyOf, pendingRequests } from "../../../server/static/js/api.js";
+import { progressLines } from "../../../server/static/js/conversation.js";
 import { applyEdit, hunks, lineDiff } from "../../../server/static/js/diff.js";
 import { recordLine } from "../../../server/static/js/record.js";
 import { blocks, inline } from "../../../server/static/js/markdown.js";
@@ -128,4 +129,30 @@ test("approvals pages: each from the last one's cursor, as many as asked, and wh
   assert.deepEqual(await collectPages(fetchPage, 1, 2), { items: [1, 2], more: true });
   assert.deepEqual(await collectPages(fetchPage, 9, 2), { items: [1, 2, 3, 4, 5], more: false });
   assert.deepEqual(asked, [["2", null], ["2", null], ["2", "c2"], ["2", "c3"]]);
+});
+
+test("progress tells each step in words, with no outcome text and none of the model's markdown", () => {
+  const said = "Email sent to ada@example.com";
+  const lines = progressLines({
+    approval: { hitl_history: [{ decisions: [{ type: "approve" }, { type: "edit" }] }] },
+    tools: { messages: [{ type: "tool", name: "send_email", content: said }, { type: "tool", name: "x", status: "error", content: "boom" }] },
+    model: { messages: [{ type: "ai", content: `Here is what happened:\n- send_email (done): ${said}` }] },
+    again: { messages: [{ type: "ai", content: "", tool_calls: [{ name: "send_email" }] }], pending_hitl: { action_requests: [{ name: "send_email" }] } },
+    __interrupt__: [{ value: {} }],
+  });
+  assert.deepEqual(lines, [
+    "decision recorded: approved, approved with edits",
+    "send_email finished",
+    "x failed",
+    "agent wrote its answer",
+    "agent calls send_email",
+    "agent asks approval for send_email",
+  ]);
+});
+
+test("an edited call's record shows what the tool said, not the notice the gate gave the model", () => {
+  const send = { tool_call_id: "call-1", name: "send_email", args: {} };
+  const entry = { action_requests: [send], decisions: [{ type: "edit" }], decided_by: "ada" };
+  const told = 'A human reviewer changed this call before it ran; it ran as send_email with arguments {"to": "g"}.\n\nTool response: Email sent to g';
+  assert.match(recordLine(entry, { "call-1": told }), /^Decided by ada: send_email approved with edits: done: Email sent to g$/);
 });
