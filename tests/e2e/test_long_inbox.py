@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import USERS, Shot, sign_in
+from tests.e2e.conftest import USERS, Shot, assert_accessible, sign_in
 from tests.support.pages import ask
 from tests.support.served import Served, serve
 
@@ -59,3 +59,4 @@ def test_show_more_lists_the_next_page(browser: Browser, crowd: Served, shot: Sh
     expect(bob.locator("#inbox-count")).to_have_text(f"({PAGE + 1})")
     expect(bob.locator("#inbox-more")).to_be_hidden()
     shot(bob, "after-show-more")
+    assert_accessible(bob, "a long inbox")

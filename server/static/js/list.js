@@ -61,7 +61,7 @@ export async function loadInbox() {
   const focused = document.activeElement && document.activeElement.closest("#inbox") && document.activeElement.dataset.request;
   list.replaceChildren();
   for (const { threadId, request, owner } of items) {
-    const when = `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(0, 8)}`;
+    const when = `${new Date(request.created_at).toLocaleString()} · ${threadId.slice(-8)}`; // (the end: a UUID v7 starts with its time)
     const small = el("small", {}, request.expires_at ? `${when} · ` : when);
     if (request.expires_at) small.append(countdown(el("span", { className: "expires" }), request.expires_at));
     const button = el("button", { type: "button" }, summary(request, owner), small);
