@@ -25,6 +25,7 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from bench import approvals, inprocess, server, team
 from bench import cycles as cycles_module
 from bench.cycles import BUILTIN, GATES, TEMPLATE_GATES
+from harness.aegra import AegraMissing
 from harness.postgres import PostgresUnavailable, isolated_schema
 from harness.server import DevServer
 
@@ -50,7 +51,7 @@ def _progress(step: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {step}", file=sys.stderr, flush=True)
 
 
-STAGES = ("inprocess", "postgres", "server", "approvals")
+STAGES = ("inprocess", "postgres", "server", "approvals", "approvals_dev")
 
 
 def run(smoke: bool, stages: tuple[str, ...], out: Path) -> dict[str, Any]:
@@ -80,19 +81,33 @@ def run(smoke: bool, stages: tuple[str, ...], out: Path) -> dict[str, Any]:
     if "server" in stages:
         _server(results, rounds, concurrent)
         save()
-    if "approvals" in stages:
-        try:
-            _approvals(results, smoke)
-        finally:  # (what it measured before a failure is kept)
-            save()
+    for stage, on_dev in (("approvals", False), ("approvals_dev", True)):
+        if stage in stages:
+            try:
+                _approvals(results.setdefault(DEV, {}) if on_dev else results, smoke, on_dev)
+            finally:  # (what it measured before a failure is kept)
+                save()
     return results
 
 
-def _approvals(results: dict[str, Any], smoke: bool) -> None:
+DEV = "langgraph_dev"
+"""The approvals stage's figures through `langgraph dev` (in memory) go under this key; the
+top-level ones are aegra's, on PostgreSQL: the production server the issue measures."""
+
+
+def _approvals(results: dict[str, Any], smoke: bool, on_dev: bool) -> None:
     sizes = approvals.Sizes((3, 6), 3, 2) if smoke else approvals.Sizes((100, 1000, 10000), 15, 100)
-    _progress(f"an approver's list at {', '.join(map(str, sizes.pending))} waiting requests, through langgraph dev")
+    served = "langgraph dev" if on_dev else "aegra on PostgreSQL"
+    _progress(f"an approver's list at {', '.join(map(str, sizes.pending))} waiting requests, through {served}")
     with tempfile.TemporaryDirectory() as workdir:
-        approvals.approvals_at_scale(Path(workdir), sizes, _progress, results)
+        if on_dev:
+            approvals.approvals_at_scale(Path(workdir), sizes, _progress, results)
+            return
+        try:
+            approvals.approvals_on_aegra(Path(workdir), sizes, _progress, results)
+        except (AegraMissing, PostgresUnavailable) as missing:
+            results["approvals_skipped"] = str(missing)
+            _progress(f"  skipped: {missing}")
 
 
 def _inprocess(results: dict[str, Any], cycles: int, blocks: int, sizes: tuple[int, ...], long_thread: int) -> None:
@@ -154,20 +169,27 @@ MEASURES = (
 )
 
 
+def _approvals_rows(results: dict[str, Any], prefix: str) -> list[tuple[str, str, str]]:
+    rows = [
+        (prefix + k, f"{results[k]:.3f}", TARGETS[k])
+        for k in ("approvals_page_ratio", "approvals_page_growth")
+        if k in results
+    ]
+    for key in [k for k in results if k.startswith("approvals_per_s_ratio_at_")]:
+        rows.append((prefix + key, f"{results[key]:.3f}", "≥ 1.0"))
+    for key in ("approvals_page_ms_by_pending", "search_page_ms_by_pending", "rss_mb_by_pending"):
+        if curve := results.get(key):
+            rows.append((prefix + key, ", ".join(f"{n}: {v:.1f}" for n, v in curve.items()), "(curve)"))
+    return rows
+
+
 def table(results: dict[str, Any]) -> str:
     rows = [("measure", "value", "target")]
     for measure in MEASURES:
         for gate in TEMPLATE_GATES:
             if (key := f"{measure}[{gate}]") in results:
                 rows.append((key, f"{results[key]:.3f}", TARGETS.get(measure, "(reported)")))
-    for key in ("approvals_page_ratio", "approvals_page_growth"):
-        if key in results:
-            rows.append((key, f"{results[key]:.3f}", TARGETS[key]))
-    for key in [k for k in results if k.startswith("approvals_per_s_ratio_at_")]:
-        rows.append((key, f"{results[key]:.3f}", "≥ 1.0"))
-    for key in ("approvals_page_ms_by_pending", "search_page_ms_by_pending", "rss_mb_by_pending"):
-        if curve := results.get(key):
-            rows.append((key, ", ".join(f"{n}: {v:.1f}" for n, v in curve.items()), "(curve)"))
+    rows += _approvals_rows(results, "") + _approvals_rows(results.get(DEV) or {}, f"{DEV}.")
     if steps := results.get("supersteps_per_cycle"):
         rows.append(("supersteps_per_cycle", ", ".join(f"{g}: {n}" for g, n in steps.items()), "≤ builtin"))
     for gate, curve in results.get("reload_ms_by_history", {}).items():

@@ -1,4 +1,4 @@
-"""An approver's list at 100, 1,000 and 10,000 waiting requests, through `langgraph dev`.
+"""An approver's list at 100, 1,000 and 10,000 waiting requests, on aegra (PostgreSQL) and `langgraph dev`.
 
 One server, a team (`ada` asks, `bob` approves, separation of duties on), seeded
 through its API with more and more waiting requests of ada's. At each size:
@@ -12,6 +12,10 @@ through its API with more and more waiting requests of ada's. At each size:
 At the largest size, 100 of the requests answered at once through
 `POST /approvals/{thread}`, over 100 requests of deepagents' built-in gate answered at
 once on the same server (`runs.wait` with a resume), is `approvals_per_s_ratio_at_<size>`.
+
+`approvals_on_aegra` serves the requests with the production server, aegra on a fresh
+PostgreSQL database (`make serve`'s, without Redis), graph `agent_interrupt`;
+`approvals_at_scale` with `langgraph dev` (in memory), graph `agent`.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ import httpx
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Command
 
-from agent.approval.contract import GRAPH_ID, resume_for
+from agent.approval.contract import GRAPH_ID, INTERRUPT_GRAPH_ID, resume_for
 from bench.cycles import BUILTIN
 from bench.server import EXTRA_GRAPHS
 from client.approvals import connect, get_pending, user_message
+from harness.aegra import AegraServer
+from harness.postgres import isolated_database
 from harness.scripts import email, script
 from harness.server import DevServer
 
@@ -75,14 +81,27 @@ async def _started(client: LangGraphClient, graph_id: str) -> str:
     return thread_id
 
 
-async def _seeded(client: LangGraphClient, graph_id: str, count: int) -> list[str]:
+async def _waited(client: LangGraphClient, graph_id: str) -> str:
+    """A new thread of the client's user, its run waited for."""
+    thread_id = str((await client.threads.create())["thread_id"])
+    await client.runs.wait(thread_id, graph_id, input=user_message(script(email())))
+    return thread_id
+
+
+async def _seeded(client: LangGraphClient, graph_id: str, count: int, counted: bool = True) -> list[str]:
     """`count` more threads waiting on a request of `graph_id`, `IN_FLIGHT` runs at a time.
 
     `langgraph dev`'s in-memory runtime scans every thread or run it holds on each
     `threads.get`, `runs.wait` and queued run, so a run waited for on its own slows
     seeding to a run or two a second by 10,000: each batch is waited for by one count.
+    aegra has no count route (`counted=False`): each run is waited for.
     """
-    ids: list[str] = []
+    if not counted:
+        ids: list[str] = []
+        while len(ids) < count:
+            ids += await asyncio.gather(*(_waited(client, graph_id) for _ in range(min(IN_FLIGHT, count - len(ids)))))
+        return ids
+    ids = []
     waiting = await client.threads.count(status="interrupted")
     while len(ids) < count:
         batch = min(IN_FLIGHT, count - len(ids))
@@ -163,8 +182,18 @@ class Sizes:
     """Requests answered at once at the largest size."""
 
 
-async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], None], out: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+    graph_id: str
+    counted: bool
+    """Whether the server counts threads (`threads.count`): aegra does not."""
+
+
+async def _measure(server: Served, sizes: Sizes, progress: Callable[[str], None], out: dict[str, Any]) -> None:
     """Fill `out` as each figure is taken (a later failure keeps the earlier ones)."""
+    url, pid = server.url, server.pid
     pages: dict[str, float] = out.setdefault("approvals_page_ms_by_pending", {})
     searches: dict[str, float] = out.setdefault("search_page_ms_by_pending", {})
     rss: dict[str, float] = out.setdefault("rss_mb_by_pending", {"0": rss_mb(pid)})
@@ -173,7 +202,7 @@ async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], N
         seeded: list[str] = []
         for size in sizes.pending:
             progress(f"seeding {size - len(seeded)} more waiting requests (to {size})")
-            seeded += await _seeded(ada, GRAPH_ID, size - len(seeded))
+            seeded += await _seeded(ada, server.graph_id, size - len(seeded), server.counted)
             pages[str(size)], searches[str(size)] = await _pages(url, sizes.rounds, size)
             rss[str(size)] = rss_mb(pid)
             progress(f"  at {size}: first page {pages[str(size)]:.1f} ms, threads.search {searches[str(size)]:.1f} ms")
@@ -181,7 +210,7 @@ async def _measure(url: str, pid: int, sizes: Sizes, progress: Callable[[str], N
         out["approvals_page_ratio"] = pages[largest] / searches[largest]
         out["approvals_page_growth"] = pages[largest] / pages[smallest]
         progress(f"answering {sizes.answered} at once, and as many of the built-in gate's")
-        builtin = await _seeded(ada, BUILTIN, sizes.answered)
+        builtin = await _seeded(ada, BUILTIN, sizes.answered, server.counted)
     finally:
         await ada.aclose()
     async with asyncio.timeout(ANSWER_WAIT_S):
@@ -195,6 +224,18 @@ def approvals_at_scale(workdir: Path, sizes: Sizes, progress: Callable[[str], No
     dev = DevServer(workdir=workdir, env=TEAM, extra_graphs=EXTRA_GRAPHS).start()
     try:
         assert dev.process is not None
-        asyncio.run(_measure(dev.url, dev.process.pid, sizes, progress, out))
+        asyncio.run(_measure(Served(dev.url, dev.process.pid, GRAPH_ID, counted=True), sizes, progress, out))
     finally:
         dev.stop()
+
+
+def approvals_on_aegra(workdir: Path, sizes: Sizes, progress: Callable[[str], None], out: dict[str, Any]) -> None:
+    """As `approvals_at_scale`, served by aegra on a fresh PostgreSQL database (dropped afterwards)."""
+    with isolated_database() as database:
+        aegra = AegraServer(workdir=workdir, database_url=database, env=TEAM, extra_graphs=EXTRA_GRAPHS).start()
+        try:
+            assert aegra.process is not None
+            served = Served(aegra.url, aegra.process.pid, INTERRUPT_GRAPH_ID, counted=False)
+            asyncio.run(_measure(served, sizes, progress, out))
+        finally:
+            aegra.stop()

@@ -1,55 +1,34 @@
-"""Start and stop aegra, a Postgres-backed Agent Protocol server, on this repo's langgraph.json.
-
-aegra lives in its own venv (`make aegra`, path in `AEGRA_BIN`), since its newest
-release needs Python 3.12. Several instances may share one database: that is the
-multi-instance deployment the tests exercise.
-"""
+"""aegra for the tests (`harness.aegra`): a skip where it is missing, a failure where CI requires it."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from harness.server import ServerProcess, server_env, write_config
+from harness import aegra
+from harness.aegra import SHARED_KEY, AegraMissing, find_aegra
 
-BIN_VARIABLE = "AEGRA_BIN"
+__all__ = ["SHARED_KEY", "AegraServer", "aegra_bin"]
+
 REQUIRE_VARIABLE = "REQUIRE_AEGRA"
-SHARED_KEY = {"APPROVAL_KEY": "test-seal-key-shared-by-every-instance"}
-"""What a deployment of several instances on one database sets: one seal key for all (each
-instance here has a folder of its own, so a kept key file would not be shared)."""
 
 
 def aegra_bin() -> Path:
     """The aegra executable, or a skip (a failure when CI requires aegra)."""
-    path = Path(os.environ.get(BIN_VARIABLE, "")).expanduser()
-    if os.environ.get(BIN_VARIABLE) and path.is_file():
-        return path
-    reason = f"no aegra: run `make aegra` (looked for {BIN_VARIABLE}={os.environ.get(BIN_VARIABLE, '(unset)')})"
-    if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    try:
+        return find_aegra()
+    except AegraMissing as missing:
+        if os.environ.get(REQUIRE_VARIABLE) == "1":
+            pytest.fail(f"{REQUIRE_VARIABLE}=1 but {missing}", pytrace=False)
+        pytest.skip(str(missing))
 
 
-@dataclass(kw_only=True)
-class AegraServer(ServerProcess):
-    """One `aegra serve` process on the database `database_url`."""
-
-    database_url: str
-    name: str = "aegra"
-    env: dict[str, str] = field(default_factory=dict)
-    extra_graphs: dict[str, str] = field(default_factory=dict)
-    """More graphs to serve beside this repo's, as `{id: "relative/path.py:attr"}`."""
+class AegraServer(aegra.AegraServer):
+    """`harness.aegra.AegraServer`, skipped (or failed) as `aegra_bin` says where aegra is missing."""
 
     def start(self) -> AegraServer:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        config = write_config(self.workdir, self.extra_graphs)
-        aegra = str(aegra_bin())
-        self._launch(
-            lambda port: [aegra, "serve", "--host", "127.0.0.1", "--port", str(port), "-c", str(config)],
-            server_env({"DATABASE_URL": self.database_url, **self.env}),
-            "/health",
-        )
+        aegra_bin()
+        super().start()
         return self
