@@ -9,7 +9,9 @@ skip one on the next page.
 
 The index lives in the server's own store (the one the graphs get: LangGraph's server's,
 or aegra's PostgreSQL store), read here in-process: the store API is each user's own
-(aegra scopes it per user), and the index is nobody's.
+(aegra scopes it per user), and the index is nobody's. On PostgreSQL a page is one
+indexed query (`server.waiting_sql`); on other stores it reads every entry of the
+caller's roles (the store API has no ordered read).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
 from agent.approval.approvers import User
 from agent.approval.contract import APPROVALS_NEXT
 from agent.approval.waiting import ENTRIES, REQUESTS, ROLE_FLAG, order
+from server import waiting_sql
 from server.asgi import Refused, shown
 
 AEGRA: Final = "aegra_api"
@@ -87,8 +90,22 @@ def _open_to(entry: Mapping[str, Any], user: User) -> bool:
     return all(user.roles & set(roles) for roles in entry.get("needs") or [[]])
 
 
-async def _entries(store: BaseStore, user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:
+async def entries_for(store: BaseStore, user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:
     """The first `count` of the index's entries `user` may answer, newest first, from past `after` (a place) on."""
+    if not waiting_sql.readable(store):
+        return await scanned(store, user, after, count)
+    found: list[Mapping[str, Any]] = []
+    while len(found) < count:  # (in batches: some entries of the roles may not be this user's to answer)
+        batch = await waiting_sql.candidates(store, user.roles, user.identity, after, count) or []
+        found += [entry for entry in batch if _open_to(entry, user)][: count - len(found)]
+        if len(batch) < count:
+            break
+        after = order(batch[-1])
+    return found
+
+
+async def scanned(store: BaseStore, user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:
+    """`entries_for` through the store API, which has no ordered read: every entry of the user's roles."""
     roles = sorted(user.roles)
     searches = [store.asearch(ENTRIES, filter={f"{ROLE_FLAG}{role}": True}, limit=MAX_WAITING) for role in roles]
     found: dict[str, Mapping[str, Any]] = {}
@@ -102,7 +119,7 @@ async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str
     """`limit` of the requests `user` may answer, newest first, from past `after` on; and the
     next page's place, if there is more."""
     store = await served_store()
-    entries = await _entries(store, user, after, limit + 1)
+    entries = await entries_for(store, user, after, limit + 1)
     shown_now = entries[:limit]
     found = await store.abatch([GetOp(REQUESTS, f"{e['thread_id']}/{e['request_id']}") for e in shown_now])
     listed = [_listed(e, item.value) for e, item in zip(shown_now, found, strict=True) if isinstance(item, Item)]

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from langgraph_sdk.schema import Command, Durability
 
@@ -218,9 +219,13 @@ async def test_an_approver_lists_and_answers_another_users_request_on_aegra(team
     assert len(team_on_aegra.sent(thread_id)) == 1
 
 
-async def test_an_approvers_pages_hold_on_aegra(team_on_aegra: Served) -> None:
-    """As on langgraph dev (`test_approvals_pages.py`): newest first, each once, while requests come and go."""
+async def test_an_approvers_pages_hold_on_aegra(team_on_aegra: Served, database: str) -> None:
+    """As on langgraph dev (`test_approvals_pages.py`): newest first, each once, while requests come and go;
+    read in SQL along the index (`server.waiting_sql`), as on any PostgreSQL store."""
     await assert_pages_hold(team_on_aegra, "ada-token", "bob-token", "carol-token", count=5)
+    with psycopg.connect(database) as conn:
+        found = conn.execute("SELECT indexname FROM pg_indexes WHERE indexname = 'store_hitl_waiting_order'")
+        assert found.fetchall() == [("store_hitl_waiting_order",)]
 
 
 async def test_an_approver_reads_their_own_answers_back_on_aegra(team_on_aegra: Served) -> None:

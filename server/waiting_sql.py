@@ -1,0 +1,84 @@
+"""An approver's page of waiting requests in one indexed query, where the store is LangGraph's PostgreSQL store.
+
+LangGraph's store API has no ordered range read: its in-memory store lists items in the
+order they were written, its PostgreSQL store newest write first, and neither takes "the
+50 newest after this place". Read through the API, a page costs every entry of the
+approver's roles (`server.waiting`). On PostgreSQL (aegra, `make serve`; any server whose
+store is `AsyncPostgresStore` on a connection pool) this module reads the page from the
+store's own table instead, newest first from past the cursor, `LIMIT` rows, along an
+index it adds to that table (partial: the index namespace's rows only). Each page then
+costs about its own size, however many requests wait.
+
+The table (`store`: `prefix`, `key`, `value` jsonb) is LangGraph's, not a public API:
+`tests/integration/server/test_waiting_sql.py` fails if it changes, and any other store
+is read through the API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Mapping
+from typing import Any, Final
+
+import psycopg
+from langgraph.store.base import BaseStore
+from langgraph.store.postgres.aio import AsyncPostgresStore
+from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool
+
+from agent.approval.waiting import ENTRIES, ROLE_FLAG
+
+PREFIX: Final = ".".join(ENTRIES)
+"""How the store's table spells the namespace (`"hitl_waiting"`, in the SQL below)."""
+# The place of an entry, `agent.approval.waiting.order` in SQL: `((value->>'at') || '|' || key)`,
+# compared byte by byte (COLLATE "C") as Python compares strings. The index is on it.
+ORDER_INDEX: Final = """
+CREATE INDEX IF NOT EXISTS store_hitl_waiting_order
+ON store ((((value->>'at') || '|' || key) COLLATE "C") DESC) WHERE prefix = 'hitl_waiting'
+"""
+PAGE: Final = """
+SELECT value FROM store
+WHERE prefix = 'hitl_waiting' AND value ?| %(flags)s AND value->>'owner' IS DISTINCT FROM %(me)s
+  AND (%(after)s::text IS NULL OR (((value->>'at') || '|' || key) COLLATE "C") < %(after)s)
+ORDER BY (((value->>'at') || '|' || key) COLLATE "C") DESC
+LIMIT %(limit)s
+"""
+
+_indexed: weakref.WeakSet[AsyncConnectionPool[Any]] = weakref.WeakSet()
+"""The pools whose database has the index (it is made once per pool: a new pool may be another database)."""
+
+
+def _pool(store: BaseStore) -> AsyncConnectionPool[Any] | None:
+    pool = getattr(store, "conn", None)
+    return pool if isinstance(store, AsyncPostgresStore) and isinstance(pool, AsyncConnectionPool) else None
+
+
+def readable(store: BaseStore) -> bool:
+    """Whether `candidates` reads `store` (LangGraph's PostgreSQL store, on a connection pool)."""
+    return _pool(store) is not None
+
+
+async def _ensure_index(pool: AsyncConnectionPool[Any]) -> None:
+    if pool in _indexed:
+        return
+    async with pool.connection() as conn:
+        # (another instance may make it at the same moment)
+        with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            await conn.execute(ORDER_INDEX)
+    _indexed.add(pool)
+
+
+async def candidates(
+    store: BaseStore, roles: frozenset[str], me: str | None, after: str | None, limit: int
+) -> list[Mapping[str, Any]] | None:
+    """Up to `limit` index entries that flag one of `roles`, not of `me`'s threads, newest first
+    from past the place `after`; `None` where the store is not LangGraph's PostgreSQL store."""
+    if (pool := _pool(store)) is None:
+        return None
+    await _ensure_index(pool)
+    flags = [f"{ROLE_FLAG}{role}" for role in sorted(roles)]
+    params = {"flags": flags, "me": me, "after": after, "limit": limit}
+    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+        await cursor.execute(PAGE, params)
+        return [row[0] for row in await cursor.fetchall()]
