@@ -150,7 +150,7 @@ async def _answer(app: ASGIApp, user: User, thread: str, payload: Any) -> dict[s
         raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
-    owner = await owner_of(thread_id)
+    owner = await owner_of(thread_id, resume.get("request_id"))
     async with on_behalf(app, user, owner) as api:
         return await _answered(api, user, thread_id, resume, owner)
 

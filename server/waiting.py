@@ -29,7 +29,7 @@ from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
 
 from agent.approval.approvers import User
 from agent.approval.contract import APPROVALS_NEXT
-from agent.approval.waiting import ENTRIES, REQUESTS, ROLE_FLAG, order
+from agent.approval.waiting import ENTRIES, REQUESTS, ROLE_FLAG, key, order
 from server import waiting_sql
 from server.asgi import Refused, shown
 
@@ -127,9 +127,13 @@ async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str
     return listed, (order(shown_now[-1]) if more and shown_now else None)
 
 
-async def owner_of(thread_id: str) -> str | None:
-    """The owner of `thread_id`, if a request an approver may answer waits on it."""
-    found = await (await served_store()).asearch(ENTRIES, filter={"thread_id": thread_id}, limit=1)
+async def owner_of(thread_id: str, request_id: object = None) -> str | None:
+    """The owner of `thread_id`, if a request an approver may answer waits on it: read by the key of
+    `request_id`'s entry (one read), else found among the thread's entries (a search)."""
+    store = await served_store()
+    if isinstance(request_id, str) and (item := await store.aget(ENTRIES, key(thread_id, request_id))):
+        return str(item.value["owner"])
+    found = await store.asearch(ENTRIES, filter={"thread_id": thread_id}, limit=1)
     return str(found[0].value["owner"]) if found else None
 
 
