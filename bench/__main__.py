@@ -177,6 +177,8 @@ def _approvals_rows(results: dict[str, Any], prefix: str) -> list[tuple[str, str
     ]
     for key in [k for k in results if k.startswith("approvals_per_s_ratio_at_")]:
         rows.append((prefix + key, f"{results[key]:.3f}", "≥ 1.0"))
+    for key in [k for k in results if k.startswith("page_first_screen_ms_at_")]:
+        rows.append((prefix + key, f"{results[key]:.0f}", "(reported)"))
     for key in ("approvals_page_ms_by_pending", "search_page_ms_by_pending", "rss_mb_by_pending"):
         if curve := results.get(key):
             rows.append((prefix + key, ", ".join(f"{n}: {v:.1f}" for n, v in curve.items()), "(curve)"))

@@ -7,7 +7,9 @@ through its API with more and more waiting requests of ada's. At each size:
   (50), taken alternately with the server's own `threads.search` page of 50
   (`status="interrupted"`, newest first, as ada, whose threads they are); their ratio
   at the largest size is `approvals_page_ratio`;
-- the server's memory (RSS of its process group) before seeding and at each size.
+- the server's memory (RSS of its process group) before seeding and at each size;
+- at the largest size, the page's first screen for bob (`bench.first_screen`):
+  `page_first_screen_ms_at_<size>`.
 
 At the largest size, 100 of the requests answered at once through
 `POST /approvals/{thread}`, over 100 requests of deepagents' built-in gate answered at
@@ -34,6 +36,7 @@ from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import Command
 
 from agent.approval.contract import GRAPH_ID, INTERRUPT_GRAPH_ID, resume_for
+from bench import first_screen
 from bench.cycles import BUILTIN
 from bench.server import EXTRA_GRAPHS
 from client.approvals import connect, get_pending, user_message
@@ -207,6 +210,12 @@ async def _measure(server: Served, sizes: Sizes, progress: Callable[[str], None]
             rss[str(size)] = rss_mb(pid)
             progress(f"  at {size}: first page {pages[str(size)]:.1f} ms, threads.search {searches[str(size)]:.1f} ms")
         smallest, largest = str(sizes.pending[0]), str(sizes.pending[-1])
+        try:  # (in a thread: Playwright's sync API runs an event loop of its own)
+            shown = await asyncio.to_thread(first_screen.first_screen_ms, url, BOB, sizes.rounds)
+            out[f"page_first_screen_ms_at_{largest}"] = shown
+            progress(f"  the page's first screen for bob at {largest}: {shown:.0f} ms")
+        except first_screen.NoBrowser as missing:
+            out["page_first_screen_skipped"] = str(missing)
         out["approvals_page_ratio"] = pages[largest] / searches[largest]
         out["approvals_page_growth"] = pages[largest] / pages[smallest]
         progress(f"answering {sizes.answered} at once, and as many of the built-in gate's")

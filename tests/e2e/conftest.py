@@ -11,39 +11,27 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
+from harness.browser import CHROMIUM_ARGS, MISSING, find_chromium
 from tests.support.node import missing
 from tests.support.served import Served, serve
 
 USERS = {"ada": "ada-token", "bob": "bob-token"}
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 REQUIRE_VARIABLE = "REQUIRE_BROWSER"
-# Flags for a sandboxed, offline machine: no background traffic to Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def chromium_path() -> str:
-    candidate = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    if Path(candidate).is_file():
-        return candidate
-    reason = "no Chromium: install Debian's `chromium` package (or set CHROMIUM_PATH)"
+    if found := find_chromium():
+        return found
     if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {MISSING}", pytrace=False)
+    pytest.skip(MISSING)
 
 
 # Module scope, not session: Playwright's sync API owns an event loop while it runs,

@@ -36,5 +36,8 @@ def test_bench_smoke_run_writes_every_figure(tmp_path: Path) -> None:
             assert figures[measure] > 0, measure
             assert prefix + measure in run.stdout
         assert set(figures["approvals_page_ms_by_pending"]) == {"3", "6"}
+        if "page_first_screen_skipped" not in figures or os.environ.get("REQUIRE_BROWSER") == "1":
+            assert figures["page_first_screen_ms_at_6"] > 0
+            assert prefix + "page_first_screen_ms_at_6" in run.stdout
         assert set(figures["rss_mb_by_pending"]) == {"0", "3", "6"}
     assert results["team"]["notices_received"] > 0  # the team side's notices reached the receiver
