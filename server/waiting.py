@@ -39,9 +39,8 @@ MAX_LIMIT: Final = 200
 NEXT_HEADER: Final = APPROVALS_NEXT
 MAX_WAITING: Final = 1_000_000
 """More entries than a role could have waiting: a search reads them all (the store keeps no order)."""
-BAD_LIMIT: Final = f"limit must be a whole number from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."
-PLACE: Final = re.compile(r"[^|]+\|[^/]+/[^/]+")
-"""What `order` gives: `<when>|<thread_id>/<request_id>`."""
+PLACE: Final = re.compile(r"[^|/\x00]+\|[^|/\x00]+/[^|/\x00]+")
+"""What `order` gives: `<when>|<thread_id>/<request_id>` (no NUL: PostgreSQL's text has none)."""
 BAD_CURSOR: Final = "cursor {cursor} is not one this route gave: pass back the X-Pagination-Next header as it came."
 
 
@@ -60,21 +59,27 @@ async def served_store() -> BaseStore:
     return cast("BaseStore", await langgraph_server.get_store())
 
 
+def limit_param(query: Mapping[str, str], default: int, most: int) -> int:
+    """The query string's `limit`, a whole number from 1 to `most`; raises `Refused` (422)."""
+    raw = query.get("limit", str(default))
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= most:  # ("²" is a digit to str.isdigit)
+        raise Refused(422, f"limit must be a whole number from 1 to {most} (default {default}).")
+    return int(raw)
+
+
 def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
     """`limit` and the decoded `cursor` of a query string; raises `Refused` (422)."""
-    raw = query.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise Refused(422, BAD_LIMIT)
+    limit = limit_param(query, DEFAULT_LIMIT, MAX_LIMIT)
     cursor = query.get("cursor") or None
     if cursor is None:
-        return int(raw), None
+        return limit, None
     try:
         place = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (UnicodeError, binascii.Error, ValueError):
         place = ""
     if not PLACE.fullmatch(place):
         raise Refused(422, BAD_CURSOR.format(cursor=shown(cursor)))
-    return int(raw), place
+    return limit, place
 
 
 def next_cursor(place: str) -> str:
@@ -92,16 +97,18 @@ def _open_to(entry: Mapping[str, Any], user: User) -> bool:
 
 async def entries_for(store: BaseStore, user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:
     """The first `count` of the index's entries `user` may answer, newest first, from past `after` (a place) on."""
-    if not waiting_sql.readable(store):
+    if not user.roles:
+        return []  # (every entry needs a role)
+    batch = await waiting_sql.candidates(store, user.roles, user.identity, after, count)
+    if batch is None:
         return await scanned(store, user, after, count)
     found: list[Mapping[str, Any]] = []
-    while len(found) < count:  # (in batches: some entries of the roles may not be this user's to answer)
+    while True:  # (in batches: some entries of the roles may not be this user's to answer)
+        found += [entry for _, entry in batch if _open_to(entry, user)][: count - len(found)]
+        if len(found) >= count or len(batch) < count or (after is not None and batch[-1][0] >= after):
+            return found
+        after = batch[-1][0]
         batch = await waiting_sql.candidates(store, user.roles, user.identity, after, count) or []
-        found += [entry for entry in batch if _open_to(entry, user)][: count - len(found)]
-        if len(batch) < count:
-            break
-        after = order(batch[-1])
-    return found
 
 
 async def scanned(store: BaseStore, user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:

@@ -17,6 +17,7 @@ is read through the API.
 from __future__ import annotations
 
 import contextlib
+import logging
 import weakref
 from collections.abc import Mapping
 from typing import Any, Final
@@ -32,26 +33,40 @@ from agent.approval.waiting import ENTRIES, ROLE_FLAG
 PREFIX: Final = ".".join(ENTRIES)
 """How the store's table spells the namespace (`"hitl_waiting"`, in the SQL below)."""
 # The place of an entry, `agent.approval.waiting.order` in SQL: `((value->>'at') || '|' || key)`,
-# compared byte by byte (COLLATE "C") as Python compares strings. The index is on it.
+# compared byte by byte (COLLATE "C") as Python compares strings. The index is on it; made
+# CONCURRENTLY, so the store's writes go on while it is built.
 ORDER_INDEX: Final = """
-CREATE INDEX IF NOT EXISTS store_hitl_waiting_order
+CREATE INDEX CONCURRENTLY IF NOT EXISTS store_hitl_waiting_order
 ON store ((((value->>'at') || '|' || key) COLLATE "C") DESC) WHERE prefix = 'hitl_waiting'
 """
-PAGE: Final = """
-SELECT value FROM store
+# Two texts, not one with "cursor IS NULL OR ...": a plan made for any cursor could not
+# start the index scan at the cursor.
+FIRST_PAGE: Final = """
+SELECT (((value->>'at') || '|' || key) COLLATE "C") AS place, value FROM store
 WHERE prefix = 'hitl_waiting' AND value ?| %(flags)s AND value->>'owner' IS DISTINCT FROM %(me)s
-  AND (%(after)s::text IS NULL OR (((value->>'at') || '|' || key) COLLATE "C") < %(after)s)
+ORDER BY (((value->>'at') || '|' || key) COLLATE "C") DESC
+LIMIT %(limit)s
+"""
+NEXT_PAGE: Final = """
+SELECT (((value->>'at') || '|' || key) COLLATE "C") AS place, value FROM store
+WHERE prefix = 'hitl_waiting' AND value ?| %(flags)s AND value->>'owner' IS DISTINCT FROM %(me)s
+  AND (((value->>'at') || '|' || key) COLLATE "C") < %(after)s
 ORDER BY (((value->>'at') || '|' || key) COLLATE "C") DESC
 LIMIT %(limit)s
 """
 
+log = logging.getLogger(__name__)
+
 _indexed: weakref.WeakSet[AsyncConnectionPool[Any]] = weakref.WeakSet()
-"""The pools whose database has the index (it is made once per pool: a new pool may be another database)."""
+"""The pools whose database has the index (made once per pool: a new pool may be another database)."""
+_unusable: weakref.WeakSet[AsyncConnectionPool[Any]] = weakref.WeakSet()
+"""The pools this module gave up on (the index could not be made, or the query failed): read through the API."""
 
 
 def _pool(store: BaseStore) -> AsyncConnectionPool[Any] | None:
     pool = getattr(store, "conn", None)
-    return pool if isinstance(store, AsyncPostgresStore) and isinstance(pool, AsyncConnectionPool) else None
+    usable = isinstance(store, AsyncPostgresStore) and isinstance(pool, AsyncConnectionPool)
+    return pool if usable and pool not in _unusable else None
 
 
 def readable(store: BaseStore) -> bool:
@@ -69,16 +84,25 @@ async def _ensure_index(pool: AsyncConnectionPool[Any]) -> None:
     _indexed.add(pool)
 
 
+Candidate = tuple[str, Mapping[str, Any]]
+"""An entry's place (`agent.approval.waiting.order`) and the entry."""
+
+
 async def candidates(
     store: BaseStore, roles: frozenset[str], me: str | None, after: str | None, limit: int
-) -> list[Mapping[str, Any]] | None:
+) -> list[Candidate] | None:
     """Up to `limit` index entries that flag one of `roles`, not of `me`'s threads, newest first
-    from past the place `after`; `None` where the store is not LangGraph's PostgreSQL store."""
+    from past the place `after`; `None` where this module does not read `store` (not LangGraph's
+    PostgreSQL store, or one it gave up on: a warning in the log says why)."""
     if (pool := _pool(store)) is None:
         return None
-    await _ensure_index(pool)
-    flags = [f"{ROLE_FLAG}{role}" for role in sorted(roles)]
-    params = {"flags": flags, "me": me, "after": after, "limit": limit}
-    async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
-        await cursor.execute(PAGE, params)
-        return [row[0] for row in await cursor.fetchall()]
+    params = {"flags": [f"{ROLE_FLAG}{role}" for role in sorted(roles)], "me": me, "after": after, "limit": limit}
+    try:
+        await _ensure_index(pool)
+        async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            await cursor.execute(FIRST_PAGE if after is None else NEXT_PAGE, params)
+            return [(str(place), value) for place, value in await cursor.fetchall()]
+    except psycopg.Error as failed:
+        _unusable.add(pool)
+        log.warning("approvers' pages are read through the store API from now on: %s", failed)
+        return None

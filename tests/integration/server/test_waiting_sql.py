@@ -67,14 +67,22 @@ async def test_the_sql_page_is_the_store_apis_page_from_every_place(store: Async
             )
 
 
-async def test_the_page_is_read_along_the_index(store: AsyncPostgresStore) -> None:
+@pytest.mark.parametrize("after", [None, "2026-12-06T10:00:30.000000+00:00|thread-0/request-030"])
+async def test_the_page_is_read_along_the_index(store: AsyncPostgresStore, after: str | None) -> None:
+    """The first page and a later one, also once PostgreSQL plans the query for any cursor (after
+    5 runs of a prepared statement it may: LangGraph's pools prepare every query)."""
     await store.abatch([_entry(n, "ada", "approver") for n in range(50)])
-    assert await waiting_sql.candidates(store, BOB.roles, "bob", None, 5)
+    assert await waiting_sql.candidates(store, BOB.roles, "bob", after, 5)
     pool = store.conn
     assert isinstance(pool, AsyncConnectionPool)
+    query = waiting_sql.FIRST_PAGE if after is None else waiting_sql.NEXT_PAGE
+    params = {"flags": ["role:approver"], "me": "bob", "after": after, "limit": 5}
     async with pool.connection() as conn:
         await conn.execute("SET enable_sort = off")  # (50 rows: the planner would rather sort them)
-        params = {"flags": ["role:approver"], "me": "bob", "after": None, "limit": 5}
-        plan = await (await conn.execute("EXPLAIN " + waiting_sql.PAGE, params)).fetchall()
-    assert "store_hitl_waiting_order" in " ".join(str(row) for row in plan), "\n".join(str(row) for row in plan)
-    assert f"prefix = '{waiting_sql.PREFIX}'" in waiting_sql.PAGE
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        plan = await (await conn.execute("EXPLAIN " + query, params)).fetchall()
+    shown = "\n".join(str(row) for row in plan)
+    assert "store_hitl_waiting_order" in shown, shown
+    if after is not None:  # the scan starts at the cursor: an index condition, not a filter
+        assert "Index Cond" in shown, shown
+    assert f"prefix = '{waiting_sql.PREFIX}'" in query
