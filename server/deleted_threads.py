@@ -3,8 +3,9 @@
 A request ends in the graph, which writes its ending and drops its index entry; a
 thread deleted while a request waits on it ends no request, so this ASGI middleware
 (mounted in `server/app.py`, over every route) watches `DELETE /threads/{thread_id}`
-and drops the thread's entries once the server has answered it with success, never
-before: a delete refused (another user's thread, a run in progress) leaves them.
+and drops the thread's entries once the server has deleted it, before its success
+reaches the client (so a list read next does not show them); a delete refused (another
+user's thread, a run in progress) leaves them.
 Threads the server deletes by itself (a thread TTL) are not seen here: an approver who
 answers one of theirs gets 404, and the route drops the entry then (`server.approvals`).
 """
@@ -33,15 +34,12 @@ class ForgetDeletedThreads:
         if match is None:
             await self.app(scope, receive, send)
             return
-        status = 0
 
         async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
+            # Before the client hears of the delete: a list it reads next must not show them.
+            if message["type"] == "http.response.start" and 200 <= int(message["status"]) < 300:
+                with contextlib.suppress(ValueError):  # (not a UUID: no thread of the server's was deleted)
+                    await forget(str(uuid.UUID(match["thread_id"])))
             await send(message)
 
         await self.app(scope, receive, sending)
-        if 200 <= status < 300:
-            with contextlib.suppress(ValueError):  # (not a UUID: no thread of the server's was deleted)
-                await forget(str(uuid.UUID(match["thread_id"])))
