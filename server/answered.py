@@ -11,12 +11,15 @@ and what each call it let run returned, read from the thread in-process as
     [{"thread_id", "owner", "graph_id", "request_id", "decided": <hitl_history entry>,
       "results": {tool_call_id: text}}]
 
-Only the newest `KEEP` entries per approver are kept (the audit trail keeps every record).
+Older entries than the newest `KEEP` are dropped when the list is read (the audit trail keeps
+every record).
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
+import json
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -26,40 +29,49 @@ from starlette.types import ASGIApp
 from agent.approval.approvers import User
 from agent.approval.pending import history_of, tool_results
 from agent.approval.waiting import answered_by, order
-from server.asgi import Refused
+from server.http_body import off_the_loop
 from server.on_behalf import on_behalf
-from server.waiting import served_store
+from server.waiting import MAX_WAITING, limit_param, served_store
 
 ROUTE: Final = "/approvals/answered"
 DEFAULT_LIMIT: Final = 10
 MAX_LIMIT: Final = 50
 KEEP: Final = 200
 """Entries kept per approver: older ones are dropped when the list is read."""
-BAD_LIMIT: Final = f"limit must be a whole number from 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."
+READS_AT_ONCE: Final = 5
+"""Threads' states read at the same time for one list."""
 
 
 def limit_of(query: Mapping[str, str]) -> int:
-    raw = query.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise Refused(422, BAD_LIMIT)
-    return int(raw)
+    return limit_param(query, DEFAULT_LIMIT, MAX_LIMIT)
 
 
 async def answered(app: ASGIApp, user: User, limit: int) -> list[dict[str, Any]]:
     """The newest `limit` requests `user` answered on other users' threads, each with its record."""
+    if user.identity is None:
+        return []
     store = await served_store()
-    namespace = answered_by(str(user.identity))
-    found = [item for item in await store.asearch(namespace, limit=KEEP * 2) if isinstance(item, SearchItem)]
+    namespace = answered_by(user.identity)
+    # All of them: the store API has no ordered read (the in-memory store lists the oldest first).
+    found = [item for item in await store.asearch(namespace, limit=MAX_WAITING) if isinstance(item, SearchItem)]
     newest = heapq.nlargest(KEEP, found, key=lambda item: order(item.value))
     kept = {item.key for item in newest}
     gone = [item.key for item in found if item.key not in kept]
+    limiter = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def record(entry: Mapping[str, Any]) -> dict[str, Any] | None:
+        async with limiter:
+            return await _record(app, user, entry)
+
+    records = await asyncio.gather(*(record(item.value) for item in newest[:limit]), return_exceptions=True)
     listed = []
-    for item in newest[:limit]:
-        try:
-            if record := await _record(app, user, item.value):
-                listed.append(record)
-        except LookupError:  # (its thread is gone)
+    for item, result in zip(newest[:limit], records, strict=True):
+        if isinstance(result, LookupError):  # (its thread is gone)
             gone.append(item.key)
+        elif isinstance(result, BaseException):
+            raise result
+        elif result is not None:
+            listed.append(result)
     if gone:
         await store.abatch([PutOp(namespace, key, None) for key in gone])
     return listed
@@ -72,7 +84,8 @@ async def _record(app: ASGIApp, user: User, entry: Mapping[str, Any]) -> dict[st
         response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
     if response.status_code == 404:
         raise LookupError(thread_id)
-    entries = history_of(response.json(), request_id) if response.status_code == 200 else []
+    state = await off_the_loop(json.loads, response.content) if response.status_code == 200 else {}
+    entries = history_of(state, request_id)
     if not entries:
         return None
     return {
@@ -81,7 +94,7 @@ async def _record(app: ASGIApp, user: User, entry: Mapping[str, Any]) -> dict[st
         "graph_id": entry["graph_id"],
         "request_id": request_id,
         "decided": entries[-1],
-        "results": results_of(response.json(), entries[-1]),
+        "results": results_of(state, entries[-1]),
     }
 
 

@@ -177,7 +177,9 @@ async def _answered(
     after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
     decided = _check_applied(after, request, resume)
     status = (await api.get(f"/threads/{thread_id}")).json().get("status")
-    still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
+    still = _open_in(
+        after, {"thread_id": thread_id, "metadata": {**metadata, "owner": metadata.get("owner") or owner}}, user
+    )
     # The approver's record of their answer: the history entry, and what each call it let run returned.
     results = results_of(after, decided)
     return {"thread_id": thread_id, "status": status, "pending": still, "decided": decided, "results": results}
