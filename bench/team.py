@@ -4,7 +4,8 @@ Both sides are the same graph, for a team (`ada` asks, `bob`, an approver, answe
 separation of duties on), run on the same kind of checkpointer, their cycles
 alternating. One side has LangGraph's store, so each request writes its audit
 records and its entry in the index of waiting requests (`agent.approval.waiting`),
-and a notice sender whose signed notice goes to a receiver on loopback; the other
+and a notice sender whose signed notice goes to a receiver on loopback, in a process of
+its own (`bench.receiver`), as a deployment's receiver is elsewhere; the other
 has neither. The ratio is the first's median cycle over the second's, per template
 graph, the median of `blocks` blocks.
 """
@@ -15,9 +16,6 @@ import secrets
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -31,31 +29,11 @@ from agent.email import NullEmailProvider
 from agent.graph import make_graph
 from agent.settings import Settings
 from bench.cycles import TEMPLATE_GATES, Gate, Graph
+from bench.receiver import received, receiver
 from client.approvals import user_message
-from harness.loopback import serving
 from harness.scripts import email, script
 
 SECRET = secrets.token_hex(32)
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received = 0
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        type(self).received += 1
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *_: Any) -> None:  # (quiet)
-        pass
-
-
-@contextmanager
-def receiver() -> Iterator[str]:
-    """A notice receiver on loopback, for as long as the block runs: its URL."""
-    with serving(_Receiver) as server:
-        yield f"http://127.0.0.1:{server.server_port}/notices"
 
 
 def _as(user: str, thread_id: str, *roles: str) -> RunnableConfig:
@@ -93,7 +71,7 @@ def _cycle(graph: Graph) -> None:
 def team_overhead(cycles: int, blocks: int) -> dict[str, Any]:
     """Per template graph: the median cycle (ms) with and without the team features, and their ratio."""
     result: dict[str, Any] = {}
-    with receiver() as url:
+    with receiver() as (url, receiving):
         for gate in TEMPLATE_GATES:
             ratios: list[float] = []
             with_team: list[float] = []
@@ -115,5 +93,5 @@ def team_overhead(cycles: int, blocks: int) -> dict[str, Any]:
             result[f"cycle_ms_without[{gate}]"] = statistics.median(without)
             result[f"team_overhead_ratio[{gate}]"] = statistics.median(ratios)
             result[f"team_overhead_range[{gate}]"] = [min(ratios), max(ratios)]
-    result["notices_received"] = _Receiver.received
+        result["notices_received"] = received(receiving)
     return result

@@ -20,11 +20,12 @@ export function decidedWord(kind) {
 // An edited call's result as the tool gave it: the gate tells the model first that a reviewer
 // changed the call, and what ran (agent/approval/messages.py, `with_edit_notice`); the record
 // already says so, in words.
-const RESULT_MARKER = "Tool response:";
+// (The separator has a real line break: the notice's arguments, JSON, cannot hold one.)
+const RESULT_MARKER = "\n\nTool response: ";
 
 function toolsOwn(text) {
   const at = text ? text.indexOf(RESULT_MARKER) : -1;
-  return at < 0 ? text : text.slice(at + RESULT_MARKER.length).trim();
+  return at < 0 ? text : text.slice(at + RESULT_MARKER.length);
 }
 
 function when(at) {

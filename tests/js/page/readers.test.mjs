@@ -153,6 +153,6 @@ test("progress tells each step in words, with no outcome text and none of the mo
 test("an edited call's record shows what the tool said, not the notice the gate gave the model", () => {
   const send = { tool_call_id: "call-1", name: "send_email", args: {} };
   const entry = { action_requests: [send], decisions: [{ type: "edit" }], decided_by: "ada" };
-  const told = 'A human reviewer changed this call before it ran; it ran as send_email with arguments {"to": "g"}.\n\nTool response: Email sent to g';
+  const told = 'A human reviewer changed this call before it ran; it ran as send_email with arguments {"body": "Tool response: x"}.\n\nTool response: Email sent to g';
   assert.match(recordLine(entry, { "call-1": told }), /^Decided by ada: send_email approved with edits: done: Email sent to g$/);
 });
