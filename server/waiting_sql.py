@@ -55,6 +55,12 @@ ORDER BY (((value->>'at') || '|' || key) COLLATE "C") DESC
 LIMIT %(limit)s
 """
 
+ALONG_THE_INDEX: Final = "SET LOCAL enable_sort = off"
+"""For the page's query only: PostgreSQL cannot tell how few rows the filters keep (a jsonb
+key test; and the statistics of a table that just grew by thousands are old), so it may
+rather sort every waiting entry than walk the index and stop at the page (measured at
+10,000 waiting: 24 ms sorting, 0.25 ms along the index)."""
+
 log = logging.getLogger(__name__)
 
 _indexed: weakref.WeakSet[AsyncConnectionPool[Any]] = weakref.WeakSet()
@@ -99,7 +105,8 @@ async def candidates(
     params = {"flags": [f"{ROLE_FLAG}{role}" for role in sorted(roles)], "me": me, "after": after, "limit": limit}
     try:
         await _ensure_index(pool)
-        async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+        async with pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as cursor:
+            await cursor.execute(ALONG_THE_INDEX)
             await cursor.execute(FIRST_PAGE if after is None else NEXT_PAGE, params)
             return [(str(place), value) for place, value in await cursor.fetchall()]
     except psycopg.Error as failed:

@@ -77,9 +77,9 @@ async def test_the_page_is_read_along_the_index(store: AsyncPostgresStore, after
     assert isinstance(pool, AsyncConnectionPool)
     query = waiting_sql.FIRST_PAGE if after is None else waiting_sql.NEXT_PAGE
     params = {"flags": ["role:approver"], "me": "bob", "after": after, "limit": 5}
-    async with pool.connection() as conn:
-        await conn.execute("SET enable_sort = off")  # (50 rows: the planner would rather sort them)
-        await conn.execute("SET plan_cache_mode = force_generic_plan")
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute(waiting_sql.ALONG_THE_INDEX)  # (as the module reads it)
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         plan = await (await conn.execute("EXPLAIN " + query, params)).fetchall()
     shown = "\n".join(str(row) for row in plan)
     assert "store_hitl_waiting_order" in shown, shown
