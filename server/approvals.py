@@ -150,14 +150,11 @@ async def _answer(app: ASGIApp, user: User, thread: str, payload: Any) -> dict[s
         raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
-    owner = await owner_of(thread_id, resume.get("request_id"))
-    async with on_behalf(app, user, owner) as api:
-        return await _answered(api, user, thread_id, resume, owner)
+    async with on_behalf(app, user, await owner_of(thread_id, resume.get("request_id"))) as api:
+        return await _answered(api, user, thread_id, resume)
 
 
-async def _answered(
-    api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any], owner: str | None
-) -> dict[str, Any]:
+async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]) -> dict[str, Any]:
     metadata, request = await _asked(api, user, thread_id, resume)
     try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
         check_shape(resume, request)
@@ -168,8 +165,7 @@ async def _answered(
     run = {
         "assistant_id": metadata.get("graph_id") or GRAPH_ID,
         "command": {"resume": resume},
-        # (aegra keeps the owner out of the thread's metadata: the index has it, as the graph recorded it)
-        "metadata": {"owner": metadata.get("owner") or owner},
+        "metadata": {"owner": metadata.get("owner")},
     }
     response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
     if response.status_code >= 400:
@@ -177,9 +173,7 @@ async def _answered(
     after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
     decided = _check_applied(after, request, resume)
     status = (await api.get(f"/threads/{thread_id}")).json().get("status")
-    still = _open_in(
-        after, {"thread_id": thread_id, "metadata": {**metadata, "owner": metadata.get("owner") or owner}}, user
-    )
+    still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
     # The approver's record of their answer: the history entry, and what each call it let run returned.
     results = results_of(after, decided)
     return {"thread_id": thread_id, "status": status, "pending": still, "decided": decided, "results": results}

@@ -22,7 +22,7 @@ from server.identity import (
     SERVICE_HEADER,
     service_token,
 )
-from server.waiting import owner_of, served_store
+from server.waiting import served_store
 
 
 def on_behalf(app: ASGIApp, user: User, owner: str | None = None) -> httpx.AsyncClient:
@@ -46,9 +46,7 @@ async def record_refusal(api: httpx.AsyncClient, thread_id: str, request: Pendin
     thread = await api.get(f"/threads/{thread_id}")
     if thread.status_code != 200:
         return
-    # (aegra keeps the owner out of the thread's metadata: the index of waiting requests has it)
-    known = (thread.json().get("metadata") or {}).get(OWNER) or await owner_of(thread_id, request["request_id"])
-    owner = str(known or user.identity)
+    owner = str((thread.json().get("metadata") or {}).get(OWNER) or user.identity)
     record = audit.refused_by_api(request, thread_id, owner, user.identity, why)
     # (in the server's own store, where the graph writes the trail: aegra's store API is per user)
     await audit.awrite(await served_store(), [record])
