@@ -53,6 +53,7 @@ async def test_an_approver_reads_their_own_answers_back(team: Served) -> None:
         ({"limit": "0"}, "limit must be a whole number from 1 to 200"),
         ({"limit": "201"}, "limit must be a whole number from 1 to 200"),
         ({"limit": "ten"}, "limit must be a whole number from 1 to 200"),
+        ({"limit": "²"}, "limit must be a whole number from 1 to 200"),  # (a digit to str.isdigit: was a 500)
         ({"cursor": "%%%"}, "is not one this route gave"),
         ({"cursor": "bm90IGEgcGxhY2U"}, "is not one this route gave"),
     ],

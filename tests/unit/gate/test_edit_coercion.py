@@ -58,4 +58,5 @@ def test_strings_that_do_not_parse_are_refused_clearly(args: dict[str, str], phr
     with pytest.raises(DecisionRefused) as refused:
         check_answer(_edit(**args), PENDING, TOOLS)
     assert "do not fit `schedule`" in str(refused.value)
+    assert phrase in str(refused.value)  # (the field, and why: the reviewer can fix it)
     assert phrase in str(refused.value)
