@@ -147,6 +147,7 @@ def test_reject_with_a_reason(browser: Browser, site: Served, shot: Shot) -> Non
     page.click("#submit-decisions")
     _final(page)
     expect(page.locator("#conversation .record")).to_contain_text("not before the board meeting")
+    expect(page.locator("#progress")).to_contain_text("send_email not run (rejected)")  # (not "failed")
     expect(page.locator("#conversation")).to_contain_text("The reviewer rejected the call to `send_email`")
     shot(page, "rejected")
     assert site.sent(thread_id) == []

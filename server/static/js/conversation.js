@@ -58,12 +58,19 @@ export function progressLines(update) {
   const lines = [];
   for (const [node, values] of Object.entries(update)) {
     if (node === "__interrupt__" || !values) continue;
+    const notRun = {}; // tool call id -> the decision that kept it from running (its message is the gate's)
     for (const entry of values.hitl_history || []) {
       lines.push(`decision recorded: ${entry.decisions.map((d) => decidedWord(d.type)).join(", ")}`);
+      (entry.action_requests || []).forEach((action, i) => {
+        const kind = (entry.decisions[i] || {}).type;
+        if (kind !== "approve" && kind !== "edit") notRun[action.tool_call_id] = decidedWord(kind);
+      });
     }
     for (const message of values.messages || []) {
       if (message.type === "ai" && message.tool_calls && message.tool_calls.length) {
         lines.push(`agent calls ${message.tool_calls.map((c) => c.name).join(", ")}`);
+      } else if (message.type === "tool" && notRun[message.tool_call_id]) {
+        lines.push(`${message.name || "a tool"} not run (${notRun[message.tool_call_id]})`);
       } else if (message.type === "tool") {
         lines.push(`${message.name || "a tool"} ${message.status === "error" ? "failed" : "finished"}`);
       } else if (message.type === "ai") {

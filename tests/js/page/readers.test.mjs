@@ -156,3 +156,12 @@ test("an edited call's record shows what the tool said, not the notice the gate 
   const told = 'A human reviewer changed this call before it ran; it ran as send_email with arguments {"body": "Tool response: x"}.\n\nTool response: Email sent to g';
   assert.match(recordLine(entry, { "call-1": told }), /^Decided by ada: send_email approved with edits: done: Email sent to g$/);
 });
+
+test("progress says a rejected call was not run, not that it failed", () => {
+  const entry = { action_requests: [{ tool_call_id: "c1", name: "send_email" }], decisions: [{ type: "reject" }] };
+  const rejected = { type: "tool", name: "send_email", tool_call_id: "c1", status: "error", content: "rejected" };
+  assert.deepEqual(progressLines({ approval: { hitl_history: [entry], messages: [rejected] } }), [
+    "decision recorded: rejected",
+    "send_email not run (rejected)",
+  ]);
+});
