@@ -128,7 +128,7 @@ async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str
     store = await served_store()
     entries = await entries_for(store, user, after, limit + 1)
     shown_now = entries[:limit]
-    found = await store.abatch([GetOp(REQUESTS, f"{e['thread_id']}/{e['request_id']}") for e in shown_now])
+    found = await store.abatch([GetOp(REQUESTS, key(e["thread_id"], e["request_id"])) for e in shown_now])
     listed = [_listed(e, item.value) for e, item in zip(shown_now, found, strict=True) if isinstance(item, Item)]
     more = len(entries) > limit
     return listed, (order(shown_now[-1]) if more and shown_now else None)
