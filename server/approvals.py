@@ -13,7 +13,8 @@ approver's behalf:
                                   first, a page at a time (`server.waiting`: `limit`, `cursor`):
                                   [{"thread_id", "owner", "owner_known", "graph_id", "request"}]
     POST /approvals/{thread_id}   {"resume": <the contract's answer>} -> runs it, as the caller;
-                                  {"thread_id", "status", "pending": [the requests still open to them]}
+                                  {"thread_id", "status" (as its run left the thread), "pending": [the
+                                  requests still open to them], "decided", "results"}
 
 Errors are one line of JSON `detail`: 400 (a body that is not strict JSON, or nests too
 deep: `server.http_body`), 401 (no or a bad token), 403 (this user may not answer this
@@ -44,10 +45,11 @@ from agent.approval.pending import history_of, pending_requests
 from server import answered
 from server.answered import results_of
 from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
+from server.auth import OWNER
 from server.http_body import off_the_loop, parse
 from server.identity import served_settings, signed_in
 from server.on_behalf import on_behalf, record_refusal
-from server.waiting import NEXT_HEADER, forget, next_cursor, owner_of, page, page_params
+from server.waiting import NEXT_HEADER, entry_of, forget, next_cursor, owner_of, page, page_params
 from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
@@ -150,12 +152,19 @@ async def _answer(app: ASGIApp, user: User, thread: str, payload: Any) -> dict[s
         raise Refused(404, f"No thread {shown(thread)}: a thread id is a UUID.") from None
     # Its own id, so that the history tells whether this answer applied or another one first.
     resume = {**resume, "answer_id": resume.get("answer_id") or uuid.uuid4().hex}
-    async with on_behalf(app, user, await owner_of(thread_id, resume.get("request_id"))) as api:
-        return await _answered(api, user, thread_id, resume)
+    # The index's entry names the thread's owner and graph (one read); a request it does not list
+    # (only its owner may answer it, or it waited before the index) costs a search and the thread's read.
+    entry = await entry_of(thread_id, resume.get("request_id"))
+    owner = str(entry["owner"]) if entry else await owner_of(thread_id)
+    async with on_behalf(app, user, owner) as api:
+        metadata = {OWNER: owner, "graph_id": entry["graph_id"]} if entry else await _metadata(api, thread_id)
+        return await _answered(api, user, thread_id, resume, metadata)
 
 
-async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]) -> dict[str, Any]:
-    metadata, request = await _asked(api, user, thread_id, resume)
+async def _answered(
+    api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any], metadata: Mapping[str, Any]
+) -> dict[str, Any]:
+    request = await _asked(api, user, thread_id, resume)
     try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
         check_shape(resume, request)
     except DecisionRefused as refused:
@@ -165,42 +174,57 @@ async def _answered(api: httpx.AsyncClient, user: User, thread_id: str, resume: 
     run = {
         "assistant_id": metadata.get("graph_id") or GRAPH_ID,
         "command": {"resume": resume},
-        "metadata": {"owner": metadata.get("owner")},
+        "metadata": {OWNER: metadata.get(OWNER)},
     }
     response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
     if response.status_code >= 400:
         raise Refused(response.status_code, detail_of(response))
     after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
     decided = _check_applied(after, request, resume)
-    status = (await api.get(f"/threads/{thread_id}")).json().get("status")
     still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
     # The approver's record of their answer: the history entry, and what each call it let run returned.
     results = results_of(after, decided)
+    status = _status(response.json(), after)
     return {"thread_id": thread_id, "status": status, "pending": still, "decided": decided, "results": results}
 
 
-async def _asked(
-    api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]
-) -> tuple[dict[str, Any], PendingRequest]:
-    """The thread's metadata and the pending request `resume` names, if `user` may answer it;
-    raises `Refused`."""
+def _status(output: Any, state: Mapping[str, Any]) -> str:
+    """The thread's status as its run left it, by the servers' own rule: `error` if the run failed
+    (`runs/wait` then gives `__error__`), `interrupted` if the graph has a next step, else `idle`."""
+    if isinstance(output, dict) and "__error__" in output:
+        return "error"
+    return "interrupted" if state.get("next") else "idle"
+
+
+async def _metadata(api: httpx.AsyncClient, thread_id: str) -> Mapping[str, Any]:
+    """The thread's metadata; raises `Refused` (404) for a thread there is not."""
     found = await api.get(f"/threads/{thread_id}")
     if found.status_code != 200:
         await forget(thread_id)  # (gone: none of its requests waits any more)
         raise Refused(404, f"No thread {thread_id}.")
-    state = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
-    pending = pending_requests(state)
+    return found.json().get("metadata") or {}
+
+
+async def _asked(api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]) -> PendingRequest:
+    """The pending request `resume` names, if `user` may answer it; raises `Refused`."""
+    got = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
+    if got.status_code == 404:
+        await forget(thread_id)  # (gone: none of its requests waits any more)
+        raise Refused(404, f"No thread {thread_id}.")
+    if got.status_code != 200:
+        raise Refused(got.status_code, detail_of(got))
+    pending = pending_requests(got.json())
     named = resume.get("request_id")
     request: PendingRequest | None = next((r for r in pending if r["request_id"] == named), None)
     if request is None:  # naming only the requests this user may answer, if any
-        if isinstance(named, str) and found.json().get("status") != "busy":  # (busy: it may be saving it now)
-            await forget(thread_id, named)  # a step the index saw and the thread lost (a crash)
+        if isinstance(named, str) and (await api.get(f"/threads/{thread_id}")).json().get("status") != "busy":
+            await forget(thread_id, named)  # a step the index saw and the thread lost (a crash; busy: saving it now)
         yours = [r["request_id"] for r in pending if who_may_answer(r).may_answer(user, r)]
         raise Refused(409, f"Request {shown(named)} is not pending on thread {thread_id} (yours: {yours or 'none'}).")
     if why := who_may_answer(request).refusal(user, request):
         await record_refusal(api, thread_id, request, user, why)
         raise Refused(403, why)
-    return found.json().get("metadata") or {}, request
+    return request
 
 
 def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> Mapping[str, Any]:

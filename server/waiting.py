@@ -134,12 +134,17 @@ async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str
     return listed, (order(shown_now[-1]) if more and shown_now else None)
 
 
-async def owner_of(thread_id: str, request_id: object = None) -> str | None:
-    """The owner of `thread_id`, if a request an approver may answer waits on it: read by the key of
-    `request_id`'s entry (one read), else found among the thread's entries (a search)."""
+async def entry_of(thread_id: str, request_id: object) -> Mapping[str, Any] | None:
+    """The index's entry of `request_id` on `thread_id` (its owner, graph, who may answer), if it lists it."""
+    if not isinstance(request_id, str):
+        return None
+    item = await (await served_store()).aget(ENTRIES, key(thread_id, request_id))
+    return item.value if item else None
+
+
+async def owner_of(thread_id: str) -> str | None:
+    """The owner of `thread_id`, if a request an approver may answer waits on it (a search of the index)."""
     store = await served_store()
-    if isinstance(request_id, str) and (item := await store.aget(ENTRIES, key(thread_id, request_id))):
-        return str(item.value["owner"])
     found = await store.asearch(ENTRIES, filter={"thread_id": thread_id}, limit=1)
     return str(found[0].value["owner"]) if found else None
 

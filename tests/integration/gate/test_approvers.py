@@ -13,7 +13,7 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.approval.contract import AUDIT, HITL_HISTORY, PENDING_HITL, resume_for
 from client.approvals import create_thread, get_pending, stream_run, thread_values, user_message
-from harness.scripts import email, script
+from harness.scripts import call, email, script
 from server.identity import ON_BEHALF_HEADER, SERVICE_HEADER
 from tests.support.runs import assert_refused, thread_endpoints
 from tests.support.served import Served, serve
@@ -176,3 +176,23 @@ async def test_an_approver_reaches_nothing_else_of_the_thread(team: Served, ada:
     still = await get_pending(ada, thread_id)
     assert still is not None
     assert still.request_id == request["request_id"]
+
+
+async def test_an_answer_to_one_of_two_subagents_requests_says_the_other_still_waits(
+    team: Served, ada: LangGraphClient
+) -> None:
+    thread_id = await create_thread(ada)
+    emails = (email("grace@example.com"), email("alan@example.com"))
+    two = script(*(call("task", description=script(e), subagent_type="general-purpose") for e in emails))
+    async for _ in stream_run(ada, thread_id, input=user_message(two)):
+        pass
+    with http(team, "bob") as bob:
+        waiting = [item["request"] for item in bob.get("/approvals").json() if item["thread_id"] == thread_id]
+        assert len(waiting) == 2, waiting
+        first, other = waiting
+        answered = bob.post(f"/approvals/{thread_id}", json={"resume": resume_for(first, [{"type": "approve"}])})
+    assert answered.status_code == 200, answered.text
+    body = answered.json()
+    assert body["status"] == (await ada.threads.get(thread_id))["status"] == "interrupted"
+    assert [item["request"]["request_id"] for item in body["pending"]] == [other["request_id"]]
+    assert len(team.sent(thread_id)) == 1
