@@ -55,8 +55,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.approval.contract import DISMISS, EXPIRE, PendingRequest
 from agent.approval.pending import AmbiguousAnswer, addressed, pending_requests, pinned
-from server import answer_checks, run_request
-from server.approvals import EXPIRED
+from server import answer_checks, known_state, run_request
+from server.applied import EXPIRED
 from server.asgi import Refused, detail_of, one_line_errors, read_body, replay, route_path, send_json, with_length
 from server.http_body import json_object, off_the_loop, parse
 from server.identity import (
@@ -188,7 +188,10 @@ class GuardRequests:
     async def _state(self, scope: Scope, thread_id: str, create: bool) -> dict[str, Any] | None:
         """The thread's state with its subagents', read through the API as the caller.
 
-        A thread that does not exist yet has no checkpoint: with `create`, its empty state."""
+        A thread that does not exist yet has no checkpoint: with `create`, its empty state. The
+        approvals route's run comes with the state it has just read (`server.known_state`)."""
+        if (state := known_state.taken(thread_id)) is not None:
+            return state
         async with self._api(scope) as api:
             response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
         if response.status_code == 404 and create:

@@ -39,15 +39,17 @@ from langgraph_sdk import Auth
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.approval.approvers import User
-from agent.approval.contract import CANCEL, EXPIRE, GRAPH_ID, PendingRequest
+from agent.approval.contract import GRAPH_ID, PendingRequest
 from agent.approval.decisions import DecisionRefused, check_shape
-from agent.approval.pending import history_of, pending_requests
+from agent.approval.pending import pending_requests
 from server import answered
 from server.answered import results_of
+from server.applied import applied_entry
 from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
 from server.auth import OWNER
 from server.http_body import off_the_loop, parse
 from server.identity import served_settings, signed_in
+from server.known_state import known
 from server.on_behalf import on_behalf, record_refusal
 from server.waiting import NEXT_HEADER, entry_of, forget, next_cursor, owner_of, page, page_params
 from server.who_answers import who_may_answer
@@ -56,12 +58,6 @@ ROUTE: Final = "/approvals"
 ANSWER = re.compile(rf"^{ROUTE}/(?P<thread_id>[^/]+)$")
 ROUTES: Final = "GET /approvals, GET /approvals/answered, or POST /approvals/<thread id> with {resume}."
 NO_ANSWER: Final = 'Send {"resume": {"request_id": ..., "decisions": [...]}}.'
-NOT_APPLIED: Final = "Request {request_id} still waits: this answer was not applied. Read it again, and answer it."
-EXPIRED: Final = "Request {request_id} had expired (at {expires_at}): it is closed instead, and nothing ran."
-CANCELLED: Final = "Request {request_id} is closed instead of answered, and nothing ran: {why}"
-SUPERSEDED: Final = (
-    "Request {request_id} was answered by another answer first (by {by}, at {at}): this one was not applied."
-)
 
 
 class ApprovalRoutes:
@@ -164,7 +160,7 @@ async def _answer(app: ASGIApp, user: User, thread: str, payload: Any) -> dict[s
 async def _answered(
     api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any], metadata: Mapping[str, Any]
 ) -> dict[str, Any]:
-    request = await _asked(api, user, thread_id, resume)
+    state, request = await _asked(api, user, thread_id, resume)
     try:  # the graph's own check, short of the tools' argument schemas, which only the graph has
         check_shape(resume, request)
     except DecisionRefused as refused:
@@ -176,11 +172,12 @@ async def _answered(
         "command": {"resume": resume},
         "metadata": {OWNER: metadata.get(OWNER)},
     }
-    response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
+    with known(thread_id, state):  # (the API guard checks the answer on it too: no second read)
+        response = await api.post(f"/threads/{thread_id}/runs/wait", json=run)
     if response.status_code >= 400:
         raise Refused(response.status_code, detail_of(response))
     after = (await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})).json()
-    decided = _check_applied(after, request, resume)
+    decided = applied_entry(after, request, resume)
     still = _open_in(after, {"thread_id": thread_id, "metadata": metadata}, user)
     # The approver's record of their answer: the history entry, and what each call it let run returned.
     results = results_of(after, decided)
@@ -205,15 +202,19 @@ async def _metadata(api: httpx.AsyncClient, thread_id: str) -> Mapping[str, Any]
     return found.json().get("metadata") or {}
 
 
-async def _asked(api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]) -> PendingRequest:
-    """The pending request `resume` names, if `user` may answer it; raises `Refused`."""
+async def _asked(
+    api: httpx.AsyncClient, user: User, thread_id: str, resume: dict[str, Any]
+) -> tuple[dict[str, Any], PendingRequest]:
+    """The thread's state, and the pending request `resume` names in it if `user` may answer it;
+    raises `Refused`."""
     got = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
     if got.status_code == 404:
         await forget(thread_id)  # (gone: none of its requests waits any more)
         raise Refused(404, f"No thread {thread_id}.")
     if got.status_code != 200:
         raise Refused(got.status_code, detail_of(got))
-    pending = pending_requests(got.json())
+    state = got.json()
+    pending = pending_requests(state)
     named = resume.get("request_id")
     request: PendingRequest | None = next((r for r in pending if r["request_id"] == named), None)
     if request is None:  # naming only the requests this user may answer, if any
@@ -224,27 +225,4 @@ async def _asked(api: httpx.AsyncClient, user: User, thread_id: str, resume: dic
     if why := who_may_answer(request).refusal(user, request):
         await record_refusal(api, thread_id, request, user, why)
         raise Refused(403, why)
-    return request
-
-
-def _check_applied(state: dict[str, Any], request: PendingRequest, resume: dict[str, Any]) -> Mapping[str, Any]:
-    """The history entry of the answer `resume` to `request`; raises `Refused` when it did not apply, as
-    the thread's state after its run says: still waiting, closed instead, or answered by another first."""
-    request_id = request["request_id"]
-    if waiting := next((r for r in pending_requests(state) if r["request_id"] == request_id), None):
-        if error := waiting.get("error"):  # refused by the graph, which says why
-            raise Refused(422, flattened(str(error)))
-        raise Refused(409, NOT_APPLIED.format(request_id=request_id))
-    entries = history_of(state, request_id)
-    kinds = {d.get("type") for d in entries[-1].get("decisions") or [] if isinstance(d, dict)} if entries else set()
-    if EXPIRE in kinds and resume.get(EXPIRE) is not True:  # (closing it was what the sweep asked)
-        raise Refused(409, EXPIRED.format(request_id=request_id, expires_at=request.get("expires_at")))
-    if CANCEL in kinds:
-        outcomes = entries[-1].get("outcomes") or {}
-        why = next((str(o["detail"]) for o in outcomes.values() if isinstance(o, dict) and o.get("detail")), "")
-        raise Refused(409, CANCELLED.format(request_id=request_id, why=flattened(why) or "cancelled."))
-    if not entries or entries[-1].get("answer_id") != resume["answer_id"]:
-        last = entries[-1] if entries else {}
-        by, at = last.get("decided_by") or "someone", last.get("decided_at") or "an unknown time"
-        raise Refused(409, SUPERSEDED.format(request_id=request_id, by=by, at=at))
-    return entries[-1]
+    return state, request
