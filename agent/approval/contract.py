@@ -36,7 +36,15 @@ PENDING_HITL: Final = "pending_hitl"
 HITL_HISTORY: Final = "hitl_history"
 """State key: one entry per answered request, oldest first."""
 AUDIT: Final = "hitl_audit"
-"""The audit trail's store namespace: `(AUDIT, <thread owner>)`."""
+"""The audit trail's store namespace: `(AUDIT, store_label(<thread owner>))`."""
+
+
+def store_label(name: str) -> str:
+    """A user's name as a store namespace label, which cannot hold a "." (a JWT `sub` may be an
+    email address): "." is stored as "%2E", and "%" as "%25" so that no two names meet."""
+    return name.replace("%", "%25").replace(".", "%2E")
+
+
 APPROVALS_NEXT: Final = "X-Pagination-Next"
 """The header of a `GET /approvals` page that is not the last: the next page's `cursor`."""
 

@@ -26,7 +26,7 @@ from langgraph.store.base import PutOp
 
 from agent.approval.approvers import carried_rules
 from agent.approval.audit.records import ENDINGS, AuditRecord
-from agent.approval.contract import GRAPH_ID, PendingRequest
+from agent.approval.contract import GRAPH_ID, PendingRequest, store_label
 
 ENTRIES: Final = ("hitl_waiting",)
 REQUESTS: Final = ("hitl_waiting_requests",)
@@ -53,7 +53,7 @@ class Entry(TypedDict):
 
 def answered_by(who: str) -> tuple[str, str]:
     """The namespace of the requests `who` answered on other users' threads (a store's labels hold no ".")."""
-    return (ANSWERED, who.replace("%", "%25").replace(".", "%2E"))
+    return (ANSWERED, store_label(who))
 
 
 def key(thread_id: str, request_id: str) -> str:

@@ -25,6 +25,7 @@ from agent.approval.contract import (
     SUBAGENT,
     HistoryEntry,
     PendingRequest,
+    store_label,
     with_origin,
 )
 
@@ -68,7 +69,8 @@ class AuditRecord(TypedDict):
 
 
 def namespace(owner: str) -> tuple[str, str]:
-    return (AUDIT, owner)
+    """The namespace of `owner`'s trail (a "." in the name is stored as "%2E": `store_label`)."""
+    return (AUDIT, store_label(owner))
 
 
 def digest(args: Mapping[str, Any]) -> str:

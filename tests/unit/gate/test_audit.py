@@ -14,7 +14,8 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.approval import audit
 from agent.approval.abandoned import STOPPED
-from agent.approval.contract import CANCEL, DISMISS, HITL_HISTORY, Pause, resume_for
+from agent.approval.audit.records import namespace
+from agent.approval.contract import CANCEL, DISMISS, HITL_HISTORY, Pause, resume_for, store_label
 from agent.graph import make_graph
 from agent.settings import Settings
 from harness.scripts import call, email, script
@@ -133,3 +134,12 @@ def test_an_answer_reads_its_ending_once(tmp_path: Path, pause: Pause) -> None:
     harness.answer(thread, {"type": "approve"})
     (answered,) = [r for r in trail(store, thread) if r["event"] == "answered"]
     assert store.reads[audit.key(cast("audit.AuditRecord", answered))] == 1
+
+
+@pytest.mark.parametrize("name", ["ada", "ada@example.com", "a.b", "a%2Eb", "a%b", "%", "."])
+def test_every_users_trail_has_a_label_of_its_own_the_store_takes(name: str) -> None:
+    others = {store_label(n) for n in ["ada", "ada@example.com", "a.b", "a%2Eb", "a%b", "%", "."] if n != name}
+    label = store_label(name)
+    assert "." not in label
+    assert label not in others  # (no two names meet)
+    assert InMemoryStore().search(namespace(name)) == []  # (a search validates the labels it is given)
