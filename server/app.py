@@ -25,10 +25,22 @@ from server.identity import signed_in_user
 STATIC = Path(__file__).with_name("static")
 CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "contract.md"
 NO_CACHE = {"Cache-Control": "no-cache"}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The page runs its own files only: no inline script or style, nothing from elsewhere, in no
+frame. The token lives in its localStorage, so a script slipped into the page must not run."""
+PAGE_HEADERS = {
+    **NO_CACHE,
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 async def inbox_page(request: Request) -> Response:
-    return FileResponse(STATIC / "inbox.html", headers=NO_CACHE)
+    return FileResponse(STATIC / "inbox.html", headers=PAGE_HEADERS)
 
 
 async def contract(request: Request) -> Response:

@@ -607,3 +607,30 @@ def test_parallel_subagent_requests_are_answered_one_by_one(browser: Browser, si
     assert _pending(site, thread_id) == []
     history = _values(site, thread_id)[HITL_HISTORY]
     assert [(h["request_id"], h["decisions"][0]["type"]) for h in history] == [(first, "reject"), (second, "approve")]
+
+
+WATCH_CSP = """window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective));"""
+SLIP_IN = """() => {
+  const slipped = document.createElement("script");
+  slipped.textContent = "window.__ran = true";
+  document.body.append(slipped);
+}"""
+
+
+def test_the_page_runs_its_own_files_and_nothing_slipped_in(browser: Browser, site: Served, shot: Shot) -> None:
+    page = sign_in(browser, site, "ada")
+    page.context.add_init_script(WATCH_CSP)  # (from the next load on)
+    loaded = page.reload()
+    assert loaded is not None
+    assert "script-src 'self'" in loaded.headers["content-security-policy"]
+    thread_id = start_conversation(page, "email ada@example.com about the launch")
+    approve(page)
+    _final(page)
+    assert page.evaluate("window.__csp") == []  # its own files, styles and calls break no rule
+    # A script slipped into the page (a value shown as markup would be one) does not run.
+    page.evaluate(SLIP_IN)
+    page.wait_for_function("window.__csp.length > 0")
+    assert page.evaluate("window.__ran === undefined")
+    shot(page, "after-the-slipped-script")
+    assert [e["to"] for e in site.sent(thread_id)] == ["ada@example.com"]
