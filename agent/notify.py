@@ -29,6 +29,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -96,7 +97,8 @@ class Notifier:
     _order: itertools.count[int] = field(default_factory=itertools.count)
     _wake: threading.Condition = field(default_factory=threading.Condition)
     _worker: threading.Thread | None = None
-    _recovered: set[int] = field(default_factory=set)
+    _recovered: weakref.WeakSet[BaseStore] = field(default_factory=weakref.WeakSet)
+    """The stores whose undelivered notices were queued (not by `id`: a new store may take a dropped one's)."""
 
     def waiting(
         self, request: PendingRequest, thread_id: str, show_args: frozenset[str], store: BaseStore | None
@@ -159,9 +161,9 @@ class Notifier:
             return
         request_id = delivery.notice["request_id"]
         store.put(NOTICES, request_id, {"notice": delivery.notice, "delivered": False}, index=False)
-        if id(store) in self._recovered:
+        if store in self._recovered:
             return
-        self._recovered.add(id(store))
+        self._recovered.add(store)
         for item in store.search(NOTICES, filter={"delivered": False}, limit=1000):
             if item.key != request_id:
                 self._schedule(_Delivery(item.value["notice"], store, filed=True), delay_s=0.0)

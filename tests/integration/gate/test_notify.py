@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -135,3 +136,25 @@ def test_a_new_process_sends_what_an_earlier_one_left_undelivered(monkeypatch: p
     assert sorted(r.headers["webhook-id"] for r in got[:2]) == ["earlier", "now"]
     delivered = {item.key: item.value["delivered"] for item in store.search(notify.NOTICES)}
     assert delivered == {"earlier": True, "now": True}
+
+
+def test_a_new_store_where_a_dropped_one_was_is_still_recovered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notifier remembers the stores it recovered: a new one at a dropped one's address is another.
+
+    CPython often makes a new object where one was just dropped (here about every other time,
+    as other threads allocate too), so ten rounds of it: a notifier that knew stores by `id`
+    takes one of the new stores for an old one and leaves its undelivered notice."""
+    for name, value in FAST.items():
+        monkeypatch.setattr(notify.Notifier, name, value)
+    with receiving(Receiver(free_port())) as receiver:
+        notifier = notify.Notifier(receiver.url, SECRET.encode())
+        for round_ in range(10):
+            store = InMemoryStore()
+            left = {"type": notify.EVENT, "request_id": f"left-{round_}", "thread_id": "t0"}
+            store.put(notify.NOTICES, left["request_id"], {"notice": left, "delivered": False}, index=False)
+            notifier.submit({"type": notify.EVENT, "request_id": f"now-{round_}", "thread_id": "t1"}, store)
+            notifier.submit({"type": notify.EVENT, "request_id": f"flush-{round_}", "thread_id": "t2"}, None)
+            got = receiver.accepted(3 * (round_ + 1))  # (then the worker holds the store no more)
+            del store
+            gc.collect()
+    assert {r.headers["webhook-id"] for r in got} >= {f"left-{n}" for n in range(10)}
