@@ -96,7 +96,9 @@ top-level ones are aegra's, on PostgreSQL: the production server the issue measu
 
 
 def _approvals(results: dict[str, Any], smoke: bool, on_dev: bool) -> None:
-    sizes = approvals.Sizes((3, 6), 3, 2) if smoke else approvals.Sizes((100, 1000, 10000), 15, 100)
+    # (langgraph dev answers slowly at 10,000: one round of 100 there)
+    answered, answer_rounds = (100, 1) if on_dev else (200, 2)
+    sizes = approvals.Sizes((3, 6), 3, 2) if smoke else approvals.Sizes((100, 1000, 10000), 31, answered, answer_rounds)
     served = "langgraph dev" if on_dev else "aegra on PostgreSQL"
     _progress(f"an approver's list at {', '.join(map(str, sizes.pending))} waiting requests, through {served}")
     with tempfile.TemporaryDirectory() as workdir:

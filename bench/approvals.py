@@ -11,9 +11,14 @@ through its API with more and more waiting requests of ada's. At each size:
 - at the largest size, the page's first screen for bob (`bench.first_screen`):
   `page_first_screen_ms_at_<size>`.
 
-At the largest size, 100 of the requests answered at once through
-`POST /approvals/{thread}`, over 100 requests of deepagents' built-in gate answered at
-once on the same server (`runs.wait` with a resume), is `approvals_per_s_ratio_at_<size>`.
+At the largest size, `answered` of the requests answered at once through
+`POST /approvals/{thread}`, and as many of deepagents' built-in gate's on the same server
+(`runs.wait` with a resume), in rounds that alternate which goes first (`bench.answers`):
+the ratio of their median rounds is `approvals_per_s_ratio_at_<size>`.
+
+On PostgreSQL the database is settled after each seeding (`bench.machine.settle`), so
+that the pages are timed as an approver meets them, not in the minute after thousands
+of runs were written.
 
 `approvals_on_aegra` serves the requests with the production server, aegra on a fresh
 PostgreSQL database (`make serve`'s, without Redis), graph `agent_interrupt`;
@@ -23,7 +28,6 @@ PostgreSQL database (`make serve`'s, without Redis), graph `agent_interrupt`;
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -33,13 +37,14 @@ from typing import Any
 
 import httpx
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.schema import Command
 
-from agent.approval.contract import GRAPH_ID, INTERRUPT_GRAPH_ID, resume_for
+from agent.approval.contract import GRAPH_ID, INTERRUPT_GRAPH_ID
 from bench import first_screen
+from bench.answers import answer_rates
 from bench.cycles import BUILTIN
+from bench.machine import rss_mb, settle
 from bench.server import EXTRA_GRAPHS
-from client.approvals import connect, get_pending, user_message
+from client.approvals import connect, user_message
 from harness.aegra import AegraServer
 from harness.postgres import isolated_database
 from harness.scripts import email, script
@@ -59,22 +64,6 @@ SEED_WAIT_S = 600
 POLL_S = 0.2
 ANSWER_WAIT_S = 900
 """How long the answers at the largest size may take (on `langgraph dev` at 10,000, 200 took over 600 s)."""
-
-
-def rss_mb(pid: int) -> float:
-    """The resident memory of the process group `pid` leads (the server and its workers), in MiB."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pid:
-                continue
-            status = (entry / "status").read_text()
-        except (OSError, ProcessLookupError):
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return total / 1024
 
 
 async def _started(client: LangGraphClient, graph_id: str) -> str:
@@ -156,25 +145,6 @@ async def _pages(url: str, rounds: int, waiting: int) -> tuple[float, float]:
         return await _median_pair(approvals, threads, rounds)
 
 
-async def _answer_rates(url: str, template: list[str], builtin: list[str]) -> tuple[float, float]:
-    """Answers per second: `template` threads through `POST /approvals` (bob), then `builtin` ones (ada)."""
-    ada, bob = connect(url, ADA, timeout=TIMEOUTS), connect(url, BOB, timeout=TIMEOUTS)
-    try:
-        requests = [await get_pending(ada, thread_id) for thread_id in template]
-        bodies = [{"resume": resume_for(p.request, [{"type": "approve"}])} for p in requests if p is not None]
-        started = time.perf_counter()
-        await asyncio.gather(*(bob.http.post(f"/approvals/{t}", json=b) for t, b in zip(template, bodies, strict=True)))
-        template_rate = len(template) / (time.perf_counter() - started)
-        approve: Command = {"resume": {"decisions": [{"type": "approve"}]}}
-        started = time.perf_counter()
-        await asyncio.gather(*(ada.runs.wait(t, BUILTIN, command=approve) for t in builtin))
-        builtin_rate = len(builtin) / (time.perf_counter() - started)
-    finally:
-        await ada.aclose()
-        await bob.aclose()
-    return template_rate, builtin_rate
-
-
 @dataclass(frozen=True)
 class Sizes:
     pending: tuple[int, ...]
@@ -182,7 +152,9 @@ class Sizes:
     rounds: int
     """Pages of each kind per size."""
     answered: int
-    """Requests answered at once at the largest size."""
+    """Requests answered at once at the largest size, per round."""
+    answer_rounds: int = 2
+    """Rounds of them, through the route and the built-in gate alternately."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +164,8 @@ class Served:
     graph_id: str
     counted: bool
     """Whether the server counts threads (`threads.count`): aegra does not."""
+    database: str | None = None
+    """The server's PostgreSQL database, settled after each seeding (`bench.machine.settle`)."""
 
 
 async def _measure(server: Served, sizes: Sizes, progress: Callable[[str], None], out: dict[str, Any]) -> None:
@@ -206,6 +180,8 @@ async def _measure(server: Served, sizes: Sizes, progress: Callable[[str], None]
         for size in sizes.pending:
             progress(f"seeding {size - len(seeded)} more waiting requests (to {size})")
             seeded += await _seeded(ada, server.graph_id, size - len(seeded), server.counted)
+            if server.database:
+                await asyncio.to_thread(settle, server.database)
             pages[str(size)], searches[str(size)] = await _pages(url, sizes.rounds, size)
             rss[str(size)] = rss_mb(pid)
             progress(f"  at {size}: first page {pages[str(size)]:.1f} ms, threads.search {searches[str(size)]:.1f} ms")
@@ -218,13 +194,25 @@ async def _measure(server: Served, sizes: Sizes, progress: Callable[[str], None]
             out["page_first_screen_skipped"] = str(missing)
         out["approvals_page_ratio"] = pages[largest] / searches[largest]
         out["approvals_page_growth"] = pages[largest] / pages[smallest]
-        progress(f"answering {sizes.answered} at once, and as many of the built-in gate's")
-        builtin = await _seeded(ada, BUILTIN, sizes.answered, server.counted)
+        progress(f"answering {sizes.answered} at once, {sizes.answer_rounds} round(s) each way")
+        answered = sizes.answered * sizes.answer_rounds
+        builtin = await _seeded(ada, BUILTIN, answered, server.counted)
+        bob = connect(url, BOB, timeout=TIMEOUTS)
+        try:
+            async with asyncio.timeout(ANSWER_WAIT_S):
+                template_rate, builtin_rate = await answer_rates(
+                    ada, bob, seeded[:answered], builtin, sizes.answer_rounds
+                )
+        finally:
+            await bob.aclose()
     finally:
         await ada.aclose()
-    async with asyncio.timeout(ANSWER_WAIT_S):
-        template_rate, builtin_rate = await _answer_rates(url, seeded[: sizes.answered], builtin)
-    out["approvals_per_s_at_largest"] = {"template": template_rate, BUILTIN: builtin_rate, "answered": sizes.answered}
+    out["approvals_per_s_at_largest"] = {
+        "template": template_rate,
+        BUILTIN: builtin_rate,
+        "answered": sizes.answered,
+        "rounds": sizes.answer_rounds,
+    }
     out[f"approvals_per_s_ratio_at_{largest}"] = template_rate / builtin_rate
 
 
@@ -244,7 +232,7 @@ def approvals_on_aegra(workdir: Path, sizes: Sizes, progress: Callable[[str], No
         aegra = AegraServer(workdir=workdir, database_url=database, env=TEAM, extra_graphs=EXTRA_GRAPHS).start()
         try:
             assert aegra.process is not None
-            served = Served(aegra.url, aegra.process.pid, INTERRUPT_GRAPH_ID, counted=False)
+            served = Served(aegra.url, aegra.process.pid, INTERRUPT_GRAPH_ID, counted=False, database=database)
             asyncio.run(_measure(served, sizes, progress, out))
         finally:
             aegra.stop()
