@@ -36,14 +36,18 @@ class Assigned(InboxItem):
     """`False`: the owner is not one of the server's users any more (`GET /approvals`)."""
 
 
-async def assigned_pages(client: LangGraphClient, limit: int = APPROVALS_PAGE) -> AsyncIterator[list[Assigned]]:
-    """The pending requests the signed-in user may answer on other users' threads (roles), newest
-    first, a page at a time: the route's own pages, each from where the last one ended."""
+async def assigned_pages(
+    client: LangGraphClient, limit: int = APPROVALS_PAGE, thread_id: str | None = None
+) -> AsyncIterator[list[Assigned]]:
+    """The pending requests the signed-in user may answer on other users' threads (roles), on
+    `thread_id` only if given, newest first, a page at a time: the route's own pages, each from
+    where the last one ended."""
     cursor: str | None = None
     headers: dict[str, str] = {}
+    only = {"thread_id": thread_id} if thread_id else {}
     while True:
         headers.clear()
-        params: dict[str, str | int] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"limit": limit, **only, **({"cursor": cursor} if cursor else {})}
         found = await client.http.get(APPROVALS, params=params, on_response=lambda r: headers.update(r.headers))
         yield [_assigned(item) for item in cast("list[dict[str, Any]]", found)]
         cursor = headers.get(APPROVALS_NEXT.lower())
@@ -51,9 +55,9 @@ async def assigned_pages(client: LangGraphClient, limit: int = APPROVALS_PAGE) -
             return
 
 
-async def open_to_me(client: LangGraphClient) -> list[Assigned]:
-    """Every pending request the signed-in user may answer on other users' threads (roles)."""
-    return [item async for items in assigned_pages(client) for item in items]
+async def open_to_me(client: LangGraphClient, thread_id: str | None = None) -> list[Assigned]:
+    """Every pending request the signed-in user may answer on other users' threads (roles), or on one."""
+    return [item async for items in assigned_pages(client, thread_id=thread_id) for item in items]
 
 
 def _assigned(item: dict[str, Any]) -> Assigned:

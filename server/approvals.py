@@ -10,7 +10,8 @@ approver's behalf:
     GET  /approvals/answered      the caller's own answers there, newest first, each with its record
                                   (`server.answered`)
     GET  /approvals               the requests the caller may answer on other users' threads, newest
-                                  first, a page at a time (`server.waiting`: `limit`, `cursor`):
+                                  first, a page at a time (`server.waiting`: `limit`, `cursor`; and
+                                  `thread_id`, for one thread's only):
                                   [{"thread_id", "owner", "owner_known", "graph_id", "request"}]
     POST /approvals/{thread_id}   {"resume": <the contract's answer>} -> runs it, as the caller;
                                   {"thread_id", "status" (as its run left the thread), "pending": [the
@@ -51,7 +52,7 @@ from server.http_body import off_the_loop, parse
 from server.identity import served_settings, signed_in
 from server.known_state import known
 from server.on_behalf import on_behalf, record_refusal
-from server.waiting import NEXT_HEADER, entry_of, forget, next_cursor, owner_of, page, page_params
+from server.waiting import NEXT_HEADER, entry_of, forget, next_cursor, owner_of, page, page_params, thread_param
 from server.who_answers import who_may_answer
 
 ROUTE: Final = "/approvals"
@@ -127,7 +128,7 @@ async def _open_to(user: User, query: Mapping[str, str]) -> tuple[list[dict[str,
     """A page of the pending requests `user` may answer on other users' threads, newest first
     (`server.waiting`), and its headers: where the next page starts, if there is one."""
     limit, after = page_params(query)
-    listed, more = await page(user, limit, after)
+    listed, more = await page(user, limit, after, thread_param(query))
     known = {owner: _is_user(owner) for owner in {item["owner"] for item in listed}}  # (it reads the settings)
     found = [
         {**item, "owner_known": known[item["owner"]]}

@@ -1,7 +1,8 @@
 """An approver's page of waiting requests, read from the gate's index (`agent.approval.waiting`).
 
 `GET /approvals?limit=50&cursor=...` lists the requests the caller may answer on other
-users' threads, newest first, `limit` at a time (default 50, at most 200). A page that
+users' threads, newest first, `limit` at a time (default 50, at most 200); with
+`thread_id=...`, on that thread only (what a notice's link opens). A page that
 is not the last says where the next one starts in the `X-Pagination-Next` header (as
 LangGraph's own searches do); pass it back as `cursor`. The cursor is the last listed
 request's place, not a count, so requests added or answered meanwhile neither repeat nor
@@ -22,6 +23,7 @@ import heapq
 import importlib
 import re
 import sys
+import uuid
 from collections.abc import Mapping
 from typing import Any, Final, cast
 
@@ -82,6 +84,17 @@ def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
     return limit, place
 
 
+def thread_param(query: Mapping[str, str]) -> str | None:
+    """The query string's `thread_id`, if any (a UUID, as the server stores it); raises `Refused` (422)."""
+    raw = query.get("thread_id")
+    if raw is None:
+        return None
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise Refused(422, f"thread_id {shown(raw)} is not a thread id (a UUID).") from None
+
+
 def next_cursor(place: str) -> str:
     return base64.urlsafe_b64encode(place.encode()).decode().rstrip("=")
 
@@ -122,11 +135,25 @@ async def scanned(store: BaseStore, user: User, after: str | None, count: int) -
     return heapq.nlargest(count, listed, key=order)
 
 
-async def page(user: User, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """`limit` of the requests `user` may answer, newest first, from past `after` on; and the
-    next page's place, if there is more."""
+async def of_thread(
+    store: BaseStore, user: User, thread_id: str, after: str | None, count: int
+) -> list[Mapping[str, Any]]:
+    """`entries_for`, of one thread only: its entries are found by its id (a thread has a few)."""
+    found = await store.asearch(ENTRIES, filter={"thread_id": thread_id}, limit=MAX_WAITING)
+    listed = [i.value for i in found if _open_to(i.value, user) and (after is None or order(i.value) < after)]
+    return heapq.nlargest(count, listed, key=order)
+
+
+async def page(
+    user: User, limit: int, after: str | None, thread_id: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """`limit` of the requests `user` may answer (on `thread_id` only, if given), newest first,
+    from past `after` on; and the next page's place, if there is more."""
     store = await served_store()
-    entries = await entries_for(store, user, after, limit + 1)
+    if thread_id is None:
+        entries = await entries_for(store, user, after, limit + 1)
+    else:
+        entries = await of_thread(store, user, thread_id, after, limit + 1)
     shown_now = entries[:limit]
     found = await store.abatch([GetOp(REQUESTS, key(e["thread_id"], e["request_id"])) for e in shown_now])
     listed = [_listed(e, item.value) for e, item in zip(shown_now, found, strict=True) if isinstance(item, Item)]

@@ -25,12 +25,25 @@ def crowd(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterato
         yield served
 
 
-async def _ask(team: Served, count: int) -> dict[str, str]:
-    """`count` of ada's requests, a few at a time: when each was made, by thread id."""
+async def _ask(team: Served, count: int) -> dict[str, dict[str, Any]]:
+    """`count` of ada's requests, a few at a time, by thread id."""
     asked: list[tuple[str, dict[str, Any]]] = []
     while len(asked) < count:
         asked += await asyncio.gather(*(ask(team, USERS["ada"]) for _ in range(min(8, count - len(asked)))))
-    return {thread_id: request["created_at"] for thread_id, request in asked}
+    return dict(asked)
+
+
+@pytest.fixture(scope="module")
+def asked(crowd: Served) -> dict[str, dict[str, Any]]:
+    """One more of ada's requests than a page holds, by thread id."""
+    with ThreadPoolExecutor(1) as aside:  # (Playwright's sync API holds this thread's event loop)
+        return aside.submit(asyncio.run, _ask(crowd, PAGE + 1)).result()
+
+
+@pytest.fixture
+def made(asked: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """When each of them was made, by thread id."""
+    return {thread_id: request["created_at"] for thread_id, request in asked.items()}
 
 
 def _newest_first(page: Page, made: dict[str, str], count: int) -> list[str]:
@@ -43,9 +56,7 @@ def _newest_first(page: Page, made: dict[str, str], count: int) -> list[str]:
     return ids
 
 
-def test_show_more_lists_the_next_page(browser: Browser, crowd: Served, shot: Shot) -> None:
-    with ThreadPoolExecutor(1) as aside:  # (Playwright's sync API holds this thread's event loop)
-        made = aside.submit(asyncio.run, _ask(crowd, PAGE + 1)).result()
+def test_show_more_lists_the_next_page(browser: Browser, crowd: Served, made: dict[str, str], shot: Shot) -> None:
     bob = sign_in(browser, crowd, "bob")
     first = _newest_first(bob, made, PAGE)
     expect(bob.locator("#inbox-count")).to_have_text(f"({PAGE}+)")
@@ -60,3 +71,23 @@ def test_show_more_lists_the_next_page(browser: Browser, crowd: Served, shot: Sh
     expect(bob.locator("#inbox-more")).to_be_hidden()
     shot(bob, "after-show-more")
     assert_accessible(bob, "a long inbox")
+
+
+def test_a_notices_link_opens_a_request_past_the_first_page(
+    browser: Browser, crowd: Served, asked: dict[str, dict[str, Any]], made: dict[str, str], shot: Shot
+) -> None:
+    oldest = min(made, key=made.__getitem__)  # (the one the first page leaves out)
+    bob = sign_in(browser, crowd, "bob")
+    expect(bob.locator("#inbox button")).to_have_count(PAGE)
+    expect(bob.locator("#thread-id")).not_to_have_text(oldest)
+    bob.goto(f"{crowd.server.url}/inbox#thread={oldest}")  # (a notice's link, as the notice has it)
+    expect(bob.locator("#thread-id")).to_have_text(oldest)
+    expect(bob.locator("#request-id")).to_have_text(asked[oldest]["request_id"])
+    expect(bob.locator("#thread-title")).to_have_text("ada's request")
+    expect(bob.locator("#request")).to_be_visible()
+    shot(bob, "opened-from-a-link")
+    # The live round asks for that thread's requests again (it is on no page read), and keeps it.
+    bob.wait_for_event("response", lambda r: f"thread_id={oldest}" in r.url and r.ok)
+    expect(bob.locator("#request-id")).to_have_text(asked[oldest]["request_id"])
+    expect(bob.locator("#request")).to_be_visible()
+    expect(bob.locator("#inbox button")).to_have_count(PAGE)  # (the list itself is still the first page)

@@ -60,6 +60,18 @@ export async function approvalsPage(query) {
   return { items: await response.json(), next: response.headers.get("X-Pagination-Next") };
 }
 
+// The requests this user may answer on one other user's thread (GET /approvals?thread_id=): what a
+// notice's link opens, which may be past the pages the list has read. None on a server without it.
+export async function approvalsOn(threadId) {
+  try {
+    const { items } = await approvalsPage(new URLSearchParams({ thread_id: threadId }).toString());
+    return Array.isArray(items) ? items.filter((item) => item && item.request) : [];
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    return [];
+  }
+}
+
 // Run a graph on a thread and call onUpdate for each completed step (SSE).
 export async function streamRun(threadId, graphId, payload, onUpdate) {
   const response = await request("POST", `/threads/${threadId}/runs/stream`, {

@@ -1,7 +1,7 @@
 // The inbox list: the user's own requests (every interrupted thread of theirs) and, for an approver,
 // other users' requests from GET /approvals, newest first.
 
-import { api, ApiError, approvalsPage, collectPages, getState, pendingRequests } from "./api.js";
+import { api, ApiError, approvalsOn, approvalsPage, collectPages, getState, pendingRequests } from "./api.js";
 import { summary } from "./conversation.js";
 import { $, el } from "./dom.js";
 import { countdown } from "./time.js";
@@ -46,9 +46,16 @@ async function othersRequests() {
   return found.items.filter((item) => item && item.request);
 }
 
+// The request on screen when it is past the pages read (opened from a notice's link): its thread's,
+// asked for by id, so that it stays up to date as the listed ones do. They are not listed.
+async function shownElsewhere(theirs) {
+  const threadId = view.as === "approval" ? view.shown : null;
+  return threadId && !theirs.some((item) => item.thread_id === threadId) ? approvalsOn(threadId) : [];
+}
+
 export async function loadInbox() {
   const [own, theirs] = await Promise.all([ownRequests(), othersRequests()]);
-  view.others = theirs;
+  view.others = [...theirs, ...(await shownElsewhere(theirs))];
   const items = [
     ...own,
     ...theirs.map((item) => ({ threadId: item.thread_id, request: item.request, owner: ownerName(item) })),

@@ -1,7 +1,7 @@
 // What is on screen (`view`): one of the user's threads, read in full, or another user's request
 // (an approver's view, the request only); what the URL names is shown from the server's state.
 
-import { api, ApiError, getState, GRAPH_ID, pendingRequests } from "./api.js";
+import { api, ApiError, approvalsOn, getState, GRAPH_ID, pendingRequests } from "./api.js";
 import { renderConversation } from "./conversation.js";
 import { $ } from "./dom.js";
 import { renderChoice, renderRequest } from "./request.js";
@@ -115,15 +115,25 @@ export function ownerName(item) {
 export async function showFromUrl() {
   const approval = approvalFromUrl();
   const thread = threadFromUrl();
-  if (approval) showApproval(approval);
-  else if (thread) {
+  if (approval) {
+    await listThread(approval);
+    showApproval(approval);
+  } else if (thread) {
     try {
       await showThread(thread);
     } catch (error) {
       // A notice's link names the thread: for an approver it is another user's request.
-      if (!(error instanceof ApiError && error.status === 404 && view.others.some((i) => i.thread_id === thread))) throw error;
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      await listThread(thread);
+      if (!view.others.some((i) => i.thread_id === thread)) throw error;
       history.replaceState(null, "", approvalHash(thread, fromUrl("request")));
       showApproval(thread);
     }
   }
+}
+
+// Another user's thread a link names, past the pages the list has read: its requests, asked for.
+async function listThread(threadId) {
+  if (view.others.some((i) => i.thread_id === threadId)) return;
+  view.others = [...view.others, ...(await approvalsOn(threadId))];
 }

@@ -66,6 +66,8 @@ async def test_an_approver_lists_and_answers_another_users_request_on_aegra(team
     async with team_on_aegra.client("bob-token") as bob:
         listed = [item["thread_id"] for item in await bob.http.get("/approvals")]
         assert thread_id in listed
+        only = await bob.http.get("/approvals", params={"thread_id": thread_id})
+        assert [item["thread_id"] for item in only] == [thread_id]
         answered = await bob.http.post(f"/approvals/{thread_id}", json=dict(approve))
     assert (answered["thread_id"], answered["status"], answered["pending"]) == (thread_id, "idle", [])
     assert answered["decided"]["decided_by"] == "bob"  # (the server saw the owner; the graph, the approver)

@@ -42,6 +42,21 @@ async def test_an_approver_lists_neither_their_own_requests_nor_answered_ones(te
         assert mine not in (await page(carol, 200))[0]
 
 
+async def test_one_threads_requests_are_found_by_its_id_wherever_they_are_in_the_list(team: Served) -> None:
+    first, request = await ask(team, ADA)
+    later = [(await ask(team, ADA))[0] for _ in range(3)]  # (the first is on no first page of 2 now)
+    mine, _ = await ask(team, "bob-token")
+    async with http(team, "bob-token") as bob:
+        assert first not in (await page(bob, 2))[0]
+        response = await bob.get("/approvals", params={"thread_id": first.upper()})  # (any spelling of the id)
+        assert response.status_code == 200, response.text
+        assert [(i["thread_id"], i["owner"], i["request"]) for i in response.json()] == [(first, "ada", request)]
+        assert (await bob.get("/approvals", params={"thread_id": mine})).json() == []  # (his own: threads.search)
+        assert [i["thread_id"] for i in (await bob.get("/approvals", params={"thread_id": later[0]})).json()] == [
+            later[0]
+        ]
+
+
 async def test_an_approver_reads_their_own_answers_back(team: Served) -> None:
     """After a reload an approver's page shows what they decided: the thread itself is not theirs to read."""
     await assert_answers_recorded(team, ADA, ("bob", "bob-token"), "carol-token")
@@ -56,6 +71,7 @@ async def test_an_approver_reads_their_own_answers_back(team: Served) -> None:
         ({"limit": "²"}, "limit must be a whole number from 1 to 200"),  # (a digit to str.isdigit: was a 500)
         ({"cursor": "%%%"}, "is not one this route gave"),
         ({"cursor": "bm90IGEgcGxhY2U"}, "is not one this route gave"),
+        ({"thread_id": "../threads"}, "is not a thread id (a UUID)"),
     ],
 )
 async def test_a_bad_page_is_one_line(team: Served, query: dict[str, str], words: str) -> None:
