@@ -28,7 +28,7 @@ async def answer_rates(
     requests = [await get_pending(ada, thread_id) for thread_id in template]
     answers = [(p.thread_id, {"resume": resume_for(p.request, [{"type": "approve"}])}) for p in requests if p]
     approve: Command = {"resume": {"decisions": [{"type": "approve"}]}}
-    each = len(template) // rounds
+    each = min(len(answers), len(builtin)) // rounds
 
     async def through_the_route(index: int) -> Any:
         batch = answers[index * each : (index + 1) * each]

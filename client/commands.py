@@ -159,7 +159,7 @@ def _decisions(args: argparse.Namespace, pending: Pending) -> list[dict[str, Any
 
 async def _assigned(client: LangGraphClient, thread_id: str, request_id: str | None) -> Assigned | None:
     """A request on another user's thread that the signed-in approver may answer."""
-    found = await open_to_me(client, thread_id)
+    found = [a for a in await open_to_me(client, thread_id) if a.thread_id == thread_id]  # (a server of before)
     if request_id is not None:
         return next((a for a in found if a.request_id == request_id), None)
     if len(found) > 1:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from langgraph_sdk import Auth
+from starlette.types import Scope
 
 from server.api_guard import GuardRequests
 from server.approvals import ApprovalRoutes
@@ -31,12 +32,18 @@ CSP = (
 )
 """The page runs its own files only: no inline script or style, nothing from elsewhere, in no
 frame. The token lives in its localStorage, so a script slipped into the page must not run."""
-PAGE_HEADERS = {
-    **NO_CACHE,
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+SECURITY = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+PAGE_HEADERS = {**NO_CACHE, **SECURITY}
+
+
+class PageFiles(StaticFiles):
+    """The page's files, each with its security headers: inbox.html is one of them, and must not
+    load from /inbox/static/inbox.html without its CSP."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(SECURITY)
+        return response
 
 
 async def inbox_page(request: Request) -> Response:
@@ -73,4 +80,4 @@ app.add_api_route("/inbox", inbox_page, methods=["GET"], include_in_schema=False
 app.add_api_route("/inbox/", to_inbox, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/api/me", me, methods=["GET"], include_in_schema=False)
 app.add_api_route("/inbox/contract.md", contract, methods=["GET"], include_in_schema=False)
-app.mount("/inbox/static", StaticFiles(directory=STATIC), name="static")
+app.mount("/inbox/static", PageFiles(directory=STATIC), name="static")

@@ -624,6 +624,11 @@ def test_the_page_runs_its_own_files_and_nothing_slipped_in(browser: Browser, si
     loaded = page.reload()
     assert loaded is not None
     assert "script-src 'self'" in loaded.headers["content-security-policy"]
+    for path in ("/inbox/static/inbox.html", "/inbox/static/inbox.js"):  # (the page's files, the page too)
+        assert (
+            httpx.get(f"{site.server.url}{path}").headers["content-security-policy"]
+            == loaded.headers["content-security-policy"]
+        )
     thread_id = start_conversation(page, "email ada@example.com about the launch")
     approve(page)
     _final(page)

@@ -18,7 +18,8 @@ Refusals are keyed by who was refused and why, at most `MAX_REFUSALS` per reques
 so one user's bad answers cannot flood another's trail.
 
 Records live in the store (the server's own persistence: PostgreSQL on a real
-deployment), under `("hitl_audit", <thread owner>)`, not in the thread, so deleting
+deployment), under `("hitl_audit", <thread owner>)` (the owner's name as a store label:
+`agent.approval.contract.store_label`), not in the thread, so deleting
 a thread leaves its trail. Through the API a user may read their own records
 (`server/auth.py`); nobody may write or delete them. Export with
 `python -m client audit`.

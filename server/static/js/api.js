@@ -65,7 +65,8 @@ export async function approvalsPage(query) {
 export async function approvalsOn(threadId) {
   try {
     const { items } = await approvalsPage(new URLSearchParams({ thread_id: threadId }).toString());
-    return Array.isArray(items) ? items.filter((item) => item && item.request) : [];
+    // (a server without the filter gives its first page: only this thread's are these)
+    return Array.isArray(items) ? items.filter((item) => item && item.request && item.thread_id === threadId) : [];
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw error;
     return [];

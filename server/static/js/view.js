@@ -135,5 +135,6 @@ export async function showFromUrl() {
 // Another user's thread a link names, past the pages the list has read: its requests, asked for.
 async function listThread(threadId) {
   if (view.others.some((i) => i.thread_id === threadId)) return;
-  view.others = [...view.others, ...(await approvalsOn(threadId))];
+  const found = await approvalsOn(threadId); // (then the list as it is now: a live round may have read it meanwhile)
+  if (!view.others.some((i) => i.thread_id === threadId)) view.others = [...view.others, ...found];
 }

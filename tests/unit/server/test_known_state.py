@@ -14,7 +14,7 @@ def test_the_guard_takes_the_routes_state_once_for_its_thread_only() -> None:
     with known("t1", STATE):
         assert taken("t2") is None  # another thread's run reads its own
         assert taken("t1") is STATE
-        assert taken("t1") is None  # a second request within (closing an expired request) reads again
+        assert taken("t1") is None  # any second request within reads the state itself
     with known("t1", STATE):
         pass
     assert taken("t1") is None
