@@ -198,9 +198,14 @@ async def _metadata(api: httpx.AsyncClient, thread_id: str) -> Mapping[str, Any]
     """The thread's metadata; raises `Refused` (404) for a thread there is not."""
     found = await api.get(f"/threads/{thread_id}")
     if found.status_code != 200:
-        await forget(thread_id)  # (gone: none of its requests waits any more)
-        raise Refused(404, f"No thread {thread_id}.")
+        raise await _gone(thread_id)
     return found.json().get("metadata") or {}
+
+
+async def _gone(thread_id: str) -> Refused:
+    """The 404 for a thread there is not, its index entries dropped (none of its requests waits any more)."""
+    await forget(thread_id)
+    return Refused(404, f"No thread {thread_id}.")
 
 
 async def _asked(
@@ -210,8 +215,7 @@ async def _asked(
     raises `Refused`."""
     got = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
     if got.status_code == 404:
-        await forget(thread_id)  # (gone: none of its requests waits any more)
-        raise Refused(404, f"No thread {thread_id}.")
+        raise await _gone(thread_id)
     if got.status_code != 200:
         raise Refused(got.status_code, detail_of(got))
     state = got.json()

@@ -24,7 +24,7 @@ import importlib
 import re
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, cast
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
@@ -131,8 +131,7 @@ async def scanned(store: BaseStore, user: User, after: str | None, count: int) -
     found: dict[str, Mapping[str, Any]] = {}
     for items in [await search for search in searches]:
         found.update((item.key, item.value) for item in items if isinstance(item, SearchItem))
-    listed = [e for e in found.values() if _open_to(e, user) and (after is None or order(e) < after)]
-    return heapq.nlargest(count, listed, key=order)
+    return _newest(found.values(), user, after, count)
 
 
 async def of_thread(
@@ -142,7 +141,12 @@ async def of_thread(
     if not user.roles:
         return []  # (every entry needs a role)
     found = await store.asearch(ENTRIES, filter={"thread_id": thread_id}, limit=MAX_WAITING)
-    listed = [i.value for i in found if _open_to(i.value, user) and (after is None or order(i.value) < after)]
+    return _newest((item.value for item in found), user, after, count)
+
+
+def _newest(entries: Iterable[Mapping[str, Any]], user: User, after: str | None, count: int) -> list[Mapping[str, Any]]:
+    """The `count` newest of `entries` that `user` may answer, from past `after` on (read in no order)."""
+    listed = [e for e in entries if _open_to(e, user) and (after is None or order(e) < after)]
     return heapq.nlargest(count, listed, key=order)
 
 
