@@ -48,6 +48,7 @@ from server.answered import results_of
 from server.applied import applied_entry
 from server.asgi import Refused, detail_of, flattened, read_body, route_path, send_json, shown
 from server.auth import OWNER
+from server.backfill import Backfill
 from server.http_body import off_the_loop, parse
 from server.identity import served_settings, signed_in
 from server.known_state import known
@@ -66,8 +67,11 @@ class ApprovalRoutes:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.backfill = Backfill(app)  # (the requests that waited before the index: an upgrade)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.backfill.start()
         path = route_path(scope)
         if scope["type"] != "http" or not (path == ROUTE or ANSWER.match(path)):
             await self.app(scope, receive, send)

@@ -14,6 +14,7 @@ written in the same store batch as the request's audit record (`agent.approval.a
 
 Keys are `<thread_id>/<request_id>`, so a step that runs again writes the same entry. Both
 namespaces are written by the graph only: `server/auth.py` lets no client write them.
+Requests that waited before the index existed (an upgrade) are listed by `server/backfill.py`.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def _graph_id() -> str:
     return str(metadata.get("graph_id") or GRAPH_ID)
 
 
-def _opened(record: AuditRecord, request: PendingRequest) -> list[PutOp]:
+def opened(record: AuditRecord, request: PendingRequest, graph_id: str | None = None) -> list[PutOp]:
+    """The index's writes for `request` starting to wait (`record`: its `requested` record), none if
+    only its requester may answer it; `graph_id`: its thread's graph (by default the running one)."""
     rules = carried_rules(request)
     if rules is None:
         return []
@@ -86,7 +89,7 @@ def _opened(record: AuditRecord, request: PendingRequest) -> list[PutOp]:
         request_id=record["request_id"],
         owner=record["owner"],
         requested_by=request.get("requested_by"),
-        graph_id=_graph_id(),
+        graph_id=graph_id or _graph_id(),
         at=record["at"],
         needs=needs,
         requester_may_answer=all(rules.rule(tool).requester_may_answer for tool in tools),
@@ -119,7 +122,7 @@ def index_ops(written: Sequence[AuditRecord], requests: Sequence[PendingRequest]
     ops: list[PutOp] = []
     for record in written:
         if record["event"] == "requested" and (request := by_id.get(record["request_id"])):
-            ops += _opened(record, request)
+            ops += opened(record, request)
         elif record["event"] in ENDINGS:
             ops += _closed(record)
     return ops

@@ -1,0 +1,122 @@
+"""Requests that waited before the index of waiting requests existed (an upgrade of the template)
+reach approvers' lists after a restart (`server.backfill`): on `langgraph dev`, whose store is a
+file in `.langgraph_api`, and on aegra, whose store is PostgreSQL.
+
+Each test makes a store from before the index the only way there is: it takes the index out of
+a stopped server's store (and the mark that the store was walked), then starts the server again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import psycopg
+from langgraph.checkpoint.memory import PersistentDict
+
+from agent.approval.contract import INTERRUPT_GRAPH_ID, resume_for
+from agent.approval.waiting import ENTRIES, REQUESTS
+from server.backfill import DONE, DONE_LOG
+from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.pages import ask, http
+from tests.support.postgres import database_for_tests
+from tests.support.served import Served, serve
+
+TEAM = {
+    "AUTH_USERS": "ada:ada-token,bob:bob-token:approver,carol:carol-token:approver",
+    "APPROVER_ROLES": "approver",
+    "REQUESTER_MAY_ANSWER": "false",
+}
+INDEX = (ENTRIES, REQUESTS, DONE[0])
+WALKED = DONE_LOG.split("%d")[0]
+DEADLINE_S = 60
+
+
+async def _three_requests(team: Served) -> str:
+    """ada's requests: one waiting (its thread's id), one carol answered, one on a thread ada deleted."""
+    waiting, _ = await ask(team, "ada-token")
+    answered, request = await ask(team, "ada-token")
+    deleted, _ = await ask(team, "ada-token")
+    async with http(team, "carol-token") as carol, http(team, "ada-token") as ada:
+        reject = resume_for(request, [{"type": "reject"}])  # type: ignore[arg-type]
+        assert (await carol.post(f"/approvals/{answered}", json={"resume": reject})).status_code == 200
+        assert (await ada.delete(f"/threads/{deleted}")).is_success  # (204 on langgraph dev, 200 on aegra)
+    return waiting
+
+
+async def _listed_once_walked(team: Served, logged_before: int) -> list[str]:
+    """bob's list, once the server says it walked the audit trail (it does so in the background),
+    in its log past `logged_before` (what an earlier process wrote there)."""
+    async with http(team, "bob-token") as bob:
+        for _ in range(DEADLINE_S * 10):
+            if WALKED.encode() in team.server.log_path.read_bytes()[logged_before:]:
+                break
+            await asyncio.sleep(0.1)  # (a poll: the walk runs in the server's background)
+        else:
+            raise AssertionError(f"no walk of the audit trail in the log:\n{team.server.log_tail()}")
+        listed = await bob.get("/approvals")
+    assert listed.status_code == 200, listed.text
+    return [item["thread_id"] for item in listed.json()]
+
+
+async def _assert_backfilled(start: Callable[[], AbstractContextManager[Served]], forget: Callable[[], None]) -> None:
+    with start() as first:
+        waiting = await _three_requests(first)
+        async with http(first, "bob-token") as bob:
+            assert waiting in [item["thread_id"] for item in (await bob.get("/approvals")).json()]
+        logged_before = first.server.log_path.stat().st_size
+    forget()
+    with start() as second:
+        assert await _listed_once_walked(second, logged_before) == [waiting]
+        async with http(second, "bob-token") as bob:  # and answered through the route, once
+            item = (await bob.get("/approvals")).json()[0]
+            approve = resume_for(item["request"], [{"type": "approve"}])
+            answer = await bob.post(f"/approvals/{waiting}", json={"resume": approve})
+            assert answer.status_code == 200, answer.text
+            assert (await bob.get("/approvals")).json() == []
+        assert len(second.sent(waiting)) == 1
+
+
+async def test_requests_from_before_the_index_are_listed_after_an_upgrade_on_dev(tmp_path: Path) -> None:
+    def forget() -> None:
+        store = PersistentDict(dict, filename=str(tmp_path / ".langgraph_api" / "store.pckl"))
+        store.load()
+        assert ENTRIES in store  # (where the server keeps it: if that moved, this test would prove nothing)
+        for namespace in INDEX:
+            store.pop(namespace, None)
+        store.sync()
+
+    await _assert_backfilled(lambda: serve(tmp_path, TEAM), forget)
+
+
+async def test_requests_from_before_the_index_are_listed_after_an_upgrade_on_aegra(tmp_path: Path) -> None:
+    aegra_bin()  # (skipped, or failed where REQUIRE_AEGRA is set, before a database is made)
+    with database_for_tests() as database:
+
+        def start() -> AbstractContextManager[Served]:
+            return _on_aegra(tmp_path, database)
+
+        def forget() -> None:
+            with psycopg.connect(database, autocommit=True) as sql:
+                gone = sql.execute("DELETE FROM store WHERE prefix = ANY(%s)", [[".".join(n) for n in INDEX]])
+                assert gone.rowcount >= 2  # (the waiting request's entry and request, at least)
+
+        await _assert_backfilled(start, forget)
+
+
+class _on_aegra(AbstractContextManager[Served]):
+    """aegra with the team on `database`, stopped on the way out."""
+
+    def __init__(self, workdir: Path, database: str) -> None:
+        env = {"EMAIL_LOG": str(workdir / "emails.jsonl"), **TEAM}
+        self.server = AegraServer(workdir=workdir, database_url=database, name="team", env=env)
+
+    def __enter__(self) -> Served:
+        return Served(
+            server=self.server.start(), email_log=self.server.workdir / "emails.jsonl", graph_id=INTERRUPT_GRAPH_ID
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.stop()
