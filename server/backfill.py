@@ -21,13 +21,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from typing import Final, cast
+from typing import Final
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
 from starlette.types import ASGIApp
 
 from agent.approval.approvers import User
-from agent.approval.audit import ENDINGS, AuditRecord, namespace
+from agent.approval.audit import ENDINGS, AuditRecord, namespace, unended
 from agent.approval.contract import AUDIT, GRAPH_ID
 from agent.approval.pending import pending_requests
 from agent.approval.waiting import ENTRIES, REQUESTS, key, opened
@@ -57,18 +57,8 @@ async def _trail(store: BaseStore) -> AsyncIterator[SearchItem]:
         offset += len(found)
 
 
-async def unended(store: BaseStore) -> list[AuditRecord]:
-    """The `requested` records of requests with no ending on record."""
-    asked: dict[str, AuditRecord] = {}
-    ended: set[str] = set()
-    async for item in _trail(store):
-        record = item.value
-        where = key(str(record.get("thread_id")), str(record.get("request_id")))
-        if record.get("event") == "requested":
-            asked[where] = cast("AuditRecord", record)
-        elif record.get("event") in ENDINGS:
-            ended.add(where)
-    return [record for where, record in asked.items() if where not in ended]
+async def _unended(store: BaseStore) -> list[AuditRecord]:
+    return unended([item.value async for item in _trail(store)])
 
 
 def _entry_gets(records: Sequence[AuditRecord]) -> list[GetOp]:
@@ -105,7 +95,7 @@ async def backfill(app: ASGIApp, store: BaseStore) -> int | None:
     module doc); how many were written (`None`: the store was walked before)."""
     if await store.aget(*DONE) is not None:
         return None
-    records = await unended(store)
+    records = await _unended(store)
     found = await store.abatch(_entry_gets(records))
     missing = [record for record, entry in zip(records, found, strict=True) if entry is None]
     by_thread: dict[str, list[AuditRecord]] = {}

@@ -8,7 +8,8 @@ the same record again instead of a second one:
 - `refused`: an answer refused, and why;
 - `dismissed`, `expired`: closed without a decision;
 - `cancelled`: something came first (a new message, input that changed the waiting
-  call, or a request brought back from an earlier checkpoint).
+  call, or a request brought back from an earlier checkpoint), or its thread was deleted
+  while it waited (`who` deleted it; `error` says so).
 
 Each request has at most one ending (`answered`, `dismissed`, `expired`, `cancelled`),
 and records are written once: a record whose key exists is never written again
@@ -41,6 +42,8 @@ from agent.approval.audit.records import (
     namespace,
     refused_by_api,
     requested,
+    thread_deleted,
+    unended,
 )
 from agent.approval.audit.trail import (
     MAX_PER_TASK,
@@ -76,5 +79,7 @@ __all__ = [
     "requested",
     "subagent_ops",
     "subagent_requests",
+    "thread_deleted",
+    "unended",
     "write",
 ]

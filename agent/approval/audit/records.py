@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, NotRequired, TypedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 from langgraph.config import get_config
 
@@ -155,6 +155,41 @@ def cancelled(request: PendingRequest) -> AuditRecord:
     record = _record("cancelled", request, {})
     record["decisions"] = [CANCEL for _ in request["action_requests"]]
     return record
+
+
+THREAD_DELETED: Final = "its thread was deleted while it waited"
+
+
+def thread_deleted(requested: AuditRecord, who: str | None) -> AuditRecord:
+    """The ending of a request whose thread was deleted while it waited (`server/deleted_threads.py`),
+    made from its `requested` record (the thread, and so the request, is gone)."""
+    record = AuditRecord(
+        event="cancelled",
+        at=clock.now().isoformat(timespec="microseconds"),
+        thread_id=requested["thread_id"],
+        owner=requested["owner"],
+        request_id=requested["request_id"],
+        who=who,
+        tools=list(requested["tools"]),
+        args_digest={},
+        run_id=None,
+    )
+    record["decisions"] = [CANCEL for _ in requested["tools"]]
+    record["error"] = THREAD_DELETED
+    return with_origin(record, cast("PendingRequest", requested))  # (a subagent's: the same origin keys)
+
+
+def unended(records: Iterable[Mapping[str, Any]]) -> list[AuditRecord]:
+    """Of `records` (a trail's, in any order), the `requested` ones of requests with no ending among them."""
+    asked: dict[tuple[str, str], AuditRecord] = {}
+    ended: set[tuple[str, str]] = set()
+    for record in records:
+        where = (str(record.get("thread_id")), str(record.get("request_id")))
+        if record.get("event") == "requested":
+            asked[where] = cast("AuditRecord", record)
+        elif record.get("event") in ENDINGS:
+            ended.add(where)
+    return [record for where, record in asked.items() if where not in ended]
 
 
 def refused_by_api(request: PendingRequest, thread_id: str, owner: str, who: str | None, why: str) -> AuditRecord:
