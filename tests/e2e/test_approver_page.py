@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Response, Route, expect
 
-from agent.approval.contract import HITL_HISTORY, PENDING_HITL
+from agent.approval.contract import HITL_HISTORY, PENDING_HITL, resume_for
 from tests.e2e.conftest import USERS, Shot, approve, assert_accessible, sign_in, start_conversation
 from tests.support.served import Served, serve
 
@@ -23,6 +23,8 @@ ENV = {
 }
 RECORD = r"^ada's request: Decided by bob, .+: send_email approved: done: Email sent to {to}"
 """Bob's record of his answer, in "Your recent answers"."""
+LIVE_ROUND_MS = 15_000
+"""Long enough for a live round of the page (every 3 s) and its reads."""
 SEPARATION = re.compile(r"^Separation of duties: ada asked for this `send_email` call .* another approver must\.$")
 
 
@@ -126,6 +128,24 @@ def test_an_approvers_record_of_an_answer_stays_after_a_reload(browser: Browser,
     expect(bob.locator(f'#inbox button[data-thread="{thread_id}"]')).to_have_count(0)
     shot(bob, "bob-reloaded-after-answering")
     assert [e["to"] for e in team.sent(thread_id)] == ["grace@example.com"]
+
+
+def test_an_answer_from_another_client_reaches_the_approvers_record(browser: Browser, team: Served, shot: Shot) -> None:
+    """bob answers from elsewhere (the CLI, another tab): his open page's record shows it, with no reload."""
+    ada = sign_in(browser, team, "ada")
+    thread_id = start_conversation(ada, "email hal@example.com about the other tab")  # (a record of its own)
+    bob = sign_in(browser, team, "bob")
+    entry = bob.locator(f'#inbox button[data-thread="{thread_id}"]')
+    expect(entry).to_have_count(1)
+    as_bob = {"Authorization": f"Bearer {USERS['bob']}"}
+    item = httpx.get(f"{team.server.url}/approvals", params={"thread_id": thread_id}, headers=as_bob).json()[0]
+    answer = {"resume": resume_for(item["request"], [{"type": "approve"}])}
+    answered = httpx.post(f"{team.server.url}/approvals/{thread_id}", json=answer, headers=as_bob, timeout=60)
+    assert answered.status_code == 200, answered.text
+    expect(entry).to_have_count(0, timeout=LIVE_ROUND_MS)  # (the page reads the list again every few seconds)
+    record = bob.locator("#answered li").first
+    expect(record).to_have_text(re.compile(RECORD.format(to=r"hal@example\.com")), timeout=LIVE_ROUND_MS)
+    shot(bob, "bob-answered-elsewhere")
 
 
 def test_a_refusal_to_the_approver_keeps_the_form(browser: Browser, team: Served, shot: Shot) -> None:

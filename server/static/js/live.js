@@ -2,8 +2,10 @@
 // answer from another tab or client, a run's progress) and shows it, without flicker and without
 // losing what the reviewer is typing: the list is redrawn only when it changes, and the thread on
 // screen only when the server's thread changed, its form kept while the request on it still waits.
+// An approver's own answers are read again when one of other users' requests leaves the list.
 
 import { api, ApiError, getState, pendingRequests, token } from "./api.js";
+import { loadAnswered } from "./answered.js";
 import { loadInbox } from "./list.js";
 import { answering } from "./request.js";
 import { showApproval, showThread, view } from "./view.js";
@@ -31,8 +33,17 @@ async function thread() {
   await showThread(threadId, view.request);
 }
 
+// Other users' requests listed now, by thread and request.
+function othersListed() {
+  return new Set(view.others.map((item) => `${item.thread_id}/${item.request.request_id}`));
+}
+
 async function refresh() {
+  const before = othersListed();
   await loadInbox();
+  const after = othersListed();
+  // One left the list: this approver may have answered it elsewhere (the CLI, another tab).
+  if ([...before].some((request) => !after.has(request))) await loadAnswered();
   await thread();
 }
 
