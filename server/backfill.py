@@ -7,8 +7,10 @@ in the background from the first request a server process serves (`server.approv
 starts it), this walks the audit trail for requests with a `requested` record and no
 ending, reads each one's thread (in-process, as the approvals routes do), writes the entry
 of each request its thread still waits on, and then marks the store (`DONE`), so that it
-never walks again. Cut short by a crash before the mark, it walks again: its writes are
-the gate's own, under the same keys.
+never walks again. A thread that cannot be read (any answer but 404, which is a thread
+deleted) is logged and left for the next process, which walks again, as after a crash before
+the mark: its writes are the gate's own, under the same keys. It reads every `requested`
+record at once, and two reads per thread of a request with no entry and no ending.
 
 A request the graph ends meanwhile writes its ending and drops its entry; to not bring
 back an entry the graph dropped just before this wrote it, this reads each written
@@ -19,101 +21,100 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, cast
+from urllib.parse import quote
 
-from langgraph.store.base import BaseStore, GetOp, Item, PutOp, SearchItem
+from langgraph.store.base import BaseStore, GetOp, PutOp
 from starlette.types import ASGIApp
 
 from agent.approval.approvers import User
-from agent.approval.audit import ENDINGS, AuditRecord, namespace, unended
+from agent.approval.audit import AuditRecord, ending_keys, endings
 from agent.approval.contract import AUDIT, GRAPH_ID
 from agent.approval.pending import pending_requests
-from agent.approval.waiting import ENTRIES, REQUESTS, key, opened
+from agent.approval.waiting import ENTRIES, key, opened
 from server.on_behalf import on_behalf
-from server.waiting import served_store
+from server.waiting import MAX_WAITING, forget, served_store
 
 DONE: Final = (("hitl_waiting_backfill",), "done")
 """Where the store says it was walked (namespace, key): nobody else reads or writes it."""
 READER: Final = User("hitl-backfill", frozenset())
 """Whom the thread reads are on behalf of (the approvals routes' permission reads any thread)."""
-PAGE: Final = 1000
-DONE_LOG: Final = "approvers' index: walked the audit trail once; requests from before the index now listed: %d"
+DONE_LOG: Final = (
+    "approvers' index: walked the audit trail; requests from before the index now listed: %d; threads not read: %d"
+)
 
 log = logging.getLogger(__name__)
 
 
-async def _trail(store: BaseStore) -> AsyncIterator[SearchItem]:
-    """Every record of every owner's trail, `PAGE` at a time (records are never deleted, and a new
-    one comes first or last: an offset skips none)."""
-    offset = 0
-    while True:
-        found = await store.asearch((AUDIT,), limit=PAGE, offset=offset)
-        for item in found:
-            yield item
-        if len(found) < PAGE:
-            return
-        offset += len(found)
+async def _asked(store: BaseStore) -> list[AuditRecord]:
+    """Every `requested` record of every owner's trail, in one read (a store that orders by the
+    time of writing, as PostgreSQL's does, could skip some between pages read by offset)."""
+    found = await store.asearch((AUDIT,), filter={"event": "requested"}, limit=MAX_WAITING)
+    return [cast("AuditRecord", item.value) for item in found]
 
 
-async def _unended(store: BaseStore) -> list[AuditRecord]:
-    return unended([item.value async for item in _trail(store)])
+async def _unended(store: BaseStore, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+    """Those of `records` whose request has no ending on record."""
+    reads = [op for r in records for op in ending_keys(r["owner"], r["thread_id"], r["request_id"])]
+    found = await store.abatch(reads) if reads else []
+    return [r for r, ending in zip(records, endings(records, found), strict=True) if ending is None]
 
 
-def _entry_gets(records: Sequence[AuditRecord]) -> list[GetOp]:
-    return [GetOp(ENTRIES, key(r["thread_id"], r["request_id"])) for r in records]
-
-
-def _ending_gets(records: Sequence[AuditRecord]) -> list[GetOp]:
-    return [
-        GetOp(namespace(r["owner"]), f"{r['thread_id']}/{r['request_id']}/{event}")
-        for r in records
-        for event in ENDINGS
-    ]
-
-
-def _drops(records: Sequence[AuditRecord]) -> list[PutOp]:
-    return [PutOp(where, key(r["thread_id"], r["request_id"]), None) for r in records for where in (ENTRIES, REQUESTS)]
+class Unread(Exception):
+    """A thread that could not be read (not one that is gone: that one's requests wait no more)."""
 
 
 async def _waiting_in(app: ASGIApp, records: Sequence[AuditRecord]) -> list[PutOp]:
-    """The index's writes for those of `records` (one thread's) that its thread still waits on."""
-    first = records[0]
-    async with on_behalf(app, READER, first["owner"]) as api:
-        state = await api.get(f"/threads/{first['thread_id']}/state", params={"subgraphs": "true"})
-        thread = await api.get(f"/threads/{first['thread_id']}")
+    """The index's writes for those of `records` (one thread's) that its thread still waits on;
+    raises `Unread`."""
+    thread_id = records[0]["thread_id"]
+    where = quote(thread_id, safe="")
+    async with on_behalf(app, READER, records[0]["owner"]) as api:
+        state = await api.get(f"/threads/{where}/state", params={"subgraphs": "true"})
+        if state.status_code == 404:
+            return []  # (deleted: its requests wait no more)
+        thread = await api.get(f"/threads/{where}")
     if state.status_code != 200 or thread.status_code != 200:
-        return []  # (a thread deleted: its requests wait no more)
+        raise Unread(f"thread {thread_id}: {state.status_code} {state.text[:200]}")
     graph_id = str((thread.json().get("metadata") or {}).get("graph_id") or GRAPH_ID)
     pending = {request["request_id"]: request for request in pending_requests(state.json())}
     return [op for r in records if (request := pending.get(r["request_id"])) for op in opened(r, request, graph_id)]
 
 
-async def backfill(app: ASGIApp, store: BaseStore) -> int | None:
+async def backfill(app: ASGIApp, store: BaseStore) -> tuple[int, int] | None:
     """Write the index's entries of the requests that wait without one, once per store (see the
-    module doc); how many were written (`None`: the store was walked before)."""
+    module doc): how many were written, and how many threads could not be read (the store is
+    marked walked only when none); `None`: the store was walked before."""
     if await store.aget(*DONE) is not None:
         return None
-    records = await _unended(store)
-    found = await store.abatch(_entry_gets(records))
-    missing = [record for record, entry in zip(records, found, strict=True) if entry is None]
+    asked = await _asked(store)
+    entries = await store.abatch([GetOp(ENTRIES, key(r["thread_id"], r["request_id"])) for r in asked])
     by_thread: dict[str, list[AuditRecord]] = {}
-    for record in missing:
+    for record in await _unended(store, [r for r, entry in zip(asked, entries, strict=True) if entry is None]):
         by_thread.setdefault(record["thread_id"], []).append(record)
     written: list[AuditRecord] = []
-    for same_thread in by_thread.values():
-        if ops := await _waiting_in(app, same_thread):
+    unread = 0
+    for thread_id, same_thread in by_thread.items():
+        try:
+            ops = await _waiting_in(app, same_thread)
+        except Exception:  # (one thread's failure stops no other's)
+            log.warning("approvers' index: could not read thread %s; the next process tries again", thread_id)
+            unread += 1
+            continue
+        if ops:
             await store.abatch(ops)
             listed = {str(op.key) for op in ops}
             written += [r for r in same_thread if key(r["thread_id"], r["request_id"]) in listed]
-    endings = await store.abatch(_ending_gets(written)) if written else []
-    width = len(ENDINGS)
-    ended = [r for n, r in enumerate(written) if any(isinstance(e, Item) for e in endings[n * width : (n + 1) * width])]
-    if ended:
-        await store.abatch(_drops(ended))
-    await store.aput(*DONE, {"at": datetime.now(UTC).isoformat(), "listed": len(written) - len(ended)})
-    return len(written) - len(ended)
+    ended = {key(r["thread_id"], r["request_id"]) for r in written} - {
+        key(r["thread_id"], r["request_id"]) for r in await _unended(store, written)
+    }
+    for record in (r for r in written if key(r["thread_id"], r["request_id"]) in ended):
+        await forget(record["thread_id"], record["request_id"])  # (the graph ended it meanwhile)
+    if not unread:
+        await store.aput(*DONE, {"at": datetime.now(UTC).isoformat(), "listed": len(written) - len(ended)})
+    return len(written) - len(ended), unread
 
 
 class Backfill:
@@ -134,4 +135,4 @@ class Backfill:
             log.exception("could not list the requests that waited before the approvers' index")
             return
         if listed is not None:  # (once per store: a store walked before says nothing)
-            log.info(DONE_LOG, listed)
+            log.info(DONE_LOG, *listed)

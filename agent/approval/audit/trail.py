@@ -17,10 +17,14 @@ from agent.approval.audit.records import ENDINGS, MAX_REFUSALS, AuditRecord, con
 from agent.approval.contract import PendingRequest
 
 
+def ending_keys(owner: str, thread_id: str, request_id: str) -> list[GetOp]:
+    """Reads of each ending a request of `owner`'s thread may have (`len(ENDINGS)` of them)."""
+    return [GetOp(namespace(owner), f"{thread_id}/{request_id}/{event}") for event in ENDINGS]
+
+
 def _ending_ops(request: PendingRequest) -> list[GetOp]:
     thread_id, owner, _ = context()
-    prefix = f"{thread_id}/{request['request_id']}"
-    return [GetOp(namespace(owner), f"{prefix}/{event}") for event in ENDINGS]
+    return ending_keys(owner, thread_id, request["request_id"])
 
 
 MAX_PER_TASK: Final = 100
@@ -47,8 +51,8 @@ def ending_ops(requests: Sequence[PendingRequest]) -> list[GetOp]:
     return [op for request in requests for op in _ending_ops(request)]
 
 
-def endings(requests: Sequence[PendingRequest], found: Sequence[Any]) -> list[AuditRecord | None]:
-    """Each request's ending in what `ending_ops(requests)` read (`None`: it has none)."""
+def endings(requests: Sequence[object], found: Sequence[Any]) -> list[AuditRecord | None]:
+    """Each request's ending in what `ending_ops(requests)` (or `ending_keys` for each) read (`None`: it has none)."""
     width = len(ENDINGS)
     return [_first(found[n * width : (n + 1) * width]) for n in range(len(requests))]
 

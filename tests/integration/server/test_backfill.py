@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 from langgraph.checkpoint.memory import PersistentDict
 
+from agent.approval.audit import ENDINGS
+from agent.approval.audit import namespace as namespace_of
 from agent.approval.contract import INTERRUPT_GRAPH_ID, resume_for
 from agent.approval.waiting import ENTRIES, REQUESTS
 from server.backfill import DONE, DONE_LOG
@@ -34,8 +36,9 @@ WALKED = DONE_LOG.split("%d")[0]
 DEADLINE_S = 60
 
 
-async def _three_requests(team: Served) -> str:
-    """ada's requests: one waiting (its thread's id), one carol answered, one on a thread ada deleted."""
+async def _three_requests(team: Served) -> tuple[str, list[str]]:
+    """ada's requests: one waiting (its thread's id), one carol answered and one on a thread ada
+    deleted (their threads' ids)."""
     waiting, _ = await ask(team, "ada-token")
     answered, request = await ask(team, "ada-token")
     deleted, _ = await ask(team, "ada-token")
@@ -43,7 +46,7 @@ async def _three_requests(team: Served) -> str:
         reject = resume_for(request, [{"type": "reject"}])  # type: ignore[arg-type]
         assert (await carol.post(f"/approvals/{answered}", json={"resume": reject})).status_code == 200
         assert (await ada.delete(f"/threads/{deleted}")).is_success  # (204 on langgraph dev, 200 on aegra)
-    return waiting
+    return waiting, [answered, deleted]
 
 
 async def _listed_once_walked(team: Served, logged_before: int) -> list[str]:
@@ -56,18 +59,25 @@ async def _listed_once_walked(team: Served, logged_before: int) -> list[str]:
             await asyncio.sleep(0.1)  # (a poll: the walk runs in the server's background)
         else:
             raise AssertionError(f"no walk of the audit trail in the log:\n{team.server.log_tail()}")
+        # one listed; and the other two read (not waiting, a thread gone), so the walk is done
+        assert (DONE_LOG % (1, 0)).encode() in team.server.log_path.read_bytes()[logged_before:]
         listed = await bob.get("/approvals")
     assert listed.status_code == 200, listed.text
     return [item["thread_id"] for item in listed.json()]
 
 
-async def _assert_backfilled(start: Callable[[], AbstractContextManager[Served]], forget: Callable[[], None]) -> None:
+async def _assert_backfilled(
+    start: Callable[[], AbstractContextManager[Served]], forget: Callable[[list[str]], None]
+) -> None:
+    """`forget(ended)` takes the index out of the stopped server's store, and the endings of the
+    requests on the threads `ended` (as if they had ended by a way that left none: the walk must
+    read that the one is not waiting and the other's thread is gone)."""
     with start() as first:
-        waiting = await _three_requests(first)
+        waiting, ended = await _three_requests(first)
         async with http(first, "bob-token") as bob:
             assert waiting in [item["thread_id"] for item in (await bob.get("/approvals")).json()]
         logged_before = first.server.log_path.stat().st_size
-    forget()
+    forget(ended)
     with start() as second:
         assert await _listed_once_walked(second, logged_before) == [waiting]
         async with http(second, "bob-token") as bob:  # and answered through the route, once
@@ -80,12 +90,17 @@ async def _assert_backfilled(start: Callable[[], AbstractContextManager[Served]]
 
 
 async def test_requests_from_before_the_index_are_listed_after_an_upgrade_on_dev(tmp_path: Path) -> None:
-    def forget() -> None:
+    def forget(ended: list[str]) -> None:
         store = PersistentDict(dict, filename=str(tmp_path / ".langgraph_api" / "store.pckl"))
         store.load()
         assert ENTRIES in store  # (where the server keeps it: if that moved, this test would prove nothing)
         for namespace in INDEX:
             store.pop(namespace, None)
+        trail = store[namespace_of("ada")]
+        endings = [k for k in trail if k.split("/")[0] in ended and k.split("/")[-1] in ENDINGS]
+        assert len(endings) == 2, list(trail)
+        for k in endings:
+            del trail[k]
         store.sync()
 
     await _assert_backfilled(lambda: serve(tmp_path, TEAM), forget)
@@ -98,10 +113,16 @@ async def test_requests_from_before_the_index_are_listed_after_an_upgrade_on_aeg
         def start() -> AbstractContextManager[Served]:
             return _on_aegra(tmp_path, database)
 
-        def forget() -> None:
+        def forget(ended: list[str]) -> None:
             with psycopg.connect(database, autocommit=True) as sql:
                 gone = sql.execute("DELETE FROM store WHERE prefix = ANY(%s)", [[".".join(n) for n in INDEX]])
                 assert gone.rowcount >= 2  # (the waiting request's entry and request, at least)
+                endings = sql.execute(
+                    "DELETE FROM store WHERE prefix = %s AND split_part(key, '/', 1) = ANY(%s)"
+                    " AND split_part(key, '/', 3) = ANY(%s)",
+                    [".".join(namespace_of("ada")), ended, list(ENDINGS)],
+                )
+                assert endings.rowcount == 2
 
         await _assert_backfilled(start, forget)
 
