@@ -9,6 +9,10 @@ with the wrong type, gets a 4xx with one line, never a 500; one past 4 MiB gets 
 before it is read whole (`server.asgi.MAX_BODY`), and a large one is parsed off the
 event loop. The server's own errors on these routes get a one-line `detail` too.
 
+- A thread id that is no UUID (in a run's path), or a new thread's that is not written as
+  langgraph-api writes it (`POST /threads` with `thread_id`, a run with `if_not_exists="create"`),
+  gets 422 and one line: aegra would take it, keep it as written, and the guard, which reads
+  thread ids as UUIDs, would not find the thread to check its runs (`server.run_request.thread_of`).
 - Runs without a thread in the path (`POST /runs`, `/runs/stream`, `/runs/wait`,
   `/runs/batch`): a field of the wrong type gets 422 and one line (the server reads some
   before `server/auth.py` refuses the run), LangGraph's own keys 403.
@@ -106,7 +110,7 @@ class GuardRequests:
                 _stateless(await off_the_loop(parse, body))
             elif body.strip():  # (an empty one: the server's own validation answers it)
                 payload = await off_the_loop(json_object, body)
-                sent = await self._run(scope, thread_id, payload) if thread_id else _new_thread(payload)
+                sent = await self._run(scope, thread_id, payload) if thread_id is not None else _new_thread(payload)
                 if sent is not payload:
                     body = json.dumps(sent).encode()
                     scope = with_length(scope, len(body))
@@ -115,9 +119,13 @@ class GuardRequests:
             return
         await self.app(scope, replay(body, receive), one_line_errors(send))
 
-    async def _run(self, scope: Scope, thread_id: str, run: dict[str, Any]) -> dict[str, Any]:
+    async def _run(self, scope: Scope, named_thread: str, run: dict[str, Any]) -> dict[str, Any]:
         """The run to send on (`run` itself when unchanged); raises `Refused`."""
         _check_fields(run)
+        try:
+            thread_id = run_request.thread_of(named_thread, run)
+        except ValueError as wrong:
+            raise Refused(422, str(wrong)) from None
         named = run_request.named_checkpoints(run)
         command = run.get("command")
         if command is not None and answer_checks.is_dismissal(command):
@@ -230,4 +238,6 @@ def _new_thread(payload: dict[str, Any]) -> dict[str, Any]:
     """`POST /threads`, unless it writes the new thread's state; raises `Refused`."""
     if payload.get("supersteps"):
         raise Refused(403, STATE_ON_CREATE)
+    if why := run_request.new_thread_id(payload):
+        raise Refused(422, why)
     return payload

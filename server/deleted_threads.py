@@ -19,9 +19,10 @@ in progress on a thread it deletes.
 A thread the server deletes by itself would end its requests with no record, so a thread TTL
 is refused: `POST /threads` or `PATCH /threads/{thread_id}` with a `ttl` gets 403 and one line
 (after the caller is signed in: 401 first). A body these routes cannot read gets its 4xx and
-one line here. (A TTL a deployment sets for every thread, in its server's configuration, is
-not seen here: the template sets none. An approver who answers a request of a thread gone that
-way gets 404, and the route drops its entry then: `server.approvals`.)
+one line here, before the caller is signed in, as on the routes `server.api_guard` reads.
+(A TTL a deployment sets for every thread, in its server's configuration, is not seen here:
+the template sets none. An approver who answers a request of a thread gone that way gets 404,
+and the route drops its entry then: `server.approvals`.)
 """
 
 from __future__ import annotations
@@ -101,12 +102,15 @@ class ForgetDeletedThreads:
             return
         send = one_line_errors(send)  # (the server's own errors on these routes span lines)
         try:
-            who = str(signed_in(dict(scope["headers"])).identity)
-            deleted = _spellings(thread["thread_id"]) if deletes and thread else []
-            if sets_ttl or prunes:
+            payload: Any = {}
+            if (
+                sets_ttl or prunes
+            ):  # (a body that cannot be read is refused before the caller is signed in, as elsewhere)
                 body = await read_body(scope, receive)
-                deleted = _read(await off_the_loop(parse, body) if body.strip() else {}, sets_ttl, prunes)
+                payload = await off_the_loop(parse, body) if body.strip() else {}
                 receive = replay(body, receive)
+            who = str(signed_in(dict(scope["headers"])).identity)
+            deleted = _spellings(thread["thread_id"]) if deletes and thread else _read(payload, sets_ttl, prunes)
         except Auth.exceptions.HTTPException as refused:
             await send_json(send, refused.status_code, {"detail": refused.detail})
             return

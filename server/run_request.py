@@ -85,15 +85,44 @@ class Named(NamedTuple):
     value: Any
 
 
+NOT_A_UUID: Final = "No thread {thread_id}: a thread id is a UUID."
+NEW_THREAD_ID: Final = (
+    "A new thread's id is a UUID as the server writes it (lower case, with dashes): {canonical}, not {thread_id}."
+)
+
+
 def run_thread(path: str) -> str | None:
-    """The thread a run route is for; `None` for other paths, and for ids the server refuses itself."""
+    """The thread a run route is for (as a UUID, as langgraph-api stores it); `None` for other paths."""
     match = ROUTE.match(path)
-    if match is None:
-        return None
+    return None if match is None else match["thread_id"]
+
+
+def thread_of(thread_id: str, run: Mapping[str, Any]) -> str:
+    """`thread_id` (a run route's, as written) as the server stores it; a message for one that is no UUID
+    (langgraph-api refuses it too: aegra would take it, and keep it as written), or, for a run that
+    creates its thread, one that is not written as the server writes it (aegra would keep that too,
+    and no later reading of it as a UUID would find it)."""
     try:
-        return str(uuid.UUID(match["thread_id"]))
+        canonical = str(uuid.UUID(thread_id))
     except ValueError:
-        return None  # the server answers 422 itself
+        raise ValueError(NOT_A_UUID.format(thread_id=shown(thread_id))) from None
+    if run.get("if_not_exists") == "create" and thread_id != canonical:
+        raise ValueError(NEW_THREAD_ID.format(canonical=canonical, thread_id=shown(thread_id)))
+    return canonical
+
+
+def new_thread_id(payload: Mapping[str, Any]) -> str | None:
+    """Why `POST /threads` may not create the thread its `thread_id` names (see `thread_of`), if so."""
+    thread_id = payload.get("thread_id")
+    if thread_id is None:
+        return None
+    if not isinstance(thread_id, str):
+        return WRONG_TYPE.format(field="thread_id", wanted="a UUID", got=kind_of(thread_id))
+    try:
+        thread_of(thread_id, {"if_not_exists": "create"})
+    except ValueError as wrong:
+        return str(wrong)
+    return None
 
 
 def _places(run: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

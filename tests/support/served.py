@@ -13,7 +13,7 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.approval.contract import GRAPH_ID
+from agent.approval.contract import GRAPH_ID, INTERRUPT_GRAPH_ID
 from agent.email import read_log
 from agent.settings import LOCAL_TOKEN
 from client.approvals import Timeouts, connect
@@ -87,5 +87,18 @@ def serve(
     served = Served(server=server.start(), email_log=email_log)
     try:
         yield served
+    finally:
+        server.stop()
+
+
+@contextmanager
+def serve_aegra(workdir: Path, database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Served]:
+    """aegra on `database_url`, its clients on `agent_interrupt` (it serves interrupt values), stopped
+    on the way out. The same workdir and database again: the same server, restarted."""
+    email_log = workdir / "emails.jsonl"
+    env = {"EMAIL_LOG": str(email_log), **(extra_env or {})}
+    server = AegraServer(workdir=workdir, database_url=database_url, name="aegra", env=env)
+    try:
+        yield Served(server=server.start(), email_log=email_log, graph_id=INTERRUPT_GRAPH_ID)
     finally:
         server.stop()

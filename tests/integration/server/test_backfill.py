@@ -18,13 +18,13 @@ from langgraph.checkpoint.memory import PersistentDict
 
 from agent.approval.audit import ENDINGS
 from agent.approval.audit import namespace as namespace_of
-from agent.approval.contract import INTERRUPT_GRAPH_ID, resume_for
+from agent.approval.contract import resume_for
 from agent.approval.waiting import ENTRIES, REQUESTS
 from server.backfill import DONE, DONE_LOG
-from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.aegra import aegra_bin
 from tests.support.pages import ask, http
 from tests.support.postgres import database_for_tests
-from tests.support.served import Served, serve
+from tests.support.served import Served, serve, serve_aegra
 
 TEAM = {
     "AUTH_USERS": "ada:ada-token,bob:bob-token:approver,carol:carol-token:approver",
@@ -111,7 +111,7 @@ async def test_requests_from_before_the_index_are_listed_after_an_upgrade_on_aeg
     with database_for_tests() as database:
 
         def start() -> AbstractContextManager[Served]:
-            return _on_aegra(tmp_path, database)
+            return serve_aegra(tmp_path, database, TEAM)
 
         def forget(ended: list[str]) -> None:
             with psycopg.connect(database, autocommit=True) as sql:
@@ -125,19 +125,3 @@ async def test_requests_from_before_the_index_are_listed_after_an_upgrade_on_aeg
                 assert endings.rowcount == 2
 
         await _assert_backfilled(start, forget)
-
-
-class _on_aegra(AbstractContextManager[Served]):
-    """aegra with the team on `database`, stopped on the way out."""
-
-    def __init__(self, workdir: Path, database: str) -> None:
-        env = {"EMAIL_LOG": str(workdir / "emails.jsonl"), **TEAM}
-        self.server = AegraServer(workdir=workdir, database_url=database, name="team", env=env)
-
-    def __enter__(self) -> Served:
-        return Served(
-            server=self.server.start(), email_log=self.server.workdir / "emails.jsonl", graph_id=INTERRUPT_GRAPH_ID
-        )
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.stop()

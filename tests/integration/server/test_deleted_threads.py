@@ -14,10 +14,10 @@ import pytest
 from agent.approval.audit.records import THREAD_DELETED
 from agent.approval.contract import AUDIT, INTERRUPT_GRAPH_ID
 from server.deleted_threads import THREAD_TTL
-from tests.support.aegra import AegraServer, aegra_bin
+from tests.support.aegra import aegra_bin
 from tests.support.pages import ask, http, page
 from tests.support.postgres import database_for_tests
-from tests.support.served import Served, serve
+from tests.support.served import Served, serve, serve_aegra
 
 TEAM = {
     "AUTH_USERS": "ada:ada-token,bob:bob-token:approver,carol:carol-token:approver",
@@ -38,14 +38,8 @@ def team(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             yield running, lambda thread_id, user="ada": _trail_through_the_api(running, thread_id, user)
         return
     aegra_bin()  # (skipped, or failed where REQUIRE_AEGRA is set, before a database is made)
-    with database_for_tests() as database:
-        env = {"EMAIL_LOG": str(workdir / "emails.jsonl"), **TEAM}
-        server = AegraServer(workdir=workdir, database_url=database, name="deletes", env=env)
-        try:
-            served = Served(server=server.start(), email_log=workdir / "emails.jsonl", graph_id=INTERRUPT_GRAPH_ID)
-            yield served, lambda thread_id, user="ada": _trail_in_sql(database, thread_id, user)
-        finally:
-            server.stop()
+    with database_for_tests() as database, serve_aegra(workdir, database, TEAM) as served:
+        yield served, lambda thread_id, user="ada": _trail_in_sql(database, thread_id, user)
 
 
 def _trail_through_the_api(team: Served, thread_id: str, user: str) -> list[dict[str, Any]]:
