@@ -92,7 +92,7 @@ NEW_THREAD_ID: Final = (
 
 
 def run_thread(path: str) -> str | None:
-    """The thread a run route is for (as a UUID, as langgraph-api stores it); `None` for other paths."""
+    """The thread id a run route names, as written (`thread_of` reads it); `None` for other paths."""
     match = ROUTE.match(path)
     return None if match is None else match["thread_id"]
 
