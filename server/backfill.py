@@ -45,6 +45,8 @@ DONE_LOG: Final = (
     "approvers' index: walked the audit trail; requests from before the index now listed: %d; threads not read: %d"
 )
 
+UNREAD_LOG: Final = "approvers' index: could not read thread %s (%s); the next process tries again"
+
 log = logging.getLogger(__name__)
 
 
@@ -99,8 +101,8 @@ async def backfill(app: ASGIApp, store: BaseStore) -> tuple[int, int] | None:
     for thread_id, same_thread in by_thread.items():
         try:
             ops = await _waiting_in(app, same_thread)
-        except Exception:  # (one thread's failure stops no other's)
-            log.warning("approvers' index: could not read thread %s; the next process tries again", thread_id)
+        except Exception as failed:  # (one thread's failure stops no other's)
+            log.warning(UNREAD_LOG, thread_id, failed)
             unread += 1
             continue
         if ops:

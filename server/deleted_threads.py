@@ -103,9 +103,8 @@ class ForgetDeletedThreads:
         send = one_line_errors(send)  # (the server's own errors on these routes span lines)
         try:
             payload: Any = {}
-            if (
-                sets_ttl or prunes
-            ):  # (a body that cannot be read is refused before the caller is signed in, as elsewhere)
+            # A body that cannot be read is refused before the caller is signed in, as elsewhere.
+            if sets_ttl or prunes:
                 body = await read_body(scope, receive)
                 payload = await off_the_loop(parse, body) if body.strip() else {}
                 receive = replay(body, receive)
