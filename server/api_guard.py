@@ -123,7 +123,7 @@ class GuardRequests:
         """The run to send on (`run` itself when unchanged); raises `Refused`."""
         _check_fields(run)
         try:
-            thread_id = run_request.thread_of(named_thread, run)
+            thread_id = run_request.thread_of(named_thread, creates=run.get("if_not_exists") == "create")
         except ValueError as wrong:
             raise Refused(422, str(wrong)) from None
         named = run_request.named_checkpoints(run)
@@ -182,7 +182,7 @@ class GuardRequests:
         (the contract), run here so that the caller hears that its own answer did not apply."""
         delivery = addressed(state, {EXPIRE: True, "request_id": request["request_id"]})
         close = {"assistant_id": graph_id, "command": {"resume": delivery.resume}, "config": delivery.config({})}
-        async with self._api(scope) as api:
+        async with as_caller(self.app, scope) as api:
             response = await api.post(f"/threads/{thread_id}/runs/wait", json=close)
         if response.status_code >= 400:
             raise Refused(response.status_code, detail_of(response))
@@ -200,7 +200,7 @@ class GuardRequests:
         approvals route's run comes with the state it has just read (`server.known_state`)."""
         if (state := known_state.taken(thread_id)) is not None:
             return state
-        async with self._api(scope) as api:
+        async with as_caller(self.app, scope) as api:
             response = await api.get(f"/threads/{thread_id}/state", params={"subgraphs": "true"})
         if response.status_code == 404 and create:
             return {"checkpoint": None, "next": []}
@@ -209,11 +209,12 @@ class GuardRequests:
         state = response.json()
         return state if isinstance(state, dict) else None
 
-    def _api(self, scope: Scope) -> httpx.AsyncClient:
-        """The LangGraph API in-process, as the caller (its credentials), for as long as a run takes."""
-        headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
-        transport, timeout = httpx.ASGITransport(app=self.app), httpx.Timeout(None)
-        return httpx.AsyncClient(transport=transport, base_url="http://guard", headers=headers, timeout=timeout)
+
+def as_caller(app: ASGIApp, scope: Scope) -> httpx.AsyncClient:
+    """The LangGraph API in-process, as the caller of `scope` (its credentials), for as long as a run takes."""
+    headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
+    transport, timeout = httpx.ASGITransport(app=app), httpx.Timeout(None)
+    return httpx.AsyncClient(transport=transport, base_url="http://guard", headers=headers, timeout=timeout)
 
 
 def _stateless(payload: Any) -> None:

@@ -30,7 +30,7 @@ from langgraph.store.base import BaseStore, GetOp, PutOp
 from starlette.types import ASGIApp
 
 from agent.approval.approvers import User
-from agent.approval.audit import AuditRecord, ending_keys, endings
+from agent.approval.audit import AuditRecord, aunended
 from agent.approval.contract import AUDIT, GRAPH_ID
 from agent.approval.pending import pending_requests
 from agent.approval.waiting import ENTRIES, key, opened
@@ -57,11 +57,9 @@ async def _asked(store: BaseStore) -> list[AuditRecord]:
     return [cast("AuditRecord", item.value) for item in found]
 
 
-async def _unended(store: BaseStore, records: Sequence[AuditRecord]) -> list[AuditRecord]:
-    """Those of `records` whose request has no ending on record."""
-    reads = [op for r in records for op in ending_keys(r["owner"], r["thread_id"], r["request_id"])]
-    found = await store.abatch(reads) if reads else []
-    return [r for r, ending in zip(records, endings(records, found), strict=True) if ending is None]
+def _where(record: AuditRecord) -> str:
+    """The index's key of the request `record` is of."""
+    return key(record["thread_id"], record["request_id"])
 
 
 class Unread(Exception):
@@ -92,9 +90,9 @@ async def backfill(app: ASGIApp, store: BaseStore) -> tuple[int, int] | None:
     if await store.aget(*DONE) is not None:
         return None
     asked = await _asked(store)
-    entries = await store.abatch([GetOp(ENTRIES, key(r["thread_id"], r["request_id"])) for r in asked])
+    entries = await store.abatch([GetOp(ENTRIES, _where(r)) for r in asked])
     by_thread: dict[str, list[AuditRecord]] = {}
-    for record in await _unended(store, [r for r, entry in zip(asked, entries, strict=True) if entry is None]):
+    for record in await aunended(store, [r for r, entry in zip(asked, entries, strict=True) if entry is None]):
         by_thread.setdefault(record["thread_id"], []).append(record)
     written: list[AuditRecord] = []
     unread = 0
@@ -108,11 +106,10 @@ async def backfill(app: ASGIApp, store: BaseStore) -> tuple[int, int] | None:
         if ops:
             await store.abatch(ops)
             listed = {str(op.key) for op in ops}
-            written += [r for r in same_thread if key(r["thread_id"], r["request_id"]) in listed]
-    ended = {key(r["thread_id"], r["request_id"]) for r in written} - {
-        key(r["thread_id"], r["request_id"]) for r in await _unended(store, written)
-    }
-    for record in (r for r in written if key(r["thread_id"], r["request_id"]) in ended):
+            written += [r for r in same_thread if _where(r) in listed]
+    still = {_where(r) for r in await aunended(store, written)}
+    ended = [r for r in written if _where(r) not in still]
+    for record in ended:
         await forget(record["thread_id"], record["request_id"])  # (the graph ended it meanwhile)
     if not unread:
         await store.aput(*DONE, {"at": datetime.now(UTC).isoformat(), "listed": len(written) - len(ended)})

@@ -35,12 +35,11 @@ from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import quote
 
-import httpx
 from langgraph_sdk import Auth
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.approval import audit
-from server.api_guard import FORWARDED_HEADERS
+from server.api_guard import as_caller
 from server.asgi import Refused, one_line_errors, read_body, replay, route_path, send_json, shown
 from server.http_body import off_the_loop, parse
 from server.identity import signed_in
@@ -66,9 +65,7 @@ def _spellings(thread_id: str) -> list[str]:
 
 async def _found(app: ASGIApp, scope: Scope, thread_ids: Iterable[str]) -> list[str]:
     """Those of `thread_ids` the caller can read now (their own), in-process, with their credentials."""
-    headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.lower() in FORWARDED_HEADERS}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://deletes", headers=headers) as api:
+    async with as_caller(app, scope) as api:
         return [t for t in thread_ids if (await api.get(f"/threads/{quote(t, safe='')}")).status_code == 200]
 
 
@@ -77,11 +74,9 @@ async def ended(who: str, thread_ids: Iterable[str]) -> None:
     store = await served_store()
     for thread_id in thread_ids:
         found = await store.asearch(audit.namespace(who), filter={"thread_id": thread_id}, limit=MAX_WAITING)
-        open_ = audit.unended(item.value for item in found)
         # Read again just before: a run stopped by the delete may have ended one meanwhile.
-        reads = [op for r in open_ for op in audit.ending_keys(who, thread_id, r["request_id"])]
-        last = audit.endings(open_, await store.abatch(reads)) if open_ else []
-        endings = [audit.thread_deleted(r, who) for r, ending in zip(open_, last, strict=True) if ending is None]
+        still = await audit.aunended(store, audit.unended(item.value for item in found))
+        endings = [audit.thread_deleted(record, who) for record in still]
         if endings:  # (in the batch that drops their entries: `agent.approval.waiting`)
             await audit.awrite(store, endings, unended=True)
         await forget(thread_id)  # (entries of requests the trail does not show: a step lost with a crash)

@@ -97,16 +97,16 @@ def run_thread(path: str) -> str | None:
     return None if match is None else match["thread_id"]
 
 
-def thread_of(thread_id: str, run: Mapping[str, Any]) -> str:
-    """`thread_id` (a run route's, as written) as the server stores it; a message for one that is no UUID
-    (langgraph-api refuses it too: aegra would take it, and keep it as written), or, for a run that
-    creates its thread, one that is not written as the server writes it (aegra would keep that too,
-    and no later reading of it as a UUID would find it)."""
+def thread_of(thread_id: str, creates: bool) -> str:
+    """`thread_id` (as written) as the server stores it; raises `ValueError` with a message for one
+    that is no UUID (langgraph-api refuses it too: aegra would take it, and keep it as written),
+    or, where it `creates` the thread, one not written as the server writes it (aegra would keep
+    that too, and no later reading of it as a UUID would find it)."""
     try:
         canonical = str(uuid.UUID(thread_id))
     except ValueError:
         raise ValueError(NOT_A_UUID.format(thread_id=shown(thread_id))) from None
-    if run.get("if_not_exists") == "create" and thread_id != canonical:
+    if creates and thread_id != canonical:
         raise ValueError(NEW_THREAD_ID.format(canonical=canonical, thread_id=shown(thread_id)))
     return canonical
 
@@ -119,7 +119,7 @@ def new_thread_id(payload: Mapping[str, Any]) -> str | None:
     if not isinstance(thread_id, str):
         return WRONG_TYPE.format(field="thread_id", wanted="a UUID", got=kind_of(thread_id))
     try:
-        thread_of(thread_id, {"if_not_exists": "create"})
+        thread_of(thread_id, creates=True)
     except ValueError as wrong:
         return str(wrong)
     return None

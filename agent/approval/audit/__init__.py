@@ -48,6 +48,7 @@ from agent.approval.audit.records import (
 from agent.approval.audit.trail import (
     MAX_PER_TASK,
     aending,
+    aunended,
     awrite,
     ending,
     ending_keys,
@@ -66,6 +67,7 @@ __all__ = [
     "AuditRecord",
     "Event",
     "aending",
+    "aunended",
     "awrite",
     "cancelled",
     "current_run",

@@ -57,6 +57,13 @@ def endings(requests: Sequence[object], found: Sequence[Any]) -> list[AuditRecor
     return [_first(found[n * width : (n + 1) * width]) for n in range(len(requests))]
 
 
+async def aunended(store: BaseStore, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+    """Those of `records` (`requested` ones) whose request has no ending in `store` now."""
+    reads = [op for r in records for op in ending_keys(r["owner"], r["thread_id"], r["request_id"])]
+    found = await store.abatch(reads) if reads else []
+    return [r for r, ending in zip(records, endings(records, found), strict=True) if ending is None]
+
+
 def _first(items: Sequence[Any]) -> AuditRecord | None:
     found = next((item for item in items if isinstance(item, Item)), None)
     return cast("AuditRecord", found.value) if found is not None else None
